@@ -1,0 +1,3 @@
+from chorectl.cli import main
+
+main()

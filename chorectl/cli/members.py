@@ -1,0 +1,74 @@
+"""chorectl member ...: the people in the household."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chorectl.cli import render
+from chorectl.cli.app import new_app
+from chorectl.cli.options import Format, FormatOpt, RawOpt
+from chorectl.cli.state import message, require_parent, state
+from chorectl.domain.dates import now
+
+app = new_app("member", "Add, list, rename and remove members (parents and children).")
+
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The member's name (any case).")]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The new member's name.")],
+    parent: Annotated[
+        bool, typer.Option("--parent/--child", help="A parent or a child (default: child).")
+    ] = False,
+) -> None:
+    """Add a member. Parent command."""
+    from chorectl.services import members
+
+    require_parent(ctx)
+    member = members.add(state(ctx).uow(write=True), name, "parent" if parent else "child", now=now())
+    message(f"Added {member.role} {member.name} (id {member.id}).")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    fmt: FormatOpt = Format.table,
+    raw: RawOpt = False,
+    all_: Annotated[bool, typer.Option("--all", help="Include archived members.")] = False,
+) -> None:
+    """List members with their balances."""
+    from chorectl.services import members
+
+    st = state(ctx)
+    rows = members.listing(st.uow(), include_archived=all_)
+    render.emit("members", rows, fmt, currency=st.currency(), raw=raw)
+
+
+@app.command("rename")
+def rename(
+    ctx: typer.Context,
+    name: NameArg,
+    new_name: Annotated[str, typer.Argument(metavar="NEW_NAME", help="The new name.")],
+) -> None:
+    """Rename a member; their history follows them. Parent command."""
+    from chorectl.services import members
+
+    require_parent(ctx)
+    old, member = members.rename(state(ctx).uow(write=True), name, new_name)
+    message(f"Renamed {old} to {member.name}.")
+
+
+@app.command("remove")
+def remove(ctx: typer.Context, name: NameArg) -> None:
+    """Archive a member: their history and ledger stay. Parent command."""
+    from chorectl.services import members
+
+    require_parent(ctx)
+    member, orphaned = members.remove(state(ctx).uow(write=True), name)
+    message(f"Archived {member.name}; their history and ledger stay.")
+    for title in orphaned:
+        message(f"Note: {title!r} has no assignee now, so any child may do it.")

@@ -1,0 +1,83 @@
+"""balance, pay, adjust, ledger: the money side."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from chorectl.cli import render
+from chorectl.cli.options import Format, FormatOpt, NoteOpt, RawOpt, SinceOpt, UntilOpt
+from chorectl.cli.state import message, require_parent, state
+from chorectl.domain.dates import now, parse_date
+
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The member (any case).")]
+OptionalNameArg = Annotated[
+    Optional[str], typer.Argument(metavar="[NAME]", help="One member (default: everyone).", show_default=False)
+]
+
+
+def balance(ctx: typer.Context, name: OptionalNameArg = None, fmt: FormatOpt = Format.table, raw: RawOpt = False) -> None:
+    """Show balances: earned, bonuses, penalties, paid and what is owed."""
+    from chorectl.services import ledger
+
+    st = state(ctx)
+    render.emit("balance", ledger.balances(st.uow(), name), fmt, currency=st.currency(), raw=raw)
+
+
+def pay(
+    ctx: typer.Context,
+    name: NameArg,
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="How much is paid out, e.g. 5 or 2.50.")],
+    note: NoteOpt = None,
+) -> None:
+    """Pay out: a debit on the member's ledger. Parent command."""
+    from chorectl.domain.money import format_money, parse_positive_amount
+    from chorectl.services import ledger
+
+    st = state(ctx)
+    currency = st.currency()
+    cents = parse_positive_amount(amount, currency=currency)
+    require_parent(ctx)
+    member, left = ledger.pay(st.uow(write=True), name, cents, note=note, now=now())
+    message(f"Paid {member.name} {format_money(cents, currency)}; balance {format_money(left, currency)}.")
+
+
+def adjust(
+    ctx: typer.Context,
+    name: NameArg,
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Signed: +2 is a bonus, -1.50 a penalty.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why (kept in the ledger).")],
+) -> None:
+    """Give a bonus (+AMOUNT) or a penalty (-AMOUNT). Parent command."""
+    from chorectl.domain.money import format_money, parse_signed_amount
+    from chorectl.services import ledger
+
+    st = state(ctx)
+    currency = st.currency()
+    cents = parse_signed_amount(amount, currency=currency)
+    require_parent(ctx)
+    member, left = ledger.adjust(st.uow(write=True), name, cents, reason=reason, now=now())
+    what = "Bonus" if cents > 0 else "Penalty"
+    message(f"{what} of {format_money(abs(cents), currency)} for {member.name}; balance {format_money(left, currency)}.")
+
+
+def ledger(
+    ctx: typer.Context,
+    name: OptionalNameArg = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    fmt: FormatOpt = Format.table,
+    raw: RawOpt = False,
+) -> None:
+    """Show ledger entries: every reward, bonus, penalty and payout."""
+    from chorectl.services import ledger as ledger_service
+
+    st = state(ctx)
+    rows = ledger_service.entries(
+        st.uow(),
+        name=name,
+        since=parse_date(since) if since else None,
+        until=parse_date(until) if until else None,
+    )
+    render.emit("ledger", rows, fmt, currency=st.currency(), raw=raw)

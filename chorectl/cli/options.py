@@ -1,0 +1,47 @@
+"""Options shared by many commands, declared once."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="Output format: table for people; csv, tsv, json, jsonl for scripts.",
+    ),
+]
+RawOpt = Annotated[
+    bool,
+    typer.Option("--raw", help="CSV/TSV: do not escape text cells that start with = + - @."),
+]
+AsOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--as",
+        envvar="CHORECTL_MEMBER",
+        metavar="NAME",
+        help="Who is doing it (default: $CHORECTL_MEMBER, or the chore's only assignee).",
+    ),
+]
+NoteOpt = Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="A note to keep with it.")]
+SinceOpt = Annotated[
+    Optional[str], typer.Option("--since", metavar="DATE", help="From this day on (YYYY-MM-DD).")
+]
+UntilOpt = Annotated[
+    Optional[str], typer.Option("--until", metavar="DATE", help="Up to and including this day.")
+]

@@ -1,0 +1,325 @@
+"""All output of data: Rich tables for people; CSV, TSV, JSON and JSON lines for scripts.
+
+Each kind of row has one list of columns (the contract in CLI.md, in order);
+the table view picks and decorates them. A new column or format is one change here.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import IO, Any
+
+from chorectl.cli.options import Format
+from chorectl.domain.dates import iso
+from chorectl.domain.money import format_cents, format_money
+
+INJECTION_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    kind: str = "text"  # text | int | money | date | datetime | bool
+
+
+def _cols(spec: str, kinds: dict[str, str]) -> tuple[Column, ...]:
+    return tuple(Column(k, kinds.get(k, "text")) for k in spec.split(","))
+
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "members": _cols("id,name,role,active,balance", {"id": "int", "active": "bool", "balance": "money"}),
+    "chores": _cols(
+        "id,title,assignee,reward,reward_min,reward_max,schedule,status,due,created_at,note",
+        {
+            "id": "int",
+            "reward": "money",
+            "reward_min": "money",
+            "reward_max": "money",
+            "due": "date",
+            "created_at": "datetime",
+        },
+    ),
+    "completions": _cols(
+        "id,chore_id,chore,member,status,completed_at,reviewed_at,reward,note,due,reward_min,reward_max",
+        {
+            "id": "int",
+            "chore_id": "int",
+            "completed_at": "datetime",
+            "reviewed_at": "datetime",
+            "reward": "money",
+            "due": "date",
+            "reward_min": "money",
+            "reward_max": "money",
+        },
+    ),
+    "ledger": _cols(
+        "id,at,member,kind,amount,chore_id,completion_id,note",
+        {"id": "int", "at": "datetime", "amount": "money", "chore_id": "int", "completion_id": "int"},
+    ),
+    "balance": _cols(
+        "member,earned,bonuses,penalties,paid,balance",
+        {k: "money" for k in ("earned", "bonuses", "penalties", "paid", "balance")},
+    ),
+}
+
+
+# ---------------------------------------------------------------- scripts
+
+
+def cell_text(value: Any, kind: str, *, raw: bool) -> str:
+    """One CSV/TSV cell. Only free text is escaped against formula injection."""
+    if value is None:
+        return ""
+    if kind == "money":
+        return format_cents(value)
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "datetime":
+        return iso(value)
+    if kind == "date":
+        return value.isoformat()
+    text = str(value)
+    if kind == "text" and not raw and text.startswith(INJECTION_START):
+        return "'" + text
+    return text
+
+
+def json_value(value: Any, kind: str) -> str:
+    if value is None:
+        return "null"
+    if kind == "money":
+        return format_cents(value)  # an exact JSON number: 2.50, -1.50
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "datetime":
+        return json.dumps(iso(value))
+    if kind == "date":
+        return json.dumps(value.isoformat())
+    if kind == "int":
+        return str(int(value))
+    return json.dumps(value, ensure_ascii=False)
+
+
+def json_object(row: Mapping[str, Any], columns: tuple[Column, ...]) -> str:
+    return "{" + ", ".join(f"{json.dumps(c.key)}: {json_value(row.get(c.key), c.kind)}" for c in columns) + "}"
+
+
+def write_rows(
+    kind: str,
+    rows: Iterable[Mapping[str, Any]],
+    fmt: Format,
+    out: IO[str],
+    *,
+    raw: bool = False,
+    on_row: Callable[[], None] | None = None,
+) -> int:
+    """Stream *rows* to *out* in a script format. Returns how many were written."""
+    columns = COLUMNS[kind]
+    count = 0
+    if fmt in (Format.csv, Format.tsv):
+        writer = csv.writer(out, delimiter="\t" if fmt is Format.tsv else ",", lineterminator="\r\n")
+        writer.writerow([c.key for c in columns])
+        for row in rows:
+            writer.writerow([cell_text(row.get(c.key), c.kind, raw=raw) for c in columns])
+            count += 1
+            if on_row:
+                on_row()
+    elif fmt is Format.jsonl:
+        for row in rows:
+            out.write(json_object(row, columns) + "\n")
+            count += 1
+            if on_row:
+                on_row()
+    elif fmt is Format.json:
+        out.write("[")
+        for row in rows:
+            out.write(("\n  " if count == 0 else ",\n  ") + json_object(row, columns))
+            count += 1
+            if on_row:
+                on_row()
+        out.write("\n]\n" if count else "]\n")
+    else:  # pragma: no cover - the table view is not a stream format
+        raise ValueError(fmt)
+    return count
+
+
+# ---------------------------------------------------------------- people
+
+STATUS_STYLE = {
+    "open": "bold yellow",
+    "pending": "bold cyan",
+    "approved": "green",
+    "archived": "dim",
+    "rejected": "red",
+    "missed": "red",
+}
+KIND_STYLE = {"reward": "green", "bonus": "green", "penalty": "red", "payout": "magenta", "reversal": "yellow"}
+
+
+def _money(currency: str) -> Callable[[Any], str]:
+    return lambda cents: "" if cents is None else format_money(cents, currency)
+
+
+def _reward(row: Mapping[str, Any], currency: str) -> str:
+    if row.get("reward") is not None:
+        return format_money(row["reward"], currency)
+    low, high = row.get("reward_min"), row.get("reward_max")
+    if low is None:
+        return ""
+    if low == high:
+        return format_money(low, currency)
+    return f"{format_money(low, currency)}–{format_money(high, currency)}"
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _day(value: date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+# (header, value function (row, currency) -> str, justify, style key)
+TableSpec = list[tuple[str, Callable[[Mapping[str, Any], str], str], str, str | None]]
+
+TABLES: dict[str, TableSpec] = {
+    "members": [
+        ("ID", lambda r, c: str(r["id"]), "right", None),
+        ("Name", lambda r, c: r["name"], "left", None),
+        ("Role", lambda r, c: r["role"], "left", None),
+        ("Active", lambda r, c: "yes" if r["active"] else "archived", "left", None),
+        ("Balance", lambda r, c: _money(c)(r["balance"]), "right", None),
+    ],
+    "chores": [
+        ("ID", lambda r, c: str(r["id"]), "right", None),
+        ("Title", lambda r, c: r["title"], "left", None),
+        ("Assignee", lambda r, c: r["assignee"] or "anyone", "left", None),
+        ("Reward", _reward, "right", None),
+        ("Schedule", lambda r, c: r["schedule"] or "once", "left", None),
+        ("Status", lambda r, c: r["status"], "left", "status"),
+        ("Due", lambda r, c: _day(r["due"]), "left", None),
+    ],
+    "completions": [
+        ("ID", lambda r, c: str(r["id"]), "right", None),
+        ("Chore", lambda r, c: f"{r['chore']} (#{r['chore_id']})", "left", None),
+        ("Member", lambda r, c: r["member"] or "", "left", None),
+        ("Done", lambda r, c: _when(r["completed_at"]), "left", None),
+        ("Status", lambda r, c: r["status"], "left", "status"),
+        ("Reward", lambda r, c: _money(c)(r["reward"]) if r["reward"] is not None else _reward(r, c), "right", None),
+        ("Note", lambda r, c: r["note"] or "", "left", None),
+    ],
+    "ledger": [
+        ("ID", lambda r, c: str(r["id"]), "right", None),
+        ("When", lambda r, c: _when(r["at"]), "left", None),
+        ("Member", lambda r, c: r["member"], "left", None),
+        ("Kind", lambda r, c: r["kind"], "left", "kind"),
+        ("Amount", lambda r, c: _money(c)(r["amount"]), "right", None),
+        ("Note", lambda r, c: r["note"] or "", "left", None),
+    ],
+    "balance": [
+        ("Member", lambda r, c: r["member"], "left", None),
+        ("Earned", lambda r, c: _money(c)(r["earned"]), "right", None),
+        ("Bonuses", lambda r, c: _money(c)(r["bonuses"]), "right", None),
+        ("Penalties", lambda r, c: _money(c)(r["penalties"]), "right", None),
+        ("Paid", lambda r, c: _money(c)(r["paid"]), "right", None),
+        ("Balance", lambda r, c: _money(c)(r["balance"]), "right", "balance"),
+    ],
+}
+
+EMPTY = {
+    "members": "No members yet. Add one: chorectl member add NAME",
+    "chores": "No chores to show.",
+    "completions": "Nothing to show.",
+    "ledger": "The ledger has no entries for that.",
+    "balance": "No balances yet.",
+}
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def table(kind: str, rows: list[Mapping[str, Any]], currency: str, title: str | None) -> None:
+    if not rows:
+        typer_message(EMPTY[kind])
+        return
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    spec = TABLES[kind]
+    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
+    for header, _, justify, _ in spec:
+        t.add_column(header, justify=justify, overflow="fold")
+    for row in rows:
+        cells = []
+        for _, value, _, style in spec:
+            text = value(row, currency)
+            if style == "status":
+                cells.append(Text(text, style=STATUS_STYLE.get(text, "")))
+            elif style == "kind":
+                cells.append(Text(text, style=KIND_STYLE.get(text, "")))
+            elif style == "balance":
+                cells.append(Text(text, style="bold red" if row["balance"] < 0 else "bold"))
+            else:
+                cells.append(Text(text))
+        t.add_row(*cells)
+    console().print(t)
+
+
+def details(chore, rows: list[Mapping[str, Any]], currency: str, extra: list[tuple[str, str]] = ()) -> None:
+    """``chore show``: the chore's facts, then one line per assignee."""
+    from rich.table import Table
+    from rich.text import Text
+
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    first = rows[0] if rows else {}
+    facts.add_row("Chore", f"{chore.title} (#{chore.id})")
+    facts.add_row("Reward", _reward(first, currency) if rows else "")
+    for label, value in extra:
+        facts.add_row(label, value)
+    if chore.note:
+        facts.add_row("Note", chore.note)
+    facts.add_row("Created", _when(chore.created_at))
+    out = console()
+    out.print(facts)
+    out.print()
+    who = Table(box=None, padding=(0, 2), show_header=True, header_style="bold")
+    for header in ("Assignee", "Status", "Due"):
+        who.add_column(header)
+    for row in rows:
+        who.add_row(
+            row["assignee"] or "anyone",
+            Text(row["status"], style=STATUS_STYLE.get(row["status"], "")),
+            _day(row["due"]),
+        )
+    out.print(who)
+
+
+def typer_message(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def emit(
+    kind: str,
+    rows: Iterable[Mapping[str, Any]],
+    fmt: Format,
+    *,
+    currency: str = "$",
+    raw: bool = False,
+    title: str | None = None,
+) -> None:
+    """Write a listing to stdout in the chosen format."""
+    if fmt is Format.table:
+        table(kind, list(rows), currency, title)
+    else:
+        write_rows(kind, rows, fmt, sys.stdout, raw=raw)

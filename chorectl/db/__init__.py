@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables over SQLite. Imported lazily (never by ``--help``)."""

@@ -1,0 +1,142 @@
+"""Opening the SQLite file: permissions, pragmas, schema version, write locks."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
+
+from chorectl.errors import StorageError
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x43484F52  # "CHOR": marks the file as a chorectl database
+BUSY_TIMEOUT_MS = 15_000
+
+# The ledger is append-only, and ledger_total is its running sum per member and kind.
+TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS ledger_no_update BEFORE UPDATE ON ledger
+       BEGIN SELECT RAISE(ABORT, 'ledger entries are never edited; add a reversing entry'); END""",
+    """CREATE TRIGGER IF NOT EXISTS ledger_no_delete BEFORE DELETE ON ledger
+       BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted; add a reversing entry'); END""",
+    """CREATE TRIGGER IF NOT EXISTS ledger_total_add AFTER INSERT ON ledger
+       BEGIN
+         INSERT INTO ledger_total (member_id, kind, total, entries)
+         VALUES (NEW.member_id, NEW.kind, NEW.amount, 1)
+         ON CONFLICT (member_id, kind)
+         DO UPDATE SET total = total + NEW.amount, entries = entries + 1;
+       END""",
+)
+
+
+def prepare_file(path: Path) -> None:
+    """Create the folder (0700) and the file (0600) if missing; never loosen an existing one."""
+    folder = path.parent
+    try:
+        if not folder.exists():
+            folder.mkdir(mode=0o700, parents=True)
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+    except FileExistsError:
+        pass  # another process created it first
+    except OSError as exc:
+        raise StorageError(f"cannot create the database at {path}: {exc.strerror}") from None
+    if path.is_dir():
+        raise StorageError(f"{path} is a folder, not a database file")
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (see _on_begin).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: durable at checkpoint, never corrupt
+    cur.close()
+
+
+def _on_begin(conn) -> None:
+    mode = conn.get_execution_options().get("chorectl_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(path: Path | str) -> Engine:
+    """An engine for *path*; ``":memory:"`` for tests that need no file."""
+    if str(path) == ":memory:":
+        from sqlalchemy.pool import StaticPool
+
+        engine = create_engine(
+            "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
+    else:
+        path = Path(path)
+        prepare_file(path)
+        engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the schema on a new file; refuse files that are not ours or are too new."""
+    from chorectl.db import models  # noqa: F401  (registers the tables)
+
+    with engine.connect() as conn:
+        app_id, version, has_tables = _identity(conn)
+        if app_id == APPLICATION_ID and version == SCHEMA_VERSION:
+            conn.rollback()
+            return
+    _check_identity(app_id, version, has_tables)
+    with engine.connect().execution_options(chorectl_begin="IMMEDIATE") as conn:
+        with conn.begin():
+            app_id, version, has_tables = _identity(conn)  # again, under the write lock
+            _check_identity(app_id, version, has_tables)
+            if not has_tables:
+                from sqlmodel import SQLModel
+
+                SQLModel.metadata.create_all(conn)
+                for trigger in TRIGGERS:
+                    conn.exec_driver_sql(trigger)
+                conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    _use_wal(engine)
+
+
+def _use_wal(engine: Engine) -> None:
+    """WAL lets readers go on while one process writes; it is a property of the file."""
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() not in ("wal", "memory"):
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.close()
+    finally:
+        raw.close()
+
+
+def _identity(conn) -> tuple[int, int, bool]:
+    app_id = conn.exec_driver_sql("PRAGMA application_id").scalar()
+    version = conn.exec_driver_sql("PRAGMA user_version").scalar()
+    has_tables = conn.execute(
+        text("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+    ).scalar()
+    return int(app_id), int(version), bool(has_tables)
+
+
+def _check_identity(app_id: int, version: int, has_tables: bool) -> None:
+    if not has_tables and app_id == 0:
+        return  # a new, empty file
+    if app_id != APPLICATION_ID:
+        raise StorageError("this file is not a chorectl database", hint="check --db / CHORECTL_DB")
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"this database was written by a newer chorectl (schema {version}; this one knows {SCHEMA_VERSION})",
+            hint="upgrade chorectl; the file was not touched",
+        )
+    if version < SCHEMA_VERSION:
+        raise StorageError(f"schema {version} is older than {SCHEMA_VERSION} and has no migration")

@@ -1,0 +1,104 @@
+"""The tables. Money is integer cents; times are aware (UTC in the file).
+
+The ledger is append-only: triggers (see :mod:`chorectl.db.engine`) refuse
+UPDATE and DELETE on it and keep ``ledger_total`` (one row per member and
+kind) equal to the ledger's sums, so balances never scan history.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import Column, Index, text
+from sqlmodel import Field, SQLModel
+
+from chorectl.db.types import AwareDateTime
+
+
+def _at(nullable: bool = False):
+    return Field(sa_column=Column(AwareDateTime(), nullable=nullable))
+
+
+class Household(SQLModel, table=True):
+    id: str = Field(primary_key=True, description="stable id; the keyring user name")
+    currency: str = "$"
+    created_at: datetime = _at()
+    pin_set: bool = False
+
+
+class Member(SQLModel, table=True):
+    __table_args__ = (
+        Index("ux_member_active_name", "name_key", unique=True, sqlite_where=text("active = 1")),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+    name_key: str
+    role: str  # parent | child
+    active: bool = True
+    created_at: datetime = _at()
+
+
+class Chore(SQLModel, table=True):
+    __table_args__ = (Index("ix_chore_title_key", "title_key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    title: str
+    title_key: str
+    reward_min: int  # cents; == reward_max for a fixed reward
+    reward_max: int
+    schedule: Optional[str] = None  # canonical schedule text; None = one-off or cooldown
+    cooldown_days: Optional[int] = None
+    due: Optional[date] = None  # first due date (the schedule's anchor)
+    note: Optional[str] = None
+    archived: bool = False
+    created_at: datetime = _at()
+    # Pool chores: the period reset last rolled to (assigned chores keep it on Assignment).
+    rolled_due: Optional[date] = None
+
+
+class Assignment(SQLModel, table=True):
+    chore_id: int = Field(foreign_key="chore.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True, index=True)
+    rolled_due: Optional[date] = None
+
+
+class Completion(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_completion_slot", "chore_id", "period_due", "member_id"),
+        Index("ix_completion_pending", "status", sqlite_where=text("status = 'pending'")),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    chore_id: int = Field(foreign_key="chore.id")
+    member_id: Optional[int] = Field(default=None, foreign_key="member.id")  # None: a missed pool period
+    status: str  # pending | approved | rejected | missed
+    period_due: Optional[date] = None  # the due date of the period it counts for
+    completed_at: datetime = _at()
+    reviewed_at: Optional[datetime] = _at(nullable=True)
+    reward: Optional[int] = None  # cents, once approved
+    note: Optional[str] = None
+
+
+class LedgerEntry(SQLModel, table=True):
+    __tablename__ = "ledger"
+    __table_args__ = (
+        Index("ix_ledger_member_at", "member_id", "at"),
+        Index("ix_ledger_at", "at"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = _at()
+    member_id: int = Field(foreign_key="member.id")
+    kind: str  # reward | bonus | penalty | payout | reversal
+    amount: int  # signed cents
+    chore_id: Optional[int] = Field(default=None, foreign_key="chore.id")
+    completion_id: Optional[int] = Field(default=None, foreign_key="completion.id")
+    note: Optional[str] = None
+
+
+class LedgerTotal(SQLModel, table=True):
+    """Maintained by triggers only: the running sum per member and kind."""
+
+    __tablename__ = "ledger_total"
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    kind: str = Field(primary_key=True)
+    total: int = 0
+    entries: int = 0

@@ -1,0 +1,44 @@
+"""Dates and times. Everything is timezone-aware; calendar days are local."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from chorectl.errors import BadInput
+
+
+def now() -> datetime:
+    """The current moment in the machine's local zone (honours TZ)."""
+    return datetime.now().astimezone()
+
+
+def local_date(moment: datetime) -> date:
+    """The local calendar day a moment falls on."""
+    return moment.astimezone().date()
+
+
+def parse_date(text: str, *, today: date | None = None) -> date:
+    """``YYYY-MM-DD``; also ``today``, ``tomorrow`` and ``yesterday`` for people."""
+    s = text.strip().lower()
+    if today is not None:
+        relative = {"today": 0, "tomorrow": 1, "yesterday": -1}
+        if s in relative:
+            return today + timedelta(days=relative[s])
+    try:
+        if len(s) != 10:
+            raise ValueError
+        return date.fromisoformat(s)
+    except ValueError:
+        raise BadInput(f"{text!r} is not a date", hint="write dates as YYYY-MM-DD") from None
+
+
+def start_of_day(day: date) -> datetime:
+    """Local midnight at the start of *day*, as an aware datetime."""
+    return datetime.combine(day, time.min).astimezone()
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in local time with its offset, to the second."""
+    if moment is None:
+        return None
+    return moment.astimezone().isoformat(timespec="seconds")

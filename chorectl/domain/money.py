@@ -1,0 +1,128 @@
+"""Money as integer cents: parsing what people type and formatting it back.
+
+No floats anywhere: ``parse_amount("0.10")`` is ``10`` and ten of them are ``100``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chorectl.errors import BadInput
+
+MAX_REWARD_CENTS = 1000_00
+# Payouts and adjustments: generous, but a typo like 1000000 is caught.
+MAX_AMOUNT_CENTS = 100_000_00
+
+_AMOUNT = re.compile(r"(?P<int>\d{1,9})(?:\.(?P<frac>\d{1,2}))?|\.(?P<onlyfrac>\d{1,2})")
+
+
+def parse_amount(text: str, *, currency: str = "$", signed: bool = False) -> int:
+    """Parse ``2``, ``2.5``, ``2.50``, ``$2.50`` (and ``-1.50``/``+2`` when *signed*) to cents.
+
+    Raises :class:`BadInput` for anything else, including more than two decimals.
+    """
+    original = text
+    s = text.strip()
+    sign = 1
+    if s[:1] in "+-" and s:
+        if not signed:
+            raise BadInput(f"amount {original!r} must not have a sign")
+        sign = -1 if s[0] == "-" else 1
+        s = s[1:].strip()
+    for symbol in {currency, "$"}:
+        if symbol and s.startswith(symbol):
+            s = s[len(symbol) :].strip()
+            break
+    if signed and sign == 1 and s[:1] in "+-":  # "$-1.50"
+        sign = -1 if s[0] == "-" else 1
+        s = s[1:].strip()
+    m = _AMOUNT.fullmatch(s)
+    if not m:
+        raise BadInput(
+            f"{original!r} is not an amount",
+            hint="write it like 2, 2.5 or 2.50 (at most two decimals)",
+        )
+    if m["onlyfrac"] is not None:
+        cents = int(m["onlyfrac"].ljust(2, "0"))
+    else:
+        cents = int(m["int"]) * 100 + int((m["frac"] or "0").ljust(2, "0"))
+    return sign * cents
+
+
+def parse_reward(text: str, *, currency: str = "$") -> int:
+    cents = parse_amount(text, currency=currency)
+    check_reward(cents, text)
+    return cents
+
+
+def check_reward(cents: int, shown: str | None = None) -> None:
+    if not 0 <= cents <= MAX_REWARD_CENTS:
+        raise BadInput(
+            f"reward {shown or format_cents(cents)} is out of range",
+            hint=f"rewards are 0 to {format_cents(MAX_REWARD_CENTS)}",
+        )
+
+
+@dataclass(frozen=True)
+class Reward:
+    """A fixed reward (``low == high``) or a range decided at approval."""
+
+    low: int
+    high: int
+
+    @property
+    def is_range(self) -> bool:
+        return self.low != self.high
+
+    def __str__(self) -> str:
+        if self.is_range:
+            return f"{format_cents(self.low)}-{format_cents(self.high)}"
+        return format_cents(self.low)
+
+
+def parse_reward_spec(text: str, *, currency: str = "$") -> Reward:
+    """``2.50`` -> fixed; ``1-3`` -> range 1.00..3.00 (MIN <= MAX, both 0..1000)."""
+    s = text.strip()
+    head, sep, tail = s.partition("-")
+    if sep and head.strip():
+        low = parse_reward(head, currency=currency)
+        high = parse_reward(tail, currency=currency)
+        if low > high:
+            raise BadInput(
+                f"reward range {text!r} has MIN above MAX", hint="write it as MIN-MAX, e.g. 1-3"
+            )
+        return Reward(low, high)
+    cents = parse_reward(s, currency=currency)
+    return Reward(cents, cents)
+
+
+def parse_positive_amount(text: str, *, currency: str = "$") -> int:
+    cents = parse_amount(text, currency=currency)
+    if cents <= 0:
+        raise BadInput(f"amount {text!r} must be more than zero")
+    if cents > MAX_AMOUNT_CENTS:
+        raise BadInput(f"amount {text!r} is too large", hint=f"at most {format_cents(MAX_AMOUNT_CENTS)}")
+    return cents
+
+
+def parse_signed_amount(text: str, *, currency: str = "$") -> int:
+    cents = parse_amount(text, currency=currency, signed=True)
+    if cents == 0:
+        raise BadInput("an adjustment of zero changes nothing", hint="use +2 for a bonus, -1.50 for a penalty")
+    if abs(cents) > MAX_AMOUNT_CENTS:
+        raise BadInput(f"amount {text!r} is too large", hint=f"at most {format_cents(MAX_AMOUNT_CENTS)}")
+    return cents
+
+
+def format_cents(cents: int) -> str:
+    """``250`` -> ``2.50``; ``-150`` -> ``-1.50``. Plain, for CSV and JSON."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{frac:02d}"
+
+
+def format_money(cents: int, currency: str = "$") -> str:
+    """For people: ``$2.50``, ``-$1.50``."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{currency}{format_cents(abs(cents))}"

@@ -1,0 +1,42 @@
+"""The one exception hierarchy. Each class carries the exit code CLI.md gives it.
+
+Services raise these; the CLI catches them in one place
+(:func:`chorectl.cli.app.ChorectlGroup.invoke`) and prints ``Error: ...``.
+"""
+
+from __future__ import annotations
+
+
+class ChorectlError(Exception):
+    """Something the user can understand and act on. Never shown as a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class NotFound(ChorectlError):
+    """A member, chore or completion that does not exist (exit 1)."""
+
+
+class InvalidState(ChorectlError):
+    """The thing exists but cannot do that now (exit 1): already done, archived..."""
+
+
+class StorageError(ChorectlError):
+    """The database cannot be opened, read or written (exit 1)."""
+
+
+class BadInput(ChorectlError):
+    """A value the user typed is not acceptable (exit 2)."""
+
+    exit_code = 2
+
+
+class Denied(ChorectlError):
+    """Parent PIN missing, wrong, or unusable keyring (exit 3)."""
+
+    exit_code = 3

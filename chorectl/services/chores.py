@@ -1,0 +1,183 @@
+"""Chores: what there is to do, for whom, for how much."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import col, delete, select
+
+from chorectl.db.models import Assignment, Chore, Member
+from chorectl.domain.money import Reward
+from chorectl.domain.text import clean_note, clean_title, fold
+from chorectl.errors import BadInput, InvalidState, NotFound
+from chorectl.services import members as members_service
+from chorectl.services import slots
+from chorectl.services.uow import UnitOfWork
+
+STATUSES = ("open", "pending", "approved", "archived", "all")
+
+
+def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Chore:
+    """A chore by id, or by title (case-insensitive, exact). Ambiguous titles are an error."""
+    ref = ref.strip()
+    if ref.isdigit():
+        chore = uow.session.get(Chore, int(ref))
+        if chore is None:
+            raise NotFound(f"no chore with id {ref}", hint="see: chorectl chore list")
+        if chore.archived and not include_archived:
+            raise InvalidState(f"chore {chore.id} ({chore.title}) is archived")
+        return chore
+    matches = list(
+        uow.session.exec(
+            select(Chore).where(Chore.title_key == fold(ref), Chore.archived == False)  # noqa: E712
+        )
+    )
+    if not matches and include_archived:
+        matches = list(uow.session.exec(select(Chore).where(Chore.title_key == fold(ref))))
+    if not matches:
+        raise NotFound(f"no chore called {ref!r}", hint="see: chorectl chore list")
+    if len(matches) > 1:
+        ids = ", ".join(str(c.id) for c in matches)
+        raise BadInput(f"{len(matches)} chores are called {ref!r} (ids {ids})", hint="name it by id")
+    return matches[0]
+
+
+def _children(uow: UnitOfWork, names: list[str]) -> list[Member]:
+    seen: dict[int, Member] = {}
+    for name in names:
+        member = members_service.resolve_child(uow, name)
+        seen.setdefault(member.id, member)
+    return list(seen.values())
+
+
+def add(
+    uow: UnitOfWork,
+    title: str,
+    *,
+    reward: Reward,
+    assign: list[str],
+    due: date | None,
+    note: str | None,
+    now: datetime,
+) -> Chore:
+    title = clean_title(title)
+    note = clean_note(note)
+    with uow:
+        members = _children(uow, assign)
+        chore = Chore(
+            title=title,
+            title_key=fold(title),
+            reward_min=reward.low,
+            reward_max=reward.high,
+            due=due,
+            note=note,
+            created_at=now,
+        )
+        uow.session.add(chore)
+        uow.session.flush()
+        for member in members:
+            uow.session.add(Assignment(chore_id=chore.id, member_id=member.id))
+        uow.commit()
+        return chore
+
+
+@dataclass
+class Changes:
+    title: str | None = None
+    reward: Reward | None = None
+    due: date | None = None
+    note: str | None = None
+
+
+def edit(uow: UnitOfWork, ref: str, changes: Changes) -> Chore:
+    title = clean_title(changes.title) if changes.title is not None else None
+    with uow:
+        chore = resolve(uow, ref)
+        if title is not None:
+            chore.title, chore.title_key = title, fold(title)
+        if changes.reward is not None:
+            chore.reward_min, chore.reward_max = changes.reward.low, changes.reward.high
+        if changes.due is not None:
+            chore.due = changes.due
+        if changes.note is not None:
+            chore.note = clean_note(changes.note)
+        uow.session.add(chore)
+        uow.commit()
+        return chore
+
+
+def assign(uow: UnitOfWork, refs: list[str], names: list[str]) -> list[tuple[Chore, list[str]]]:
+    """Give each chore exactly these assignees (none: a pool chore)."""
+    with uow:
+        members = _children(uow, names)
+        chores = []
+        for ref in refs:
+            chore = resolve(uow, ref)
+            if chore.id not in {c.id for c in chores}:
+                chores.append(chore)
+        result = []
+        for chore in chores:
+            uow.session.exec(delete(Assignment).where(col(Assignment.chore_id) == chore.id))
+            for member in members:
+                uow.session.add(Assignment(chore_id=chore.id, member_id=member.id))
+            result.append((chore, [m.name for m in members]))
+        uow.commit()
+        return result
+
+
+def remove(uow: UnitOfWork, ref: str) -> Chore:
+    with uow:
+        chore = resolve(uow, ref)
+        chore.archived = True
+        uow.session.add(chore)
+        uow.commit()
+        return chore
+
+
+def _row(slot: slots.Slot, state: slots.SlotState) -> dict:
+    chore = slot.chore
+    fixed = chore.reward_min == chore.reward_max
+    return {
+        "id": chore.id,
+        "title": chore.title,
+        "assignee": slot.member.name if slot.member else None,
+        "reward": chore.reward_min if fixed else None,
+        "reward_min": None if fixed else chore.reward_min,
+        "reward_max": None if fixed else chore.reward_max,
+        "schedule": chore.schedule,
+        "status": state.status,
+        "due": state.due,
+        "created_at": chore.created_at,
+        "note": chore.note,
+    }
+
+
+def listing(
+    uow: UnitOfWork, *, today: date, member: str | None = None, status: str | None = None
+) -> list[dict]:
+    if status is not None and status not in STATUSES:
+        raise BadInput(f"status must be one of {', '.join(STATUSES)}")
+    with uow:
+        who = members_service.resolve(uow, member, include_archived=True) if member else None
+        query = select(Chore).order_by(Chore.id)
+        if status not in ("archived", "all"):
+            query = query.where(Chore.archived == False)  # noqa: E712
+        rows = []
+        for chore in uow.session.exec(query):
+            for slot in slots.slots_of(uow, chore):
+                if who is not None and slot.member is not None and slot.member.id != who.id:
+                    continue
+                state = slots.state(uow, slot, today)
+                if status in (None,) and state.status == "archived":
+                    continue
+                if status not in (None, "all") and state.status != status:
+                    continue
+                rows.append(_row(slot, state))
+        return rows
+
+
+def show(uow: UnitOfWork, ref: str, *, today: date) -> tuple[Chore, list[dict]]:
+    with uow:
+        chore = resolve(uow, ref, include_archived=True)
+        return chore, [_row(s, slots.state(uow, s, today)) for s in slots.slots_of(uow, chore)]

@@ -1,0 +1,226 @@
+"""Marking chores done, and the parent's review: approve (pays) or reject (reopens)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from chorectl.db.models import Chore, Completion, LedgerEntry, Member
+from chorectl.domain.dates import local_date
+from chorectl.domain.money import format_cents
+from chorectl.domain.text import clean_note
+from chorectl.errors import BadInput, InvalidState, NotFound
+from chorectl.services import chores as chores_service
+from chorectl.services import members as members_service
+from chorectl.services import slots
+from chorectl.services.uow import UnitOfWork
+
+
+def done(
+    uow: UnitOfWork, ref: str, *, member: str | None, now: datetime, note: str | None = None
+) -> tuple[Completion, Chore, Member]:
+    note = clean_note(note)
+    today = local_date(now)
+    with uow:
+        chore = chores_service.resolve(uow, ref)
+        assigned = slots.assignees(uow, chore.id)
+        if member is not None:
+            who = members_service.resolve(uow, member)
+        elif len(assigned) == 1:
+            who = assigned[0]
+        else:
+            raise BadInput(
+                f"say who did {chore.title!r}",
+                hint="add --as NAME, or set CHORECTL_MEMBER",
+            )
+        if who.role != "child":
+            raise InvalidState(f"{who.name} is a parent; chores are done by children")
+        if assigned and who.id not in {m.id for m in assigned}:
+            names = ", ".join(m.name for m in assigned)
+            raise InvalidState(f"{chore.title!r} is assigned to {names}, not {who.name}")
+        slot = slots.Slot(chore, who if assigned else None)
+        state = slots.state(uow, slot, today)
+        if state.completion is not None:
+            raise InvalidState(_already(chore, who, state))
+        completion = Completion(
+            chore_id=chore.id,
+            member_id=who.id,
+            status="pending",
+            period_due=state.period_due,
+            completed_at=now,
+            note=note,
+        )
+        uow.session.add(completion)
+        uow.commit()
+        return completion, chore, who
+
+
+def _already(chore: Chore, who: Member, state: slots.SlotState) -> str:
+    by = state.completion.member_id
+    if by != who.id:
+        return f"{chore.title!r} was already done by someone else"
+    if state.status == "pending":
+        return f"{who.name} already marked {chore.title!r} done; it waits for approval"
+    return f"{who.name} already did {chore.title!r} and it was approved"
+
+
+def _rows(uow: UnitOfWork, query) -> list[dict]:
+    rows = []
+    for completion, chore, member in uow.session.exec(query):
+        rows.append(completion_row(completion, chore, member))
+    return rows
+
+
+def completion_row(completion: Completion, chore: Chore, member: Member | None) -> dict:
+    return {
+        "id": completion.id,
+        "chore_id": chore.id,
+        "chore": chore.title,
+        "member": member.name if member else None,
+        "status": completion.status,
+        "completed_at": completion.completed_at,
+        "reviewed_at": completion.reviewed_at,
+        "reward": completion.reward,
+        "note": completion.note,
+        "due": completion.period_due,
+        "reward_min": chore.reward_min,
+        "reward_max": chore.reward_max,
+    }
+
+
+def _joined():
+    return (
+        select(Completion, Chore, Member)
+        .join(Chore, col(Chore.id) == col(Completion.chore_id))
+        .join(Member, col(Member.id) == col(Completion.member_id), isouter=True)
+    )
+
+
+def pending(uow: UnitOfWork) -> list[dict]:
+    with uow:
+        return _rows(uow, _joined().where(Completion.status == "pending").order_by(Completion.id))
+
+
+def _select(uow: UnitOfWork, ids: list[int], everything: bool) -> list[tuple[Completion, Chore]]:
+    if everything:
+        found = list(
+            uow.session.exec(
+                select(Completion, Chore)
+                .join(Chore, col(Chore.id) == col(Completion.chore_id))
+                .where(Completion.status == "pending")
+                .order_by(Completion.id)
+            )
+        )
+        if not found:
+            raise InvalidState("nothing is waiting for approval")
+        return found
+    if not ids:
+        raise BadInput("name the completions (ids from 'chorectl approvals'), or use --all")
+    result = []
+    for cid in dict.fromkeys(ids):
+        completion = uow.session.get(Completion, cid)
+        if completion is None:
+            raise NotFound(f"no completion with id {cid}", hint="see: chorectl approvals")
+        if completion.status != "pending":
+            raise InvalidState(f"completion {cid} is {completion.status}, not pending")
+        result.append((completion, uow.session.get(Chore, completion.chore_id)))
+    return result
+
+
+def needing_reward(uow: UnitOfWork, ids: list[int], everything: bool) -> list[dict]:
+    """The selected completions of range-reward chores: their reward is decided now."""
+    with uow:
+        return [
+            {"id": c.id, "chore": ch.title, "reward_min": ch.reward_min, "reward_max": ch.reward_max}
+            for c, ch in _select(uow, ids, everything)
+            if ch.reward_min != ch.reward_max
+        ]
+
+
+def approve(
+    uow: UnitOfWork,
+    ids: list[int],
+    *,
+    everything: bool = False,
+    reward: int | None = None,
+    rewards: dict[int, int] | None = None,
+    now: datetime,
+) -> list[dict]:
+    """Approve pending completions and pay their rewards. All or nothing.
+
+    *reward* is the amount for range-reward chores (``--reward``); *rewards*
+    gives one per completion id (answers to prompts).
+    """
+    rewards = rewards or {}
+    with uow:
+        selected = _select(uow, ids, everything)
+        if reward is not None and all(ch.reward_min == ch.reward_max for _, ch in selected):
+            raise BadInput("--reward is for chores with a range reward; these have fixed rewards")
+        done_rows = []
+        for completion, chore in selected:
+            amount = _decide(completion, chore, rewards.get(completion.id, reward))
+            completion.status = "approved"
+            completion.reviewed_at = now
+            completion.reward = amount
+            uow.session.add(completion)
+            if amount:
+                uow.session.add(
+                    LedgerEntry(
+                        at=now,
+                        member_id=completion.member_id,
+                        kind="reward",
+                        amount=amount,
+                        chore_id=chore.id,
+                        completion_id=completion.id,
+                        note=chore.title,
+                    )
+                )
+            member = uow.session.get(Member, completion.member_id)
+            done_rows.append(completion_row(completion, chore, member))
+        uow.commit()
+        return done_rows
+
+
+def _decide(completion: Completion, chore: Chore, given: int | None) -> int:
+    if chore.reward_min == chore.reward_max:
+        return chore.reward_min
+    low, high = format_cents(chore.reward_min), format_cents(chore.reward_max)
+    if given is None:
+        raise BadInput(
+            f"completion {completion.id} ({chore.title}) has a range reward {low}-{high}",
+            hint="give the amount with --reward",
+        )
+    if not chore.reward_min <= given <= chore.reward_max:
+        raise BadInput(
+            f"reward {format_cents(given)} for completion {completion.id} ({chore.title}) "
+            f"is outside {low}-{high}"
+        )
+    return given
+
+
+def reject(
+    uow: UnitOfWork, ids: list[int], *, reason: str | None, now: datetime, everything: bool = False
+) -> list[dict]:
+    """Reject pending completions; the chore is open again for that period."""
+    reason = clean_note(reason)
+    with uow:
+        rows = []
+        for completion, chore in _select(uow, ids, everything):
+            completion.status = "rejected"
+            completion.reviewed_at = now
+            if reason:  # keep the child's note too: nothing typed is lost
+                completion.note = f"{completion.note}; {reason}" if completion.note else reason
+            uow.session.add(completion)
+            rows.append(completion_row(completion, chore, uow.session.get(Member, completion.member_id)))
+        uow.commit()
+        return rows
+
+
+def history(uow: UnitOfWork, *, member: str | None = None) -> list[dict]:
+    with uow:
+        query = _joined().order_by(Completion.id)
+        if member:
+            who = members_service.resolve(uow, member, include_archived=True)
+            query = query.where(Completion.member_id == who.id)
+        return _rows(uow, query)

@@ -1,0 +1,68 @@
+"""The household: one per database, with the stable id its PIN is filed under."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import select
+
+from chorectl.db.models import Household
+from chorectl.domain.text import clean
+from chorectl.errors import InvalidState, NotFound
+from chorectl.services.uow import UnitOfWork
+
+
+def get(uow: UnitOfWork) -> Household | None:
+    return uow.session.exec(select(Household)).first()
+
+
+def require(uow: UnitOfWork) -> Household:
+    household = get(uow)
+    if household is None:
+        raise NotFound("there is no household in this database yet", hint="run: chorectl init")
+    return household
+
+
+def currency(uow: UnitOfWork) -> str:
+    household = get(uow)
+    return household.currency if household else "$"
+
+
+def refuse_if_pin_set(uow: UnitOfWork) -> None:
+    with uow:
+        _refuse_if_pin_set(get(uow))
+
+
+def _refuse_if_pin_set(household: Household | None) -> None:
+    if household is not None and household.pin_set:
+        raise InvalidState(
+            "this household already has a parent PIN",
+            hint="use 'chorectl pin change' to change it",
+        )
+
+
+def create(uow: UnitOfWork, *, currency: str, now: datetime) -> Household:
+    """Create the household (or return the existing one that has no PIN yet).
+
+    The caller stores the PIN hash in the keyring, then calls :func:`mark_pin_set`.
+    """
+    symbol = clean(currency, "a currency symbol", 5)
+    with uow:
+        household = get(uow)
+        _refuse_if_pin_set(household)
+        if household is None:
+            household = Household(id=uuid.uuid4().hex, currency=symbol, created_at=now)
+        else:
+            household.currency = symbol
+        uow.session.add(household)
+        uow.commit()
+        return household
+
+
+def mark_pin_set(uow: UnitOfWork, household_id: str) -> None:
+    with uow:
+        household = uow.session.get(Household, household_id)
+        household.pin_set = True
+        uow.session.add(household)
+        uow.commit()

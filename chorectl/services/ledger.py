@@ -1,0 +1,129 @@
+"""Money: balances, payouts, bonuses and penalties. Every movement is one ledger row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+from sqlmodel import col, select
+
+from chorectl.db.models import LedgerEntry, LedgerTotal, Member
+from chorectl.domain.dates import start_of_day
+from chorectl.domain.money import format_money
+from chorectl.domain.text import clean_note
+from chorectl.errors import BadInput, InvalidState
+from chorectl.services import household as household_service
+from chorectl.services import members as members_service
+from chorectl.services.uow import UnitOfWork
+
+# How each ledger kind shows up in the balance breakdown.
+BUCKETS = {"reward": "earned", "reversal": "earned", "bonus": "bonuses", "penalty": "penalties", "payout": "paid"}
+
+
+def balances(uow: UnitOfWork, name: str | None = None) -> list[dict]:
+    """member, earned, bonuses, penalties, paid, balance: from the running totals."""
+    with uow:
+        if name is not None:
+            people = [members_service.resolve(uow, name, include_archived=True)]
+        else:
+            people = list(uow.session.exec(select(Member).order_by(Member.id)))
+        totals: dict[int, dict[str, int]] = {}
+        for member_id, kind, total in uow.session.exec(
+            select(LedgerTotal.member_id, LedgerTotal.kind, LedgerTotal.total)
+        ):
+            totals.setdefault(member_id, {})[kind] = total
+        rows = []
+        for m in people:
+            mine = totals.get(m.id, {})
+            if name is None and (m.role != "child" and not mine or not m.active and not any(mine.values())):
+                continue  # parents without money, and archived members who are settled
+            row = {"member": m.name, "earned": 0, "bonuses": 0, "penalties": 0, "paid": 0}
+            for kind, total in mine.items():
+                row[BUCKETS[kind]] += total
+            row["balance"] = sum(mine.values())
+            rows.append(row)
+        return rows
+
+
+def _entry(uow: UnitOfWork, member: Member, kind: str, amount: int, note: str | None, now: datetime) -> LedgerEntry:
+    entry = LedgerEntry(at=now, member_id=member.id, kind=kind, amount=amount, note=note)
+    uow.session.add(entry)
+    return entry
+
+
+def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: datetime) -> tuple[Member, int]:
+    """Pay *cents* out to *name*: a debit. Returns the member and the new balance."""
+    note = clean_note(note)
+    with uow:
+        member = members_service.resolve(uow, name, include_archived=True)
+        balance = members_service.balance_of(uow, member.id)
+        if cents > balance:
+            symbol = household_service.currency(uow)
+            raise InvalidState(
+                f"{member.name}'s balance is {format_money(balance, symbol)}; "
+                f"cannot pay out {format_money(cents, symbol)}",
+                hint="a bonus first? chorectl adjust NAME +AMOUNT --reason ...",
+            )
+        _entry(uow, member, "payout", -cents, note, now)
+        uow.commit()
+        return member, balance - cents
+
+
+def adjust(uow: UnitOfWork, name: str, cents: int, *, reason: str, now: datetime) -> tuple[Member, int]:
+    """A bonus (+) or penalty (-) with a reason. Returns the member and the new balance."""
+    reason = clean_note(reason)
+    if not reason:
+        raise BadInput("an adjustment needs a --reason")
+    with uow:
+        member = members_service.resolve(uow, name, include_archived=True)
+        balance = members_service.balance_of(uow, member.id)
+        _entry(uow, member, "bonus" if cents > 0 else "penalty", cents, reason, now)
+        uow.commit()
+        return member, balance + cents
+
+
+def entries(
+    uow: UnitOfWork,
+    *,
+    name: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Iterator[dict]:
+    """Ledger rows, oldest first. *since* and *until* are local calendar days, both included.
+
+    Bad input is refused here, before any row; the rows themselves stream
+    (the read transaction stays open while they are consumed).
+    """
+    if since and until and since > until:
+        raise BadInput("--since is after --until")
+    member_id = None
+    if name is not None:
+        with uow:
+            member_id = members_service.resolve(uow, name, include_archived=True).id
+    query = (
+        select(LedgerEntry, Member.name)
+        .join(Member, col(Member.id) == col(LedgerEntry.member_id))
+        .order_by(LedgerEntry.id)
+    )
+    if member_id is not None:
+        query = query.where(LedgerEntry.member_id == member_id)
+    if since is not None:
+        query = query.where(col(LedgerEntry.at) >= start_of_day(since))
+    if until is not None:
+        query = query.where(col(LedgerEntry.at) < start_of_day(until + timedelta(days=1)))
+    return _stream(uow, query)
+
+
+def _stream(uow: UnitOfWork, query) -> Iterator[dict]:
+    with uow:
+        for entry, member_name in uow.session.exec(query.execution_options(yield_per=1000)):
+            yield {
+                "id": entry.id,
+                "at": entry.at,
+                "member": member_name,
+                "kind": entry.kind,
+                "amount": entry.amount,
+                "chore_id": entry.chore_id,
+                "completion_id": entry.completion_id,
+                "note": entry.note,
+            }

@@ -1,0 +1,122 @@
+"""Members of the household: parents and children."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, delete, select
+
+from chorectl.db.models import Assignment, Chore, LedgerTotal, Member
+from chorectl.domain.text import clean_name, fold
+from chorectl.errors import BadInput, InvalidState, NotFound
+from chorectl.services.uow import UnitOfWork
+
+ROLES = ("parent", "child")
+
+
+def resolve(uow: UnitOfWork, name: str, *, include_archived: bool = False) -> Member:
+    """The active member called *name* (any case); archived ones only if asked."""
+    key = fold(name)
+    member = uow.session.exec(
+        select(Member).where(Member.name_key == key, Member.active == True)  # noqa: E712
+    ).first()
+    if member is None and include_archived:
+        member = uow.session.exec(
+            select(Member).where(Member.name_key == key).order_by(col(Member.id).desc())
+        ).first()
+    if member is None:
+        raise NotFound(f"no member called {name!r}", hint="see: chorectl member list")
+    return member
+
+
+def resolve_child(uow: UnitOfWork, name: str) -> Member:
+    member = resolve(uow, name)
+    if member.role != "child":
+        raise InvalidState(f"{member.name} is a parent; chores are for children")
+    return member
+
+
+def add(uow: UnitOfWork, name: str, role: str, *, now: datetime) -> Member:
+    name = clean_name(name)
+    if role not in ROLES:
+        raise BadInput(f"role must be one of {', '.join(ROLES)}")
+    with uow:
+        _check_free(uow, name)
+        member = Member(name=name, name_key=fold(name), role=role, active=True, created_at=now)
+        uow.session.add(member)
+        uow.commit()
+        return member
+
+
+def _check_free(uow: UnitOfWork, name: str, *, other_than: int | None = None) -> None:
+    clash = uow.session.exec(
+        select(Member).where(Member.name_key == fold(name), Member.active == True)  # noqa: E712
+    ).first()
+    if clash is not None and clash.id != other_than:
+        raise InvalidState(f"there is already a member called {clash.name}")
+
+
+def rename(uow: UnitOfWork, name: str, new_name: str) -> tuple[str, Member]:
+    new_name = clean_name(new_name)
+    with uow:
+        member = resolve(uow, name)
+        _check_free(uow, new_name, other_than=member.id)
+        old = member.name
+        member.name, member.name_key = new_name, fold(new_name)
+        uow.session.add(member)
+        uow.commit()
+        return old, member
+
+
+def remove(uow: UnitOfWork, name: str) -> tuple[Member, list[str]]:
+    """Archive a member: history and ledger stay; their assignments end.
+
+    Returns the member and the titles of chores left with no assignee (now pool chores).
+    """
+    with uow:
+        member = resolve(uow, name)
+        chore_ids = list(
+            uow.session.exec(select(Assignment.chore_id).where(Assignment.member_id == member.id))
+        )
+        uow.session.exec(delete(Assignment).where(col(Assignment.member_id) == member.id))
+        orphaned = []
+        for chore_id in chore_ids:
+            left = uow.session.exec(
+                select(func.count()).select_from(Assignment).where(Assignment.chore_id == chore_id)
+            ).one()
+            chore = uow.session.get(Chore, chore_id)
+            if not left and not chore.archived:
+                orphaned.append(chore.title)
+        member.active = False
+        uow.session.add(member)
+        uow.commit()
+        return member, orphaned
+
+
+def balance_of(uow: UnitOfWork, member_id: int) -> int:
+    return uow.session.exec(
+        select(func.coalesce(func.sum(LedgerTotal.total), 0)).where(LedgerTotal.member_id == member_id)
+    ).one()
+
+
+def listing(uow: UnitOfWork, *, include_archived: bool = False) -> list[dict]:
+    with uow:
+        totals = dict(
+            uow.session.exec(
+                select(LedgerTotal.member_id, func.sum(LedgerTotal.total)).group_by(LedgerTotal.member_id)
+            ).all()
+        )
+        query = select(Member).order_by(Member.id)
+        if not include_archived:
+            query = query.where(Member.active == True)  # noqa: E712
+        return [
+            {
+                "id": m.id,
+                "name": m.name,
+                "role": m.role,
+                "active": m.active,
+                "balance": totals.get(m.id, 0),
+            }
+            for m in uow.session.exec(query)
+        ]

@@ -1,0 +1,68 @@
+"""The unit of work: one SQLite transaction per command.
+
+Writers take the write lock up front (``BEGIN IMMEDIATE``) so that cron's
+``reset``, a child's ``done`` and a parent's ``approve`` queue behind each
+other under the busy timeout instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from chorectl.errors import InvalidState, StorageError
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine, *, write: bool = False) -> None:
+        self.engine = engine
+        self.write = write
+        self.session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        bind = self.engine.execution_options(
+            chorectl_begin="IMMEDIATE" if self.write else "DEFERRED"
+        )
+        self.session = Session(bind, expire_on_commit=False)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # close() rolls back whatever was not committed and detaches the objects
+        # with their loaded values intact (rollback() would expire them).
+        self.session.close()
+        self.session = None
+        if exc is not None:
+            translated = translate_db_error(exc)
+            if translated is not None:
+                raise translated from None
+
+    def commit(self) -> None:
+        if not self.write:
+            raise RuntimeError("commit() in a read-only unit of work")
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def translate_db_error(exc: BaseException) -> Exception | None:
+    """Turn a driver error into one line a person can act on; None if it is not one."""
+    if isinstance(exc, sa_exc.IntegrityError):
+        return InvalidState(f"the change conflicts with the data: {_reason(exc)}")
+    if isinstance(exc, sa_exc.DBAPIError):
+        reason = _reason(exc)
+        if "locked" in reason or "busy" in reason:
+            return StorageError("the database stayed busy; try again", hint=reason)
+        if "not a database" in reason or "malformed" in reason:
+            return StorageError(f"the database file is damaged or not a database ({reason})")
+        if "readonly" in reason or "read-only" in reason:
+            return StorageError(f"the database cannot be written ({reason})")
+        if "disk" in reason or "full" in reason:
+            return StorageError(f"the database cannot be written ({reason})")
+        return StorageError(f"database error: {reason}")
+    return None
+
+
+def _reason(exc: sa_exc.DBAPIError) -> str:
+    return str(getattr(exc, "orig", exc)).strip()
