@@ -1,0 +1,110 @@
+"""Every test runs in its own world: a temp database, an in-memory keyring,
+no PIN or member in the environment, a pinned terminal width, no colour.
+
+Like llm's autouse fixture, the user's real data folder is never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from typer.testing import CliRunner
+
+from chorectl.cli import app
+from chorectl.security import pin as pin_module
+
+PIN = "4321"
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives and dies with the test."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    for var in list(os.environ):
+        if var.startswith("CHORECTL_") or var in ("PYTHON_KEYRING_BACKEND", "NO_COLOR", "FORCE_COLOR"):
+            monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("CHORECTL_DB", str(tmp_path / "chorectl.db"))
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    import time
+
+    time.tzset()
+    # Low bcrypt cost in-process; the cost is read from each hash, so checks stay real.
+    monkeypatch.setattr(pin_module, "BCRYPT_ROUNDS", 4)
+    ring = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def ring(isolated) -> MemoryKeyring:
+    return isolated
+
+
+class Cli:
+    """Runs chorectl in-process and keeps stdout and stderr apart."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, command: str | list[str], *, pin: str | None = None, input: str | None = None, env=None):
+        args = shlex.split(command) if isinstance(command, str) else command
+        env = dict(env or {})
+        if pin is not None:
+            env["CHORECTL_PIN"] = pin
+        return self.runner.invoke(app, args, env=env, input=input, prog_name="chorectl")
+
+    def ok(self, command: str | list[str], **kwargs):
+        result = self(command, **kwargs)
+        assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr, result.exception)
+        return result
+
+    def parent(self, command: str | list[str], **kwargs):
+        return self.ok(command, pin=PIN, **kwargs)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+@pytest.fixture
+def household(cli: Cli) -> Cli:
+    """An initialised household with children Amy and Ben and parent Mum."""
+    cli.parent("init")
+    cli.parent("member add Amy")
+    cli.parent("member add Ben")
+    cli.parent("member add Mum --parent")
+    return cli
