@@ -9,7 +9,7 @@ import typer
 from chorectl.cli import render
 from chorectl.cli.options import Format, FormatOpt, NoteOpt, RawOpt, SinceOpt, UntilOpt
 from chorectl.cli.state import message, require_parent, state
-from chorectl.domain.dates import now, parse_date
+from chorectl.domain.dates import local_date, now, parse_date
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The member (any case).")]
 OptionalNameArg = Annotated[
@@ -74,10 +74,11 @@ def ledger(
     from chorectl.services import ledger as ledger_service
 
     st = state(ctx)
+    today = local_date(now())
     rows = ledger_service.entries(
         st.uow(),
         name=name,
-        since=parse_date(since) if since else None,
-        until=parse_date(until) if until else None,
+        since=parse_date(since, today=today) if since else None,
+        until=parse_date(until, today=today) if until else None,
     )
     render.emit("ledger", rows, fmt, currency=st.currency(), raw=raw)

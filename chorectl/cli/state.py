@@ -32,7 +32,7 @@ class State:
             from chorectl.db.engine import ensure_schema, make_engine
 
             engine = make_engine(self.db_path)
-            ensure_schema_translated(engine)
+            ensure_schema(engine)
             self._engine = engine
         return self._engine
 
@@ -46,19 +46,6 @@ class State:
 
         with self.uow() as uow:
             return household.currency(uow)
-
-
-def ensure_schema_translated(engine) -> None:
-    from chorectl.db.engine import ensure_schema
-    from chorectl.services.uow import translate_db_error
-
-    try:
-        ensure_schema(engine)
-    except Exception as exc:
-        translated = translate_db_error(exc)
-        if translated is None:
-            raise
-        raise translated from None
 
 
 def state(ctx: typer.Context) -> State:

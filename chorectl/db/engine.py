@@ -7,10 +7,11 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from chorectl.errors import StorageError
+from chorectl.errors import InvalidState, StorageError
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x43484F52  # "CHOR": marks the file as a chorectl database
@@ -82,7 +83,17 @@ def make_engine(path: Path | str) -> Engine:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the schema on a new file; refuse files that are not ours or are too new."""
+    """Create the schema on a new file; refuse files that are not ours or are too new.
+
+    Raises :class:`StorageError` (exit 1) for anything the file or folder does wrong.
+    """
+    try:
+        _ensure_schema(engine)
+    except sa_exc.DBAPIError as exc:
+        raise translate_db_error(exc) from None
+
+
+def _ensure_schema(engine: Engine) -> None:
     from chorectl.db import models  # noqa: F401  (registers the tables)
 
     with engine.connect() as conn:
@@ -140,3 +151,25 @@ def _check_identity(app_id: int, version: int, has_tables: bool) -> None:
         )
     if version < SCHEMA_VERSION:
         raise StorageError(f"schema {version} is older than {SCHEMA_VERSION} and has no migration")
+
+
+def translate_db_error(exc: BaseException) -> Exception | None:
+    """Turn a driver error into one line a person can act on; None if it is not one."""
+    if isinstance(exc, sa_exc.IntegrityError):
+        return InvalidState(f"the change conflicts with the data: {_reason(exc)}")
+    if isinstance(exc, sa_exc.DBAPIError):
+        reason = _reason(exc)
+        if "locked" in reason or "busy" in reason:
+            return StorageError("the database stayed busy; try again", hint=reason)
+        if "not a database" in reason or "malformed" in reason:
+            return StorageError(f"the database file is damaged or not a database ({reason})")
+        if "readonly" in reason or "read-only" in reason:
+            return StorageError(f"the database cannot be written ({reason})")
+        if "disk" in reason or "full" in reason:
+            return StorageError(f"the database cannot be written ({reason})")
+        return StorageError(f"database error: {reason}")
+    return None
+
+
+def _reason(exc: sa_exc.DBAPIError) -> str:
+    return str(getattr(exc, "orig", exc)).strip()

@@ -14,7 +14,8 @@ MAX_REWARD_CENTS = 1000_00
 # Payouts and adjustments: generous, but a typo like 1000000 is caught.
 MAX_AMOUNT_CENTS = 100_000_00
 
-_AMOUNT = re.compile(r"(?P<int>\d{1,9})(?:\.(?P<frac>\d{1,2}))?|\.(?P<onlyfrac>\d{1,2})")
+# ASCII digits only: "٣" or "２" are not amounts anyone means to type.
+_AMOUNT = re.compile(r"(?P<int>[0-9]{1,9})(?:\.(?P<frac>[0-9]{1,2}))?|\.(?P<onlyfrac>[0-9]{1,2})")
 
 
 def parse_amount(text: str, *, currency: str = "$", signed: bool = False) -> int:
@@ -24,8 +25,8 @@ def parse_amount(text: str, *, currency: str = "$", signed: bool = False) -> int
     """
     original = text
     s = text.strip()
-    sign = 1
-    if s[:1] in "+-" and s:
+    sign = None
+    if s and s[0] in "+-":
         if not signed:
             raise BadInput(f"amount {original!r} must not have a sign")
         sign = -1 if s[0] == "-" else 1
@@ -34,9 +35,10 @@ def parse_amount(text: str, *, currency: str = "$", signed: bool = False) -> int
         if symbol and s.startswith(symbol):
             s = s[len(symbol) :].strip()
             break
-    if signed and sign == 1 and s[:1] in "+-":  # "$-1.50"
+    if signed and sign is None and s and s[0] in "+-":  # "$-1.50"
         sign = -1 if s[0] == "-" else 1
         s = s[1:].strip()
+    sign = sign or 1
     m = _AMOUNT.fullmatch(s)
     if not m:
         raise BadInput(

@@ -11,6 +11,11 @@ MAX_TITLE = 120
 MAX_NOTE = 500
 
 
+# Invisible format characters that would let two names look alike, or turn text
+# around on screen (bidi overrides). The zero-width joiner stays: emoji need it.
+_ALLOWED_FORMAT = {"\u200d"}
+
+
 def _check_chars(value: str, what: str, *, allow_newlines: bool = False) -> None:
     for ch in value:
         if allow_newlines and ch in "\n":
@@ -19,6 +24,8 @@ def _check_chars(value: str, what: str, *, allow_newlines: bool = False) -> None
         # Cc: control characters (tab, CR, ESC...). Cs: lone surrogates. Zl/Zp: line breaks.
         if cat in ("Cc", "Cs", "Zl", "Zp"):
             raise BadInput(f"{what} must not contain control characters ({ch!r})")
+        if cat == "Cf" and ch not in _ALLOWED_FORMAT:
+            raise BadInput(f"{what} must not contain invisible characters ({ch!r})")
 
 
 def clean(value: str, what: str, max_len: int, *, allow_newlines: bool = False) -> str:
@@ -42,7 +49,10 @@ def clean_name(value: str) -> str:
 
 
 def clean_title(value: str) -> str:
-    return clean(value, "a title", MAX_TITLE)
+    title = clean(value, "a title", MAX_TITLE)
+    if title.isdigit():
+        raise BadInput(f"a title cannot be only digits ({title!r}): it would read as a chore id")
+    return title
 
 
 def clean_note(value: str | None) -> str | None:

@@ -35,7 +35,7 @@ def balances(uow: UnitOfWork, name: str | None = None) -> list[dict]:
         rows = []
         for m in people:
             mine = totals.get(m.id, {})
-            if name is None and (m.role != "child" and not mine or not m.active and not any(mine.values())):
+            if name is None and (m.role != "child" and not mine or not m.active and not sum(mine.values())):
                 continue  # parents without money, and archived members who are settled
             row = {"member": m.name, "earned": 0, "bonuses": 0, "penalties": 0, "paid": 0}
             for kind, total in mine.items():
@@ -54,6 +54,8 @@ def _entry(uow: UnitOfWork, member: Member, kind: str, amount: int, note: str | 
 def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: datetime) -> tuple[Member, int]:
     """Pay *cents* out to *name*: a debit. Returns the member and the new balance."""
     note = clean_note(note)
+    if cents <= 0:
+        raise BadInput("a payout must be more than zero")
     with uow:
         member = members_service.resolve(uow, name, include_archived=True)
         balance = members_service.balance_of(uow, member.id)
@@ -72,6 +74,8 @@ def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: dateti
 def adjust(uow: UnitOfWork, name: str, cents: int, *, reason: str, now: datetime) -> tuple[Member, int]:
     """A bonus (+) or penalty (-) with a reason. Returns the member and the new balance."""
     reason = clean_note(reason)
+    if cents == 0:
+        raise BadInput("an adjustment of zero changes nothing")
     if not reason:
         raise BadInput("an adjustment needs a --reason")
     with uow:

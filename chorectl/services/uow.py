@@ -7,11 +7,10 @@ other under the busy timeout instead of failing half-way.
 
 from __future__ import annotations
 
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from chorectl.errors import InvalidState, StorageError
+from chorectl.db.engine import translate_db_error
 
 
 class UnitOfWork:
@@ -44,25 +43,3 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
-
-
-def translate_db_error(exc: BaseException) -> Exception | None:
-    """Turn a driver error into one line a person can act on; None if it is not one."""
-    if isinstance(exc, sa_exc.IntegrityError):
-        return InvalidState(f"the change conflicts with the data: {_reason(exc)}")
-    if isinstance(exc, sa_exc.DBAPIError):
-        reason = _reason(exc)
-        if "locked" in reason or "busy" in reason:
-            return StorageError("the database stayed busy; try again", hint=reason)
-        if "not a database" in reason or "malformed" in reason:
-            return StorageError(f"the database file is damaged or not a database ({reason})")
-        if "readonly" in reason or "read-only" in reason:
-            return StorageError(f"the database cannot be written ({reason})")
-        if "disk" in reason or "full" in reason:
-            return StorageError(f"the database cannot be written ({reason})")
-        return StorageError(f"database error: {reason}")
-    return None
-
-
-def _reason(exc: sa_exc.DBAPIError) -> str:
-    return str(getattr(exc, "orig", exc)).strip()
