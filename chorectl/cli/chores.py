@@ -21,8 +21,32 @@ RewardOpt = Annotated[
     typer.Option("--reward", metavar="AMOUNT|MIN-MAX", help="Fixed (2.50) or a range decided at approval (1-3)."),
 ]
 DueOpt = Annotated[
-    Optional[str], typer.Option("--due", metavar="DATE", help="Due date, YYYY-MM-DD (or today/tomorrow).")
+    Optional[str],
+    typer.Option(
+        "--due", metavar="DATE", help="Due date, YYYY-MM-DD (or today/tomorrow); a schedule's first due date."
+    ),
 ]
+EveryOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--every",
+        metavar="SCHEDULE",
+        help="Repeat: daily, weekly, monthly, weekdays like mon,wed,fri, or an interval like 3d or 2w.",
+    ),
+]
+CooldownOpt = Annotated[
+    Optional[str],
+    typer.Option("--cooldown", metavar="DAYS", help="Comes back DAYS days after each approval."),
+]
+
+
+def _recurrence(every: str | None, cooldown: str | None):
+    from chorectl.domain.schedule import parse_cooldown, parse_schedule
+
+    return (
+        parse_schedule(every) if every is not None else None,
+        parse_cooldown(cooldown) if cooldown is not None else None,
+    )
 
 
 @app.command("add")
@@ -38,10 +62,12 @@ def add(
             help="Who does it; several names = each their own copy; none = anyone (first done wins).",
         ),
     ] = None,
+    every: EveryOpt = None,
+    cooldown: CooldownOpt = None,
     due: DueOpt = None,
     note: NoteOpt = None,
 ) -> None:
-    """Add a chore. Parent command."""
+    """Add a chore: one-off, on a schedule (--every) or with a cooldown. Parent command."""
     from chorectl.domain.money import parse_reward_spec
     from chorectl.services import chores
 
@@ -49,6 +75,7 @@ def add(
     today = local_date(now())
     spec = parse_reward_spec(reward or "0", currency=st.currency())
     due_date = parse_date(due, today=today) if due else None
+    schedule, days = _recurrence(every, cooldown)
     require_parent(ctx)
     chore = chores.add(
         st.uow(write=True),
@@ -58,8 +85,11 @@ def add(
         due=due_date,
         note=note,
         now=now(),
+        every=schedule,
+        cooldown=days,
     )
-    message(f"Added chore {chore.id}: {chore.title}.")
+    when = f", due {chore.due.isoformat()}" if chore.due else ""
+    message(f"Added chore {chore.id}: {chore.title}{when}.")
 
 
 @app.command("list")
@@ -89,16 +119,28 @@ def list_(
 
 @app.command("show")
 def show(ctx: typer.Context, chore: ChoreArg, fmt: FormatOpt = Format.table, raw: RawOpt = False) -> None:
-    """Show one chore: reward, schedule, assignees and their status."""
+    """Show one chore: reward, schedule in words, next due dates, assignees and their status."""
+    from chorectl.domain import schedule as sched
     from chorectl.services import chores
 
     st = state(ctx)
-    found, rows = chores.show(st.uow(), chore, today=local_date(now()))
+    today = local_date(now())
+    found, rows = chores.show(st.uow(), chore, today=today)
     currency = st.currency()
     if fmt is not Format.table:
         render.emit("chores", rows, fmt, currency=currency, raw=raw)
         return
-    render.details(found, rows, currency)
+    extra = []
+    if found.schedule:
+        every = sched.parse_schedule(found.schedule)
+        extra.append(("Repeats", f"{sched.describe(every, found.due)} ({found.schedule})"))
+        dates = sched.next_dues(every, found.due, today, 5)
+        extra.append(("Next due", ", ".join(d.isoformat() for d in dates)))
+    elif found.cooldown_days:
+        extra.append(("Repeats", sched.describe_cooldown(found.cooldown_days)))
+    else:
+        extra.append(("Repeats", "no: a one-off chore"))
+    render.details(found, rows, currency, extra)
 
 
 @app.command("edit")
@@ -107,25 +149,36 @@ def edit(
     chore: ChoreArg,
     title: Annotated[Optional[str], typer.Option("--title", metavar="T", help="A new title.")] = None,
     reward: RewardOpt = None,
+    every: EveryOpt = None,
+    cooldown: CooldownOpt = None,
+    once: Annotated[bool, typer.Option("--once", help="Drop the schedule or cooldown: a one-off chore.")] = False,
     due: DueOpt = None,
     note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help='A new note ("" clears it).')] = None,
 ) -> None:
-    """Change a chore's title, reward, due date or note. Parent command."""
+    """Change a chore's title, reward, schedule, due date or note. Parent command.
+
+    A new schedule or due date starts afresh from today: no earlier period counts as missed.
+    """
     from chorectl.domain.money import parse_reward_spec
     from chorectl.errors import BadInput
     from chorectl.services import chores
 
     st = state(ctx)
+    today = local_date(now())
+    schedule, days = _recurrence(every, cooldown)
     changes = chores.Changes(
         title=title,
         reward=parse_reward_spec(reward, currency=st.currency()) if reward is not None else None,
-        due=parse_date(due, today=local_date(now())) if due else None,
+        due=parse_date(due, today=today) if due else None,
         note=note,
+        every=schedule,
+        cooldown=days,
+        once=once,
     )
     if changes == chores.Changes():
-        raise BadInput("nothing to change", hint="give --title, --reward, --due or --note")
+        raise BadInput("nothing to change", hint="give --title, --reward, --every, --cooldown, --once, --due or --note")
     require_parent(ctx)
-    found = chores.edit(st.uow(write=True), chore, changes)
+    found = chores.edit(st.uow(write=True), chore, changes, today=today)
     message(f"Updated chore {found.id}: {found.title}.")
 
 
@@ -142,7 +195,9 @@ def assign(
     from chorectl.services import chores
 
     require_parent(ctx)
-    for chore, names in chores.assign(state(ctx).uow(write=True), chores_, split_names(to)):
+    for chore, names in chores.assign(
+        state(ctx).uow(write=True), chores_, split_names(to), today=local_date(now())
+    ):
         who = ", ".join(names) if names else "anyone (a pool chore)"
         message(f"Chore {chore.id} ({chore.title}): {who}.")
 

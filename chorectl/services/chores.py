@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import col, delete, select
+from sqlmodel import select
 
 from chorectl.db.models import Assignment, Chore, Member
+from chorectl.domain.dates import local_date
 from chorectl.domain.money import Reward
+from chorectl.domain.schedule import Schedule, first_due
 from chorectl.domain.text import clean_note, clean_title, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import members as members_service
@@ -21,7 +23,7 @@ STATUSES = ("open", "pending", "approved", "archived", "all")
 def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Chore:
     """A chore by id, or by title (case-insensitive, exact). Ambiguous titles are an error."""
     ref = ref.strip()
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
         chore = uow.session.get(Chore, int(ref))
         if chore is None:
             raise NotFound(f"no chore with id {ref}", hint="see: chorectl chore list")
@@ -60,9 +62,15 @@ def add(
     due: date | None,
     note: str | None,
     now: datetime,
+    every: Schedule | None = None,
+    cooldown: int | None = None,
 ) -> Chore:
+    """Add a chore. *every* makes it recurring from *due* (default today);
+    *cooldown* brings it back that many days after each approval."""
     title = clean_title(title)
     note = clean_note(note)
+    today = local_date(now)
+    _check_recurrence(every, cooldown)
     with uow:
         members = _children(uow, assign)
         chore = Chore(
@@ -70,16 +78,29 @@ def add(
             title_key=fold(title),
             reward_min=reward.low,
             reward_max=reward.high,
-            due=due,
             note=note,
             created_at=now,
         )
+        _set_recurrence(chore, every, cooldown, due, today)
         uow.session.add(chore)
         uow.session.flush()
         for member in members:
-            uow.session.add(Assignment(chore_id=chore.id, member_id=member.id))
+            uow.session.add(Assignment(chore_id=chore.id, member_id=member.id, rolled_due=chore.rolled_due))
         uow.commit()
         return chore
+
+
+def _check_recurrence(every: Schedule | None, cooldown: int | None) -> None:
+    if every is not None and cooldown is not None:
+        raise BadInput("a chore has either a schedule (--every) or a cooldown, not both")
+
+
+def _set_recurrence(chore: Chore, every: Schedule | None, cooldown: int | None, due: date | None, today: date) -> None:
+    """Schedule fields and the reset watermark (periods before today are never marked missed)."""
+    chore.schedule = every.text if every else None
+    chore.cooldown_days = cooldown
+    chore.due = first_due(every, due or today) if every else due
+    chore.rolled_due = slots.period_due(chore, today)
 
 
 @dataclass
@@ -88,27 +109,50 @@ class Changes:
     reward: Reward | None = None
     due: date | None = None
     note: str | None = None
+    every: Schedule | None = None
+    cooldown: int | None = None
+    once: bool = False  # drop the schedule or cooldown: a one-off chore
 
 
-def edit(uow: UnitOfWork, ref: str, changes: Changes) -> Chore:
+def edit(uow: UnitOfWork, ref: str, changes: Changes, *, today: date) -> Chore:
     title = clean_title(changes.title) if changes.title is not None else None
+    _check_recurrence(changes.every, changes.cooldown)
+    if changes.once and (changes.every or changes.cooldown):
+        raise BadInput("--once drops the schedule; it cannot go with --every or --cooldown")
     with uow:
         chore = resolve(uow, ref)
         if title is not None:
             chore.title, chore.title_key = title, fold(title)
         if changes.reward is not None:
             chore.reward_min, chore.reward_max = changes.reward.low, changes.reward.high
-        if changes.due is not None:
-            chore.due = changes.due
         if changes.note is not None:
             chore.note = clean_note(changes.note)
+        if changes.every or changes.cooldown or changes.once:
+            _set_recurrence(chore, changes.every, changes.cooldown, changes.due, today)
+            _restart_watermarks(uow, chore)
+        elif changes.due is not None:
+            every = slots.schedule_of(chore)
+            _set_recurrence(chore, every, chore.cooldown_days, changes.due, today)
+            _restart_watermarks(uow, chore)
         uow.session.add(chore)
         uow.commit()
         return chore
 
 
-def assign(uow: UnitOfWork, refs: list[str], names: list[str]) -> list[tuple[Chore, list[str]]]:
-    """Give each chore exactly these assignees (none: a pool chore)."""
+def _restart_watermarks(uow: UnitOfWork, chore: Chore) -> None:
+    """After a schedule change the periods start afresh: none before today is 'missed'."""
+    for assignment in uow.session.exec(select(Assignment).where(Assignment.chore_id == chore.id)):
+        assignment.rolled_due = chore.rolled_due
+        uow.session.add(assignment)
+
+
+def assign(
+    uow: UnitOfWork, refs: list[str], names: list[str], *, today: date
+) -> list[tuple[Chore, list[str]]]:
+    """Give each chore exactly these assignees (none: a pool chore).
+
+    Someone who keeps a chore keeps its history; a new assignee starts at today's period.
+    """
     with uow:
         members = _children(uow, names)
         chores = []
@@ -117,10 +161,22 @@ def assign(uow: UnitOfWork, refs: list[str], names: list[str]) -> list[tuple[Cho
             if chore.id not in {c.id for c in chores}:
                 chores.append(chore)
         result = []
+        wanted = {m.id for m in members}
         for chore in chores:
-            uow.session.exec(delete(Assignment).where(col(Assignment.chore_id) == chore.id))
+            kept = set()
+            for old in uow.session.exec(select(Assignment).where(Assignment.chore_id == chore.id)):
+                if old.member_id in wanted:
+                    kept.add(old.member_id)
+                else:
+                    uow.session.delete(old)
             for member in members:
-                uow.session.add(Assignment(chore_id=chore.id, member_id=member.id))
+                if member.id not in kept:
+                    uow.session.add(
+                        Assignment(chore_id=chore.id, member_id=member.id, rolled_due=slots.period_due(chore, today))
+                    )
+            if not members:
+                chore.rolled_due = slots.period_due(chore, today)
+                uow.session.add(chore)
             result.append((chore, [m.name for m in members]))
         uow.commit()
         return result
@@ -145,11 +201,12 @@ def _row(slot: slots.Slot, state: slots.SlotState) -> dict:
         "reward": chore.reward_min if fixed else None,
         "reward_min": None if fixed else chore.reward_min,
         "reward_max": None if fixed else chore.reward_max,
-        "schedule": chore.schedule,
+        "schedule": chore.schedule or (f"cooldown {chore.cooldown_days}d" if chore.cooldown_days else None),
         "status": state.status,
         "due": state.due,
         "created_at": chore.created_at,
         "note": chore.note,
+        "cooldown_days": chore.cooldown_days,
     }
 
 

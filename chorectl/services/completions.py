@@ -14,6 +14,7 @@ from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import chores as chores_service
 from chorectl.services import members as members_service
 from chorectl.services import slots
+from chorectl.services.reset import record_missed_after_reject
 from chorectl.services.uow import UnitOfWork
 
 
@@ -59,10 +60,15 @@ def done(
 def _already(chore: Chore, who: Member, state: slots.SlotState) -> str:
     by = state.completion.member_id
     if by != who.id:
-        return f"{chore.title!r} was already done by someone else"
-    if state.status == "pending":
-        return f"{who.name} already marked {chore.title!r} done; it waits for approval"
-    return f"{who.name} already did {chore.title!r} and it was approved"
+        text = f"{chore.title!r} was already done by someone else"
+    elif state.status == "pending":
+        text = f"{who.name} already marked {chore.title!r} done; it waits for approval"
+    else:
+        text = f"{who.name} already did {chore.title!r} and it was approved"
+    back = slots.comes_back(chore, state)
+    if back is not None:
+        text += f"; it comes back on {back.isoformat()}"
+    return text
 
 
 def _rows(uow: UnitOfWork, query) -> list[dict]:
@@ -212,6 +218,7 @@ def reject(
             if reason:  # keep the child's note too: nothing typed is lost
                 completion.note = f"{completion.note}; {reason}" if completion.note else reason
             uow.session.add(completion)
+            record_missed_after_reject(uow, completion, now)
             rows.append(completion_row(completion, chore, uow.session.get(Member, completion.member_id)))
         uow.commit()
         return rows

@@ -7,11 +7,13 @@ listings are right even when ``reset`` has not run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import col, select
 
 from chorectl.db.models import Assignment, Chore, Completion, Member
+from chorectl.domain.dates import local_date
+from chorectl.domain.schedule import ONE_DAY, Schedule, due_on_or_after, parse_schedule
 from chorectl.services.uow import UnitOfWork
 
 LIVE = ("pending", "approved")
@@ -55,29 +57,51 @@ def slots_of(uow: UnitOfWork, chore: Chore) -> list[Slot]:
     return [Slot(chore, m, rolled.get(m.id)) for m in members]
 
 
-def period_of(chore: Chore, today: date) -> tuple[date | None, date | None]:
-    """(period_due, due shown) for a chore on *today*."""
-    return None, chore.due
+def schedule_of(chore: Chore) -> Schedule | None:
+    return parse_schedule(chore.schedule) if chore.schedule else None
+
+
+def period_due(chore: Chore, today: date) -> date | None:
+    """The due date of *today*'s period for a scheduled chore; None otherwise."""
+    schedule = schedule_of(chore)
+    if schedule is None:
+        return None
+    return due_on_or_after(schedule, chore.due or today, today)
+
+
+def comes_back(chore: Chore, state: SlotState) -> date | None:
+    """When a done chore is open again: the day after its period, or after its cooldown."""
+    if chore.schedule and state.period_due is not None:
+        return state.period_due + ONE_DAY
+    if chore.cooldown_days and state.status == "approved":
+        return state.due
+    return None
 
 
 def state(uow: UnitOfWork, slot: Slot, today: date) -> SlotState:
     chore = slot.chore
-    period_due, due = period_of(chore, today)
+    period = period_due(chore, today)
     query = select(Completion).where(
         Completion.chore_id == chore.id,
         col(Completion.status).in_(LIVE),
     )
-    if period_due is None:
+    if period is None:
         query = query.where(col(Completion.period_due).is_(None))
     else:
-        query = query.where(Completion.period_due == period_due)
+        query = query.where(Completion.period_due == period)
     if slot.member is not None:
         query = query.where(Completion.member_id == slot.member.id)
     live = uow.session.exec(query.order_by(col(Completion.id).desc())).first()
+    due = period if period is not None else chore.due
+    if chore.cooldown_days and live is not None and live.status == "approved":
+        back = local_date(live.reviewed_at) + timedelta(days=chore.cooldown_days)
+        due = back
+        if back <= today:
+            live = None  # the cooldown is over: open again
     if chore.archived:
         status = "archived"
     elif live is None:
         status = "open"
     else:
         status = live.status
-    return SlotState(status=status, period_due=period_due, due=due, completion=live)
+    return SlotState(status=status, period_due=period, due=due, completion=live)

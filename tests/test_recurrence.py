@@ -1,0 +1,300 @@
+"""Recurring chores and ``reset`` with a moved clock (time-machine), through the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+from contextlib import contextmanager
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import keyring
+import pytest
+import time_machine
+from keyring.backends import fail
+
+from tests.conftest import PIN
+from tests.helpers import query, snapshot
+
+BERLIN = "Europe/Berlin"
+
+
+@contextmanager
+def at(y, m, d, h=12, minute=0, zone=BERLIN):
+    with time_machine.travel(datetime(y, m, d, h, minute, tzinfo=ZoneInfo(zone)), tick=False):
+        yield
+
+
+def csv_rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def lines(result) -> list[str]:
+    return result.stdout.splitlines()
+
+
+def missed_rows(chore_id=1):
+    return query(
+        "SELECT period_due, member_id FROM completion WHERE status = 'missed' AND chore_id = ? ORDER BY period_due, member_id",
+        chore_id,
+    )
+
+
+@pytest.fixture
+def daily(household):
+    """Dishes, daily from Monday 2026-11-16, for Amy; created that morning."""
+    with at(2026, 11, 16, 8):
+        household.parent("chore add Dishes --reward 1 --every daily --assign Amy")
+    return household
+
+
+def test_reset_is_idempotent_and_quiet_when_nothing_changed(daily):
+    cli = daily
+    with at(2026, 11, 19, 6):
+        first = cli.ok("reset")
+        assert lines(first) == [
+            "Dishes (Amy): missed the period due 2026-11-16",
+            "Dishes (Amy): missed the period due 2026-11-17",
+            "Dishes (Amy): missed the period due 2026-11-18",
+            "Dishes (Amy): open, due 2026-11-19",
+        ]
+        before = snapshot()
+        again = cli.ok("reset")
+        assert again.stdout == "" and again.stderr == ""
+        assert snapshot() == before
+    with at(2026, 11, 19, 23, 59):
+        assert cli.ok("reset").stdout == ""
+    assert missed_rows() == [("2026-11-16", 1), ("2026-11-17", 1), ("2026-11-18", 1)]
+
+
+def test_a_week_without_reset_leaves_one_open_period_and_each_miss_once(daily):
+    cli = daily
+    with at(2026, 11, 16, 20):
+        cli.ok("done Dishes")
+        cli.parent("approve 1")
+    with at(2026, 11, 24, 7):
+        out = lines(cli.ok("reset"))
+    assert len(out) == 8  # 17th..23rd missed, then the open period
+    assert out[-1] == "Dishes (Amy): open, due 2026-11-24"
+    assert [r[0] for r in missed_rows()] == [f"2026-11-{d}" for d in range(17, 24)]
+    with at(2026, 11, 24, 8):
+        rows = cli.ok("chore list -f csv").stdout.splitlines()
+    assert rows[1].split(",")[7:9] == ["open", "2026-11-24"]
+
+
+def test_listing_is_right_even_before_reset_runs(daily):
+    with at(2026, 11, 16, 9):
+        daily.ok("done Dishes")
+    with at(2026, 11, 17, 9):
+        row = daily.ok("chore list -f csv").stdout.splitlines()[1].split(",")
+    assert row[7:9] == ["open", "2026-11-17"]
+
+
+def test_pending_completion_survives_resets_and_pays_later(daily):
+    cli = daily
+    with at(2026, 11, 16, 19):
+        cli.ok("done Dishes --note 'all of them'")
+    with at(2026, 11, 18, 7):
+        out = lines(cli.ok("reset"))
+        assert out == ["Dishes (Amy): missed the period due 2026-11-17", "Dishes (Amy): open, due 2026-11-18"]
+        cli.ok("reset")
+        pending = cli.ok("approvals -f csv").stdout.splitlines()
+        assert len(pending) == 2 and ",pending," in pending[1] and pending[1].split(",")[9] == "2026-11-16"
+        cli.parent("approve 1")
+    assert query("SELECT amount, completion_id FROM ledger") == [(100, 1)]
+    assert query("SELECT status, period_due FROM completion WHERE id = 1") == [("approved", "2026-11-16")]
+
+
+def test_second_done_in_a_period_says_when_it_comes_back(daily):
+    with at(2026, 11, 16, 9):
+        daily.ok("done Dishes")
+        again = daily("done Dishes")
+    assert again.exit_code == 1
+    assert again.stderr.splitlines()[0] == (
+        "Error: Amy already marked 'Dishes' done; it waits for approval; it comes back on 2026-11-17"
+    )
+    with at(2026, 11, 17, 9):
+        daily.ok("done Dishes")  # a new period
+
+
+def test_rejecting_reopens_the_period(daily):
+    with at(2026, 11, 16, 9):
+        daily.ok("done Dishes")
+        daily.parent("reject 1 --reason 'still dirty'")
+        daily.ok("done Dishes")
+    assert query("SELECT id, status FROM completion ORDER BY id") == [(1, "rejected"), (2, "pending")]
+
+
+def test_a_rejection_after_reset_passed_the_period_leaves_it_missed(daily):
+    with at(2026, 11, 16, 21):
+        daily.ok("done Dishes")
+    with at(2026, 11, 18, 7):
+        daily.ok("reset")  # the 16th had a pending completion: not missed; the 17th was missed
+        daily.parent("reject 1")
+        assert daily.ok("reset").stdout == ""
+    assert [r[0] for r in missed_rows()] == ["2026-11-16", "2026-11-17"]
+
+
+def test_cooldown_is_measured_from_approval(household):
+    cli = household
+    with at(2026, 11, 16, 9):
+        cli.parent("chore add Car --reward 5 --cooldown 3 --assign Ben")
+        cli.ok("done Car")
+    with at(2026, 11, 18, 20):  # approved two days after it was done
+        cli.parent("approve 1")
+    with at(2026, 11, 20, 9):
+        refused = cli("done Car")
+        assert refused.exit_code == 1
+        assert "it comes back on 2026-11-21" in refused.stderr
+        row = cli.ok("chore list -f csv").stdout.splitlines()[1].split(",")
+        assert row[6:9] == ["cooldown 3d", "approved", "2026-11-21"]
+        assert cli.ok("reset").stdout == ""
+    with at(2026, 11, 21, 0, 5):
+        assert lines(cli.ok("reset")) == ["Car (Ben): open, due 2026-11-21"]
+        assert cli.ok("reset").stdout == ""
+        cli.ok("done Car")
+
+
+def test_weekday_and_interval_catch_up(household):
+    cli = household
+    with at(2026, 11, 16, 8):  # a Monday
+        cli.parent("chore add Trash --every mon,thu --assign Ben")
+        cli.parent("chore add Car --every 2w --assign Amy,Ben")
+    with at(2026, 12, 1, 8):  # Tuesday two weeks later
+        out = lines(cli.ok("reset"))
+    assert [r[0] for r in missed_rows(1)] == ["2026-11-16", "2026-11-19", "2026-11-23", "2026-11-26", "2026-11-30"]
+    # each assignee their own: every two weeks from the 16th, so the 16th and the 30th ended
+    assert missed_rows(2) == [("2026-11-16", 1), ("2026-11-16", 2), ("2026-11-30", 1), ("2026-11-30", 2)]
+    assert "Trash (Ben): open, due 2026-12-03" in out
+    assert "Car (Amy): open, due 2026-12-14" in out and "Car (Ben): open, due 2026-12-14" in out
+
+
+def test_monthly_on_the_31st_through_february(household):
+    cli = household
+    with at(2027, 1, 10):
+        cli.parent("chore add Bills --reward 3 --every monthly --due 2027-01-31 --assign Amy")
+    with at(2027, 2, 15):
+        row = cli.ok("chore list -f csv").stdout.splitlines()[1].split(",")
+        assert row[8] == "2027-02-28"
+        cli.ok("done Bills")
+    with at(2027, 3, 1):
+        assert lines(cli.ok("reset")) == [
+            "Bills (Amy): missed the period due 2027-01-31",
+            "Bills (Amy): open, due 2027-03-31",
+        ]
+    show = cli.ok("chore show Bills").stdout
+    assert "every month on the 31st" in show
+
+
+def test_pool_chore_first_done_wins_each_period(household):
+    cli = household
+    with at(2026, 11, 16, 8):
+        cli.parent("chore add Dog --reward 0.5 --every daily")
+        cli.ok("done Dog --as Amy")
+        taken = cli("done Dog --as Ben")
+        assert taken.exit_code == 1 and "already done by someone else" in taken.stderr
+    with at(2026, 11, 18, 8):
+        assert lines(cli.ok("reset")) == [
+            "Dog (anyone): missed the period due 2026-11-17",
+            "Dog (anyone): open, due 2026-11-18",
+        ]
+        cli.ok("done Dog --as Ben")
+    assert missed_rows() == [("2026-11-17", None)]
+
+
+def test_the_25_hour_day(household):
+    """New York falls back on 2026-11-01: a 25-hour day is still one period."""
+    cli = household
+    zone = "America/New_York"
+    with at(2026, 10, 31, 9, zone=zone):
+        cli.parent("chore add Dishes --reward 1 --every daily --assign Amy")
+    with at(2026, 11, 1, 23, 30, zone=zone):  # 24.5 hours after midnight
+        cli.ok("done Dishes")
+    with at(2026, 11, 2, 0, 10, zone=zone):
+        assert lines(cli.ok("reset")) == [
+            "Dishes (Amy): missed the period due 2026-10-31",
+            "Dishes (Amy): open, due 2026-11-02",
+        ]
+    assert query("SELECT period_due FROM completion WHERE status = 'pending'") == [("2026-11-01",)]
+
+
+def test_the_23_hour_day(household):
+    """Berlin springs forward on 2026-03-29: 23:30 that night is still the 29th."""
+    cli = household
+    with at(2026, 3, 28, 9):
+        cli.parent("chore add Dishes --reward 1 --every daily --assign Amy")
+        cli.ok("done Dishes")
+    with at(2026, 3, 29, 23, 30):
+        cli.ok("done Dishes")
+        assert lines(cli.ok("reset")) == ["Dishes (Amy): pending, due 2026-03-29"]
+    with at(2026, 3, 30, 0, 30):
+        assert lines(cli.ok("reset")) == ["Dishes (Amy): open, due 2026-03-30"]
+    assert missed_rows() == []
+    assert query("SELECT period_due FROM completion ORDER BY id") == [("2026-03-28",), ("2026-03-29",)]
+
+
+def test_dry_run_changes_nothing(daily):
+    with at(2026, 11, 18, 7):
+        before = snapshot()
+        out = lines(daily.ok("reset --dry-run"))
+        assert out == [
+            "would: Dishes (Amy): missed the period due 2026-11-16",
+            "would: Dishes (Amy): missed the period due 2026-11-17",
+            "would: Dishes (Amy): open, due 2026-11-18",
+        ]
+        assert snapshot() == before
+        assert len(lines(daily.ok("reset"))) == 3
+
+
+def test_quiet_reset_prints_nothing_but_still_works(daily):
+    with at(2026, 11, 18, 7):
+        assert daily.ok("reset -q").stdout == ""
+    assert len(missed_rows()) == 2
+
+
+def test_reset_needs_no_pin_and_no_keyring(daily):
+    keyring.set_keyring(fail.Keyring())
+    with at(2026, 11, 18, 7):
+        result = daily.ok("reset")  # no CHORECTL_PIN, no terminal, no keyring
+    assert len(lines(result)) == 3
+
+
+def test_archived_chores_are_not_reset(daily):
+    daily.parent("chore remove Dishes")
+    with at(2026, 11, 20):
+        assert daily.ok("reset").stdout == ""
+
+
+def test_changing_the_schedule_starts_afresh(daily):
+    with at(2026, 11, 18, 9):
+        daily.parent("chore edit Dishes --every mon,thu")
+        assert daily.ok("reset").stdout == ""
+        row = csv_rows(daily.ok("chore list -f csv").stdout)[0]
+        assert row["schedule"] == "mon,thu" and row["due"] == "2026-11-19"
+        daily.parent("chore edit Dishes --once")
+        assert csv_rows(daily.ok("chore list -f csv").stdout)[0]["schedule"] == ""
+    assert missed_rows() == []
+
+
+def test_new_assignee_starts_at_todays_period(daily):
+    with at(2026, 11, 18, 9):
+        daily.parent("chore assign Dishes --to Amy,Ben")
+    with at(2026, 11, 19, 9):
+        out = lines(daily.ok("reset"))
+    assert "Dishes (Ben): missed the period due 2026-11-18" in out
+    assert not any("Ben): missed the period due 2026-11-17" in line for line in out)
+
+
+@pytest.mark.parametrize("bad", ["fortnightly", "0d", "-3d", "mon,funday", "1000d"])
+def test_bad_schedule_is_exit_2(household, bad):
+    before = snapshot()
+    result = household(["chore", "add", "X", "--every", bad], pin=PIN)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ")
+    assert snapshot() == before
+
+
+def test_every_and_cooldown_together_is_bad_input(household):
+    result = household("chore add X --every daily --cooldown 2", pin=PIN)
+    assert result.exit_code == 2
+    assert "either a schedule" in result.stderr
