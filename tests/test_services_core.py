@@ -1103,10 +1103,10 @@ def test_slot_state_of_a_pool_chore_follows_the_live_completion(home: World):
     home.chore("Hoover")
     with home.r() as uow:
         chore = chores.resolve(uow, "Hoover")
-        (slot,) = slots.slots_of(uow, chore)
+        (slot,) = slots.slots_of(uow, [chore])
         assert slot.member is None
         assert slots.state(uow, slot, TODAY).status == "open"
     home.done("Hoover", "Amy")
     with home.r() as uow:
-        state = slots.state(uow, slots.slots_of(uow, chore)[0], TODAY)
+        state = slots.state(uow, slots.slots_of(uow, [chore])[0], TODAY)
         assert (state.status, state.completion.member_id, state.period_due) == ("pending", 1, None)

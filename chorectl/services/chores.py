@@ -221,20 +221,19 @@ def listing(
         if status not in ("archived", "all"):
             query = query.where(Chore.archived == False)  # noqa: E712
         rows = []
-        for chore in uow.session.exec(query):
-            for slot in slots.slots_of(uow, chore):
-                if who is not None and slot.member is not None and slot.member.id != who.id:
-                    continue
-                state = slots.state(uow, slot, today)
-                if status in (None,) and state.status == "archived":
-                    continue
-                if status not in (None, "all") and state.status != status:
-                    continue
-                rows.append(_row(slot, state))
+        for slot in slots.slots_of(uow, list(uow.session.exec(query))):
+            if who is not None and slot.member is not None and slot.member.id != who.id:
+                continue
+            state = slots.state(uow, slot, today)
+            if status is None and state.status == "archived":
+                continue
+            if status not in (None, "all") and state.status != status:
+                continue
+            rows.append(_row(slot, state))
         return rows
 
 
 def show(uow: UnitOfWork, ref: str, *, today: date) -> tuple[Chore, list[dict]]:
     with uow:
         chore = resolve(uow, ref, include_archived=True)
-        return chore, [_row(s, slots.state(uow, s, today)) for s in slots.slots_of(uow, chore)]
+        return chore, [_row(s, slots.state(uow, s, today)) for s in slots.slots_of(uow, [chore])]

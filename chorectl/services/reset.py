@@ -44,54 +44,116 @@ def reset(uow: UnitOfWork, *, now: datetime, dry_run: bool = False) -> list[Chan
     today = local_date(now)
     changes: list[Change] = []
     with uow:
-        recurring = uow.session.exec(
-            select(Chore)
-            .where(
-                Chore.archived == False,  # noqa: E712
-                or_(col(Chore.schedule).is_not(None), col(Chore.cooldown_days).is_not(None)),
+        recurring = list(
+            uow.session.exec(
+                select(Chore)
+                .where(
+                    Chore.archived == False,  # noqa: E712
+                    or_(col(Chore.schedule).is_not(None), col(Chore.cooldown_days).is_not(None)),
+                )
+                .order_by(Chore.id)
             )
-            .order_by(Chore.id)
         )
-        for chore in recurring:
-            for slot in slots.slots_of(uow, chore):
-                changes.extend(_roll(uow, slot, today, now))
+        due_slots = []
+        for slot in slots.slots_of(uow, recurring):
+            chore = slot.chore
+            if chore.schedule is None:  # a cooldown chore: report once when it is back
+                changes.extend(_back_from_cooldown(uow, slot, today))
+            elif slot.rolled_due != slots.period_due(chore, today):
+                due_slots.append(slot)
+        if due_slots:
+            counted = _counted_since(uow, due_slots, today)
+            for slot in due_slots:
+                changes.extend(_roll(uow, slot, today, now, counted))
         if not dry_run:
             uow.commit()
     return changes
 
 
-def _roll(uow: UnitOfWork, slot: slots.Slot, today: date, now: datetime) -> list[Change]:
-    chore, member = slot.chore, slot.member
-    name = member.name if member else None
-    schedule = slots.schedule_of(chore)
-    if schedule is None:  # a cooldown chore: report once when it is back
-        state = slots.state(uow, slot, today)
-        if state.status != "open" or state.due is None or state.due > today or slot.rolled_due == state.due:
-            return []
-        _set_watermark(uow, slot, state.due)
-        return [Change(chore.id, chore.title, name, "open", state.due)]
-    current = slots.period_due(chore, today)
-    if slot.rolled_due == current:
+def _back_from_cooldown(uow: UnitOfWork, slot: slots.Slot, today: date) -> list[Change]:
+    state = slots.state(uow, slot, today)
+    if state.status != "open" or state.due is None or state.due > today or slot.rolled_due == state.due:
         return []
+    _set_watermark(uow, slot, state.due)
+    return [Change(slot.chore.id, slot.chore.title, _name(slot), "open", state.due)]
+
+
+def _name(slot: slots.Slot) -> str | None:
+    return slot.member.name if slot.member else None
+
+
+Counted = dict[tuple[int, date, int | None], str]
+
+
+def _counted_since(uow: UnitOfWork, due_slots: list[slots.Slot], today: date) -> Counted:
+    """Completions that count for a period, from the oldest watermark on, in one query.
+
+    Keys: (chore, period due, member) and (chore, period due, None) for "anyone";
+    values: the latest status (pending, approved or missed).
+    """
+    oldest = min((s.rolled_due or s.chore.due or today) for s in due_slots)
+    rows = uow.session.exec(
+        select(Completion.chore_id, Completion.period_due, Completion.member_id, Completion.status)
+        .where(
+            col(Completion.chore_id).in_({s.chore.id for s in due_slots}),
+            col(Completion.period_due) >= oldest,
+            col(Completion.status).in_(COUNTED),
+        )
+        .order_by(Completion.id)
+    )
+    counted: Counted = {}
+    for chore_id, due, member_id, status in rows:
+        counted[(chore_id, due, member_id)] = status
+        counted[(chore_id, due, None)] = status
+    return counted
+
+
+def _roll(uow: UnitOfWork, slot: slots.Slot, today: date, now: datetime, counted: Counted) -> list[Change]:
+    chore, member = slot.chore, slot.member
+    member_id = member.id if member else None
+    schedule = slots.schedule_of(chore)
+    current = slots.period_due(chore, today)
     changes = []
     start = slot.rolled_due or chore.due
     if start is not None and start < current:
         for due in dues_between(schedule, chore.due, start, current):
-            if not _counted(uow, chore.id, due, member.id if member else None):
+            if (chore.id, due, member_id) not in counted:
                 uow.session.add(
                     Completion(
                         chore_id=chore.id,
-                        member_id=member.id if member else None,
+                        member_id=member_id,
                         status="missed",
                         period_due=due,
                         completed_at=now,
                     )
                 )
-                changes.append(Change(chore.id, chore.title, name, "missed", due))
+                changes.append(Change(chore.id, chore.title, _name(slot), "missed", due))
     _set_watermark(uow, slot, current)
-    uow.session.flush()
-    changes.append(Change(chore.id, chore.title, name, slots.state(uow, slot, today).status, current))
+    status = counted.get((chore.id, current, member_id), "open")
+    changes.append(Change(chore.id, chore.title, _name(slot), status, current))
     return changes
+
+
+def _counted(uow: UnitOfWork, chore_id: int, due: date, member_id: int | None) -> bool:
+    query = select(Completion.id).where(
+        Completion.chore_id == chore_id,
+        Completion.period_due == due,
+        col(Completion.status).in_(COUNTED),
+    )
+    if member_id is not None:
+        query = query.where(Completion.member_id == member_id)
+    return uow.session.exec(query.limit(1)).first() is not None
+
+
+def _set_watermark(uow: UnitOfWork, slot: slots.Slot, due: date) -> None:
+    if slot.member is None:
+        slot.chore.rolled_due = due
+        uow.session.add(slot.chore)
+    else:
+        assignment = uow.session.get(Assignment, (slot.chore.id, slot.member.id))
+        assignment.rolled_due = due
+        uow.session.add(assignment)
+    slot.rolled_due = due
 
 
 def record_missed_after_reject(uow: UnitOfWork, completion: Completion, now: datetime) -> bool:
@@ -120,24 +182,3 @@ def record_missed_after_reject(uow: UnitOfWork, completion: Completion, now: dat
     )
     return True
 
-
-def _counted(uow: UnitOfWork, chore_id: int, due: date, member_id: int | None) -> bool:
-    query = select(Completion.id).where(
-        Completion.chore_id == chore_id,
-        Completion.period_due == due,
-        col(Completion.status).in_(COUNTED),
-    )
-    if member_id is not None:
-        query = query.where(Completion.member_id == member_id)
-    return uow.session.exec(query.limit(1)).first() is not None
-
-
-def _set_watermark(uow: UnitOfWork, slot: slots.Slot, due: date) -> None:
-    if slot.member is None:
-        slot.chore.rolled_due = due
-        uow.session.add(slot.chore)
-    else:
-        assignment = uow.session.get(Assignment, (slot.chore.id, slot.member.id))
-        assignment.rolled_due = due
-        uow.session.add(assignment)
-    slot.rolled_due = due

@@ -45,16 +45,23 @@ def assignees(uow: UnitOfWork, chore_id: int) -> list[Member]:
     )
 
 
-def slots_of(uow: UnitOfWork, chore: Chore) -> list[Slot]:
-    members = assignees(uow, chore.id)
-    if not members:
-        return [Slot(chore, None, chore.rolled_due)]
-    rolled = dict(
-        uow.session.exec(
-            select(Assignment.member_id, Assignment.rolled_due).where(Assignment.chore_id == chore.id)
-        ).all()
-    )
-    return [Slot(chore, m, rolled.get(m.id)) for m in members]
+def slots_of(uow: UnitOfWork, chores: list[Chore]) -> list[Slot]:
+    """The slots of *chores*, in one query (their Assignment rows land in the session)."""
+    by_chore: dict[int, list[Slot]] = {c.id: [] for c in chores}
+    chore_by_id = {c.id: c for c in chores}
+    if chores:
+        rows = uow.session.exec(
+            select(Assignment, Member)
+            .join(Member, col(Member.id) == col(Assignment.member_id))
+            .where(col(Assignment.chore_id).in_(list(by_chore)), Member.active == True)  # noqa: E712
+            .order_by(Assignment.chore_id, Member.name_key)
+        )
+        for assignment, member in rows:
+            by_chore[assignment.chore_id].append(Slot(chore_by_id[assignment.chore_id], member, assignment.rolled_due))
+    result = []
+    for chore in chores:
+        result.extend(by_chore[chore.id] or [Slot(chore, None, chore.rolled_due)])
+    return result
 
 
 def schedule_of(chore: Chore) -> Schedule | None:
