@@ -12,6 +12,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import settings
 from keyring.backend import KeyringBackend
 from typer.testing import CliRunner
 
@@ -19,6 +20,11 @@ from chorectl.cli import app
 from chorectl.security import pin as pin_module
 
 PIN = "4321"
+
+# Property tests: no wall-clock deadline (CI machines are slow and shared) and
+# a fixed seed, so a run is repeatable.
+settings.register_profile("chorectl", deadline=None, derandomize=True, database=None)
+settings.load_profile("chorectl")
 
 
 class MemoryKeyring(KeyringBackend):

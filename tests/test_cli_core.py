@@ -197,7 +197,13 @@ def test_init_without_keyring_fails_and_can_be_retried(cli, ring):
         ("done Dishes --as Ben", 1, "assigned to Amy, not Ben"),
         ("done Dishes", 1, "already marked 'Dishes' done"),
         ("chore show 999", 1, "no chore with id 999"),
-        ("chore list --status nope", 2, "status must be one of"),
+        ("chore list --status nope", 2, "Invalid value for '--status'"),
+        ("approve 1 --all", 2, "give ids or --all, not both"),
+        ("approve 99999999999999999999", 1, "no completion with id 99999999999999999999"),
+        ("chore show 99999999999999999999", 1, "no chore with id 99999999999999999999"),
+        ("ledger --until 9999-12-31", 2, "too far away"),
+        ("chore add X --due 0001-01-01", 2, "too far away"),
+        ("chore add X --reward ''", 2, "is not an amount"),
         ("ledger --since yesterday-ish", 2, "is not a date"),
         ("ledger --since 2026-02-01 --until 2026-01-01", 2, "--since is after --until"),
         ("chore edit Dishes", 2, "nothing to change"),
@@ -207,8 +213,8 @@ def test_bad_input_is_one_clear_line_and_changes_nothing(busy, command, code, me
     before = snapshot()
     result = busy(command, pin=PIN)
     assert result.exit_code == code, (result.stdout, result.stderr)
-    first = result.stderr.splitlines()[0]
-    assert first.startswith("Error: ") and message in first, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and message in errors[0], result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot() == before
 
@@ -276,7 +282,7 @@ def test_listings_exact_csv(busy):
     busy.parent("chore add Tidy --reward 1-3 --assign Amy,Ben")
     out = busy.ok("chore list -f csv").stdout
     lines = out.splitlines()
-    assert lines[0] == "id,title,assignee,reward,reward_min,reward_max,schedule,status,due,created_at,note"
+    assert lines[0] == "id,title,assignee,reward,reward_min,reward_max,schedule,status,due,created_at,note,cooldown_days"
     cells = [line.split(",") for line in lines[1:]]
     assert [(c[0], c[1], c[2], c[3], c[4], c[5], c[7]) for c in cells] == [
         ("1", "Dishes", "Amy", "2.00", "", "", "pending"),
@@ -285,10 +291,13 @@ def test_listings_exact_csv(busy):
         ("4", "Tidy", "Amy", "", "1.00", "3.00", "open"),
         ("4", "Tidy", "Ben", "", "1.00", "3.00", "open"),
     ]
-    members = busy.ok("member list -f csv").stdout
-    assert members == "id,name,role,active,balance\nAmy,\n".replace("Amy,\n", "") + (
-        "1,Amy,child,true,1.00\n2,Ben,child,true,0.00\n3,Mum,parent,true,0.00\n"
-    )
+    members = busy.ok("member list -f csv").stdout.splitlines()
+    assert members[0] == "id,name,role,active,balance,created_at"
+    assert [line.rsplit(",", 1)[0] for line in members[1:]] == [
+        "1,Amy,child,true,1.00",
+        "2,Ben,child,true,0.00",
+        "3,Mum,parent,true,0.00",
+    ]
 
 
 def test_approvals_json_and_table(busy):
@@ -358,3 +367,61 @@ def test_version():
 
     result = CliRunner().invoke(app, ["--version"])
     assert result.stdout == f"chorectl {__version__}\n"
+
+
+def test_titles_are_never_rich_markup(household):
+    household.parent(["chore", "add", "Tidy [/]", "--assign", "Amy", "--note", "[red]not red[/red]"])
+    out = household.ok("chore show 1").stdout
+    assert "Tidy [/] (#1)" in out and "[red]not red[/red]" in out
+
+
+@pytest.mark.parametrize("backend", ["no.such.Backend", "keyrings.alt.file.EncryptedKeyring"])
+def test_a_broken_keyring_configuration_denies(busy, monkeypatch, backend):
+    import keyring.core
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", backend)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+    before = snapshot()
+    result = busy("pay Amy 1", pin=PIN)
+    assert result.exit_code == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("symbol", ["1", ".", "-", "$ 1", "a,b"])
+def test_currency_symbols_that_would_mix_with_amounts_are_refused(cli, ring, symbol):
+    result = cli(["init", "--currency", symbol], pin=PIN)
+    assert result.exit_code == 2
+    assert ring.store == {}
+
+
+def test_end_of_input_at_the_pin_prompt_is_denied(busy, monkeypatch):
+    from chorectl.cli import state
+
+    def eof(prompt):
+        raise EOFError
+
+    monkeypatch.setattr(state, "interactive", lambda: True)
+    monkeypatch.setattr(state, "read_secret", eof)
+    result = busy("pay Amy 1")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("Error: no parent PIN was given")
+
+
+def test_an_empty_pin_variable_is_no_pin(busy):
+    result = busy("pay Amy 1", pin="")
+    assert result.exit_code == 3
+    assert "needs the parent PIN" in result.stderr
+
+
+def test_removing_a_member_who_is_owed_money_says_so(busy):
+    result = busy.parent("member remove Amy")
+    assert "Amy's balance is $1.00" in result.stderr
+    assert "1 of their completions still wait" in result.stderr
+
+
+def test_concurrent_style_init_cannot_replace_a_pin(cli, ring):
+    cli.ok("init", pin=PIN)
+    (stored,) = ring.store.values()
+    assert cli("init", pin="5555").exit_code == 1
+    assert list(ring.store.values()) == [stored]

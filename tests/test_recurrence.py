@@ -146,8 +146,9 @@ def test_cooldown_is_measured_from_approval(household):
         refused = cli("done Car")
         assert refused.exit_code == 1
         assert "it comes back on 2026-11-21" in refused.stderr
-        row = cli.ok("chore list -f csv").stdout.splitlines()[1].split(",")
-        assert row[6:9] == ["cooldown 3d", "approved", "2026-11-21"]
+        row = csv_rows(cli.ok("chore list -f csv").stdout)[0]
+        assert (row["schedule"], row["cooldown_days"], row["status"], row["due"]) == ("", "3", "approved", "2026-11-21")
+        assert "cooldown 3d" in cli.ok("chore list").stdout
         assert cli.ok("reset").stdout == ""
     with at(2026, 11, 21, 0, 5):
         assert lines(cli.ok("reset")) == ["Car (Ben): open, due 2026-11-21"]
@@ -265,7 +266,7 @@ def test_archived_chores_are_not_reset(daily):
         assert daily.ok("reset").stdout == ""
 
 
-def test_changing_the_schedule_starts_afresh(daily):
+def test_changing_the_schedule_judges_the_old_periods_then_starts_afresh(daily):
     with at(2026, 11, 18, 9):
         daily.parent("chore edit Dishes --every mon,thu")
         assert daily.ok("reset").stdout == ""
@@ -273,7 +274,27 @@ def test_changing_the_schedule_starts_afresh(daily):
         assert row["schedule"] == "mon,thu" and row["due"] == "2026-11-19"
         daily.parent("chore edit Dishes --once")
         assert csv_rows(daily.ok("chore list -f csv").stdout)[0]["schedule"] == ""
-    assert missed_rows() == []
+    # the two daily periods that had ended before the edit were missed, and stay recorded
+    assert missed_rows() == [("2026-11-16", 1), ("2026-11-17", 1)]
+
+
+def test_reassigning_or_removing_never_loses_an_ended_period(household):
+    cli = household
+    with at(2026, 1, 5, 8):
+        cli.parent("chore add D --every daily --assign Amy")
+        cli.parent("chore add E --every daily --assign Amy")
+        cli.parent("chore add F --every daily --assign Ben")
+    with at(2026, 1, 9, 8):
+        cli.parent("chore assign D --to Ben")
+        cli.parent("member remove Amy")  # E becomes a pool chore
+        cli.parent("chore remove F")
+        out = lines(cli.ok("reset"))
+    days = [("2026-01-05",), ("2026-01-06",), ("2026-01-07",), ("2026-01-08",)]
+    assert [(d,) for d, m in missed_rows(1) if m == 1] == days  # Amy's D periods
+    assert [(d,) for d, m in missed_rows(2) if m == 1] == days  # Amy's E periods, not "anyone"'s
+    assert [m for _, m in missed_rows(2)] == [1, 1, 1, 1]
+    assert [(d,) for d, m in missed_rows(3)] == days  # F, before it was archived
+    assert out == []  # everything was judged when it happened
 
 
 def test_new_assignee_starts_at_todays_period(daily):

@@ -17,7 +17,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
 from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION, ensure_schema, make_engine
@@ -117,7 +116,7 @@ def db(tmp_path) -> World:
 @pytest.fixture
 def home(db: World) -> World:
     """A household ($) with children Amy (id 1) and Ben (id 2) and parent Mum (id 3)."""
-    household.create(db.w(), currency="$", now=NOW)
+    household.initialise(db.w(), currency="$", now=NOW, store_pin=lambda hid: None)
     assert db.member("Amy").id == 1
     assert db.member("Ben").id == 2
     assert db.member("Mum", "parent").id == 3
@@ -242,28 +241,31 @@ def test_household_create_and_reuse_until_pin_set(db: World):
         assert household.currency(uow) == "$"
         with pytest.raises(NotFound):
             household.require(uow)
-    first = household.create(db.w(), currency=" € ", now=NOW)
+    stored = []
+    first = household.initialise(db.w(), currency=" € ", now=NOW, store_pin=stored.append)
     assert len(first.id) == 32 and int(first.id, 16) >= 0
-    assert first.currency == "€"
-    again = household.create(db.w(), currency="£", now=NOW)
-    assert again.id == first.id
-    with db.r() as uow:
-        assert household.currency(uow) == "£"
-        assert household.require(uow).pin_set is False
-    assert db.count("household") == 1
-    household.mark_pin_set(db.w(), first.id)
+    assert first.currency == "€" and first.pin_set
+    assert stored == [first.id]
     with pytest.raises(InvalidState, match="already has a parent PIN"):
-        household.create(db.w(), currency="$", now=NOW)
+        household.initialise(db.w(), currency="$", now=NOW, store_pin=stored.append)
     with pytest.raises(InvalidState):
         household.refuse_if_pin_set(db.r())
-    with db.r() as uow:
-        assert household.currency(uow) == "£"
+    assert stored == [first.id] and db.count("household") == 1
+
+
+def test_household_is_not_created_when_the_keyring_fails(db: World):
+    def refuse(household_id):
+        raise StorageError("no keyring")
+
+    with pytest.raises(StorageError):
+        household.initialise(db.w(), currency="$", now=NOW, store_pin=refuse)
+    assert db.count("household") == 0
 
 
 @pytest.mark.parametrize("symbol", ["", "   ", "EUROS!", "\x1b"])
 def test_household_currency_is_cleaned(db: World, symbol):
     with pytest.raises(BadInput):
-        household.create(db.w(), currency=symbol, now=NOW)
+        household.initialise(db.w(), currency=symbol, now=NOW, store_pin=lambda hid: None)
     assert db.count("household") == 0
 
 
@@ -274,9 +276,9 @@ def test_household_currency_is_cleaned(db: World, symbol):
 
 def test_member_listing(home: World):
     assert members.listing(home.r()) == [
-        {"id": 1, "name": "Amy", "role": "child", "active": True, "balance": 0},
-        {"id": 2, "name": "Ben", "role": "child", "active": True, "balance": 0},
-        {"id": 3, "name": "Mum", "role": "parent", "active": True, "balance": 0},
+        {"id": 1, "name": "Amy", "role": "child", "active": True, "balance": 0, "created_at": NOW},
+        {"id": 2, "name": "Ben", "role": "child", "active": True, "balance": 0, "created_at": NOW},
+        {"id": 3, "name": "Mum", "role": "parent", "active": True, "balance": 0, "created_at": NOW},
     ]
 
 
@@ -337,12 +339,13 @@ def test_member_rename_errors(home: World):
 def test_member_remove_archives_and_keeps_the_ledger(home: World):
     home.chore("Dishes", "2", assign=["Amy"])
     home.approve(home.done("Dishes").id)
-    member, orphaned = members.remove(home.w(), "amy")
+    removed = members.remove(home.w(), "amy", now=NOW)
+    member, orphaned = removed.member, removed.orphaned
     assert (member.id, member.active) == (1, False)
     assert orphaned == ["Dishes"]
     assert [m["name"] for m in members.listing(home.r())] == ["Ben", "Mum"]
     assert members.listing(home.r(), include_archived=True)[0] == {
-        "id": 1, "name": "Amy", "role": "child", "active": False, "balance": 200,
+        "id": 1, "name": "Amy", "role": "child", "active": False, "balance": 200, "created_at": NOW,
     }
     with home.r() as uow:
         with pytest.raises(NotFound):
@@ -354,12 +357,12 @@ def test_member_remove_archives_and_keeps_the_ledger(home: World):
     assert home.sql("SELECT member_id, status FROM completion") == [(1, "approved")]
     # Removing twice: there is no active Amy any more.
     with pytest.raises(NotFound):
-        members.remove(home.w(), "Amy")
+        members.remove(home.w(), "Amy", now=NOW)
 
 
 def test_readding_a_removed_name_is_a_new_member(home: World):
     home.bonus("Amy", 300)
-    members.remove(home.w(), "Amy")
+    members.remove(home.w(), "Amy", now=NOW)
     again = home.member("AMY")
     assert again.id == 4 and again.active
     with home.r() as uow:
@@ -369,7 +372,7 @@ def test_readding_a_removed_name_is_a_new_member(home: World):
     assert home.balance("Amy") == 0
     assert home.raw_balances() == {1: 300}
     # Removing the new one too: include_archived now finds the most recent.
-    members.remove(home.w(), "Amy")
+    members.remove(home.w(), "Amy", now=NOW)
     with home.r() as uow:
         assert members.resolve(uow, "Amy", include_archived=True).id == 4
 
@@ -378,8 +381,8 @@ def test_removed_members_chores_become_pool_chores(home: World):
     home.chore("Dishes", assign=["Amy"])
     home.chore("Bins", assign=["Amy", "Ben"])
     home.chore("Hoover", assign=["Amy"])
-    chores.remove(home.w(), "Hoover")
-    _, orphaned = members.remove(home.w(), "Amy")
+    chores.remove(home.w(), "Hoover", now=NOW)
+    orphaned = members.remove(home.w(), "Amy", now=NOW).orphaned
     assert orphaned == ["Dishes"]  # Bins keeps Ben; Hoover is archived
     assert home.statuses() == [(1, None, "open"), (2, "Ben", "open")]
     assert home.sql("SELECT chore_id, member_id FROM assignment ORDER BY chore_id") == [(2, 2)]
@@ -500,14 +503,14 @@ def test_ambiguous_title_lists_the_ids(home: World):
         home.done("Dishes", "Amy")
     assert home.count("completion") == 0
     # Once one of them is archived, the title is unique again.
-    chores.remove(home.w(), "1")
+    chores.remove(home.w(), "1", now=NOW)
     with home.r() as uow:
         assert chores.resolve(uow, "dishes").id == 3
 
 
 def test_archived_chores_are_resolved_only_when_asked(home: World):
     home.chore("Dishes")
-    archived = chores.remove(home.w(), "Dishes")
+    archived = chores.remove(home.w(), "Dishes", now=NOW)
     assert archived.archived is True
     with home.r() as uow:
         with pytest.raises(InvalidState, match="archived"):
@@ -523,7 +526,7 @@ def test_archived_chores_are_resolved_only_when_asked(home: World):
 def test_chore_edit(home: World):
     home.chore("Dishes", "2", assign=["Amy"])
     changes = chores.Changes(title="Wash up", reward=parse_reward_spec("1-4"), due=date(2026, 12, 1), note="pans")
-    chores.edit(home.w(), "dishes", changes, today=TODAY)
+    chores.edit(home.w(), "dishes", changes, now=NOW)
     (row,) = home.rows()
     assert (row["title"], row["reward"], row["reward_min"], row["reward_max"], row["due"], row["note"]) == (
         "Wash up", None, 100, 400, date(2026, 12, 1), "pans",
@@ -535,13 +538,13 @@ def test_chore_edit(home: World):
 def test_chore_assign_replaces_assignees(home: World):
     home.chore("Dishes", assign=["Amy"])
     home.chore("Bins")
-    result = chores.assign(home.w(), ["Dishes", "2", "1"], ["Ben", "Amy"], today=TODAY)
+    result = chores.assign(home.w(), ["Dishes", "2", "1"], ["Ben", "Amy"], now=NOW)
     assert [(c.id, names) for c, names in result] == [(1, ["Ben", "Amy"]), (2, ["Ben", "Amy"])]
     assert home.statuses() == [(1, "Amy", "open"), (1, "Ben", "open"), (2, "Amy", "open"), (2, "Ben", "open")]
-    chores.assign(home.w(), ["Dishes"], [], today=TODAY)
+    chores.assign(home.w(), ["Dishes"], [], now=NOW)
     assert home.statuses() == [(1, None, "open"), (2, "Amy", "open"), (2, "Ben", "open")]
     with pytest.raises(InvalidState):
-        chores.assign(home.w(), ["Bins"], ["Mum"], today=TODAY)
+        chores.assign(home.w(), ["Bins"], ["Mum"], now=NOW)
     assert home.statuses()[1:] == [(2, "Amy", "open"), (2, "Ben", "open")]
 
 
@@ -550,7 +553,7 @@ def test_chore_listing_filters(home: World):
     home.chore("Bins", assign=["Ben"])
     home.chore("Hoover")
     home.chore("Windows", assign=["Amy"])
-    chores.remove(home.w(), "Windows")
+    chores.remove(home.w(), "Windows", now=NOW)
     home.done("Dishes")
     assert home.statuses() == [(1, "Amy", "pending"), (2, "Ben", "open"), (3, None, "open")]
     assert home.statuses(member="amy") == [(1, "Amy", "pending"), (3, None, "open")]
@@ -667,7 +670,7 @@ def test_done_by_unknown_or_removed_member(home: World):
     home.chore("Hoover")
     with pytest.raises(NotFound):
         home.done("Hoover", "Zed")
-    members.remove(home.w(), "Ben")
+    members.remove(home.w(), "Ben", now=NOW)
     with pytest.raises(NotFound):
         home.done("Hoover", "Ben")
     with pytest.raises(NotFound):
@@ -812,7 +815,7 @@ def test_approve_same_id_twice_in_one_batch_pays_once(home: World):
 def test_approving_a_removed_members_completion_pays_them(home: World):
     home.chore("Dishes", "2", assign=["Amy"])
     cid = home.done("Dishes").id
-    members.remove(home.w(), "Amy")
+    members.remove(home.w(), "Amy", now=NOW)
     home.approve(cid)
     assert home.raw_balances() == {1: 200}
     assert home.balance("Amy") == 200  # balances() finds archived members by name
@@ -892,7 +895,7 @@ def test_pay_refuses_overdraft(home: World):
 
 
 def test_pay_message_uses_the_households_symbol(db: World):
-    household.create(db.w(), currency="€", now=NOW)
+    household.initialise(db.w(), currency="€", now=NOW, store_pin=lambda hid: None)
     db.member("Amy")
     with pytest.raises(InvalidState, match="balance is €0.00; cannot pay out €5.00"):
         ledger.pay(db.w(), "Amy", 500, note=None, now=NOW)
@@ -900,7 +903,7 @@ def test_pay_message_uses_the_households_symbol(db: World):
 
 def test_pay_an_archived_member_to_settle_up(home: World):
     home.bonus("Ben", 500)
-    members.remove(home.w(), "Ben")
+    members.remove(home.w(), "Ben", now=NOW)
     _, left = ledger.pay(home.w(), "Ben", 500, note="settled", now=NOW)
     assert left == 0
     assert home.raw_balances() == {2: 0}
@@ -962,7 +965,7 @@ def test_balances_breakdown_and_who_is_listed(home: World):
     ]  # Mum: a parent without money is left out
     ledger.adjust(home.w(), "Mum", 100, reason="birthday", now=NOW)
     assert [r["member"] for r in ledger.balances(home.r())] == ["Amy", "Ben", "Mum"]
-    members.remove(home.w(), "Ben")  # archived with no money: left out
+    members.remove(home.w(), "Ben", now=NOW)  # archived with no money: left out
     assert [r["member"] for r in ledger.balances(home.r())] == ["Amy", "Mum"]
     assert {r["name"]: r["balance"] for r in members.listing(home.r())} == {"Amy": 230, "Mum": 100}
 
@@ -970,7 +973,7 @@ def test_balances_breakdown_and_who_is_listed(home: World):
 def test_balances_leaves_out_settled_archived_members(home: World):
     home.bonus("Ben", 200)
     ledger.pay(home.w(), "Ben", 200, note=None, now=NOW)
-    members.remove(home.w(), "Ben")
+    members.remove(home.w(), "Ben", now=NOW)
     assert [r["member"] for r in ledger.balances(home.r())] == ["Amy"]
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from chorectl import __version__
-from chorectl.cli import chores, completions, household, members, money, reset
+from chorectl.cli import chores, completions, export, household, members, money, reset
 from chorectl.cli.app import new_app
 from chorectl.cli.state import State
 
@@ -62,6 +62,7 @@ app.command("pay", context_settings={"ignore_unknown_options": True})(money.pay)
 app.command("adjust", context_settings={"ignore_unknown_options": True})(money.adjust)
 app.command("ledger")(money.ledger)
 app.command("reset")(reset.reset)
+app.command("export")(export.export)
 
 
 def main() -> None:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
-from chorectl.cli import render
+from chorectl.cli import complete, render
 from chorectl.cli.app import new_app
-from chorectl.cli.options import Format, FormatOpt, NoteOpt, RawOpt
+from chorectl.cli.options import ChoreArg, Format, FormatOpt, MemberOpt, NoteOpt, RawOpt
 from chorectl.cli.state import message, require_parent, state
 from chorectl.domain.dates import local_date, now, parse_date
 from chorectl.domain.text import split_names
 
 app = new_app("chore", "Add, list, show, edit, assign and remove chores.")
 
-ChoreArg = Annotated[str, typer.Argument(metavar="CHORE", help="A chore id, or its exact title (any case).")]
 RewardOpt = Annotated[
     Optional[str],
     typer.Option("--reward", metavar="AMOUNT|MIN-MAX", help="Fixed (2.50) or a range decided at approval (1-3)."),
@@ -38,6 +38,14 @@ CooldownOpt = Annotated[
     Optional[str],
     typer.Option("--cooldown", metavar="DAYS", help="Comes back DAYS days after each approval."),
 ]
+
+
+class StatusFilter(str, Enum):
+    open = "open"
+    pending = "pending"
+    approved = "approved"
+    archived = "archived"
+    all = "all"
 
 
 def _recurrence(every: str | None, cooldown: str | None):
@@ -73,7 +81,7 @@ def add(
 
     st = state(ctx)
     today = local_date(now())
-    spec = parse_reward_spec(reward or "0", currency=st.currency())
+    spec = parse_reward_spec("0" if reward is None else reward, currency=st.currency())
     due_date = parse_date(due, today=today) if due else None
     schedule, days = _recurrence(every, cooldown)
     require_parent(ctx)
@@ -88,21 +96,20 @@ def add(
         every=schedule,
         cooldown=days,
     )
-    when = f", due {chore.due.isoformat()}" if chore.due else ""
+    due_now = chore.rolled_due or chore.due  # a schedule's current period, or the one-off due date
+    when = f", due {due_now.isoformat()}" if due_now else ""
     message(f"Added chore {chore.id}: {chore.title}{when}.")
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    member: Annotated[
-        Optional[str], typer.Option("--member", metavar="NAME", help="Only this member's chores (and pool chores).")
-    ] = None,
+    member: MemberOpt = None,
     status: Annotated[
-        Optional[str],
+        Optional[StatusFilter],
         typer.Option(
             "--status",
-            metavar="open|pending|approved|archived|all",
+            case_sensitive=False,
             help="Only chores in this status (default: all but archived).",
         ),
     ] = None,
@@ -113,7 +120,7 @@ def list_(
     from chorectl.services import chores
 
     st = state(ctx)
-    rows = chores.listing(st.uow(), today=local_date(now()), member=member, status=status)
+    rows = chores.listing(st.uow(), today=local_date(now()), member=member, status=status.value if status else None)
     render.emit("chores", rows, fmt, currency=st.currency(), raw=raw)
 
 
@@ -133,7 +140,8 @@ def show(ctx: typer.Context, chore: ChoreArg, fmt: FormatOpt = Format.table, raw
     extra = []
     if found.schedule:
         every = sched.parse_schedule(found.schedule)
-        extra.append(("Repeats", f"{sched.describe(every, found.due)} ({found.schedule})"))
+        extra.append(("Schedule", found.schedule))
+        extra.append(("Repeats", sched.describe(every, found.due)))
         dates = sched.next_dues(every, found.due, today, 5)
         extra.append(("Next due", ", ".join(d.isoformat() for d in dates)))
     elif found.cooldown_days:
@@ -178,14 +186,16 @@ def edit(
     if changes == chores.Changes():
         raise BadInput("nothing to change", hint="give --title, --reward, --every, --cooldown, --once, --due or --note")
     require_parent(ctx)
-    found = chores.edit(st.uow(write=True), chore, changes, today=today)
+    found = chores.edit(st.uow(write=True), chore, changes, now=now())
     message(f"Updated chore {found.id}: {found.title}.")
 
 
 @app.command("assign")
 def assign(
     ctx: typer.Context,
-    chores_: Annotated[list[str], typer.Argument(metavar="CHORE...", help="One or more chores.")],
+    chores_: Annotated[
+        list[str], typer.Argument(metavar="CHORE", help="One or more chores.", autocompletion=complete.chores)
+    ],
     to: Annotated[
         str,
         typer.Option("--to", metavar="NAME[,NAME...]", help='Who does them from now on; "" makes them pool chores.'),
@@ -195,9 +205,7 @@ def assign(
     from chorectl.services import chores
 
     require_parent(ctx)
-    for chore, names in chores.assign(
-        state(ctx).uow(write=True), chores_, split_names(to), today=local_date(now())
-    ):
+    for chore, names in chores.assign(state(ctx).uow(write=True), chores_, split_names(to), now=now()):
         who = ", ".join(names) if names else "anyone (a pool chore)"
         message(f"Chore {chore.id} ({chore.title}): {who}.")
 
@@ -208,5 +216,5 @@ def remove(ctx: typer.Context, chore: ChoreArg) -> None:
     from chorectl.services import chores
 
     require_parent(ctx)
-    found = chores.remove(state(ctx).uow(write=True), chore)
+    found = chores.remove(state(ctx).uow(write=True), chore, now=now())
     message(f"Archived chore {found.id}: {found.title}.")

@@ -7,18 +7,18 @@ from typing import Annotated, Optional
 import typer
 
 from chorectl.cli import render
-from chorectl.cli.options import AsOpt, Format, FormatOpt, NoteOpt, RawOpt
+from chorectl.cli.options import AsOpt, ChoreArg, Format, FormatOpt, NoteOpt, RawOpt
 from chorectl.cli.state import interactive, message, require_parent, state
 from chorectl.domain.dates import now
 
 IdsArg = Annotated[
-    Optional[list[int]], typer.Argument(metavar="ID...", help="Ids from 'chorectl approvals'.", show_default=False)
+    Optional[list[int]], typer.Argument(metavar="ID", help="Ids from 'chorectl approvals'.", show_default=False)
 ]
 
 
 def done(
     ctx: typer.Context,
-    chore: Annotated[str, typer.Argument(metavar="CHORE", help="A chore id, or its exact title.")],
+    chore: ChoreArg,
     as_: AsOpt = None,
     note: NoteOpt = None,
 ) -> None:
@@ -81,4 +81,8 @@ def reject(
 
     require_parent(ctx)
     for row in completions.reject(state(ctx).uow(write=True), ids or [], reason=reason, now=now()):
-        message(f"Rejected {row['id']}: {row['member']}, {row['chore']}; it is open again.")
+        if row["missed"]:
+            after = f"its period (due {row['due'].isoformat()}) is over, so it counts as missed"
+        else:
+            after = "it is open again"
+        message(f"Rejected {row['id']}: {row['member']}, {row['chore']}; {after}.")

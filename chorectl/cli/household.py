@@ -9,7 +9,7 @@ import typer
 
 from chorectl.cli.state import interactive, message, read_secret, state
 from chorectl.domain.dates import now
-from chorectl.errors import BadInput, Denied
+from chorectl.errors import BadInput, Denied, InvalidState
 
 
 def ask_new_pin(env_var: str) -> str:
@@ -43,11 +43,18 @@ def init(
     from chorectl.services import household
 
     st = state(ctx)
-    household.refuse_if_pin_set(st.uow())
-    new_pin = ask_new_pin("CHORECTL_PIN")
-    home = household.create(st.uow(write=True), currency=currency, now=now())
-    keystore.set_hash(home.id, hash_pin(new_pin))
-    household.mark_pin_set(st.uow(write=True), home.id)
+    household.refuse_if_pin_set(st.uow())  # before asking for a PIN for nothing
+    hashed = hash_pin(ask_new_pin("CHORECTL_PIN"))
+
+    def store_pin(household_id: str) -> None:
+        if keystore.has_entry(household_id):
+            raise InvalidState(
+                f"the keyring already holds a PIN for this household ({household_id})",
+                hint=keystore.RECOVERY_HINT,
+            )
+        keystore.set_hash(household_id, hashed)
+
+    household.initialise(st.uow(write=True), currency=currency, now=now(), store_pin=store_pin)
     message(f"Created the household in {st.db_path}.")
     message(f"The parent PIN is kept in the {keystore.backend_name()} keyring.")
     message("Next: chorectl member add NAME")

@@ -8,13 +8,12 @@ import typer
 
 from chorectl.cli import render
 from chorectl.cli.app import new_app
-from chorectl.cli.options import Format, FormatOpt, RawOpt
+from chorectl.cli.options import Format, FormatOpt, MemberArg, RawOpt
 from chorectl.cli.state import message, require_parent, state
 from chorectl.domain.dates import now
 
 app = new_app("member", "Add, list, rename and remove members (parents and children).")
 
-NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The member's name (any case).")]
 
 
 @app.command("add")
@@ -51,7 +50,7 @@ def list_(
 @app.command("rename")
 def rename(
     ctx: typer.Context,
-    name: NameArg,
+    name: MemberArg,
     new_name: Annotated[str, typer.Argument(metavar="NEW_NAME", help="The new name.")],
 ) -> None:
     """Rename a member; their history follows them. Parent command."""
@@ -63,12 +62,20 @@ def rename(
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, name: NameArg) -> None:
+def remove(ctx: typer.Context, name: MemberArg) -> None:
     """Archive a member: their history and ledger stay. Parent command."""
     from chorectl.services import members
 
     require_parent(ctx)
-    member, orphaned = members.remove(state(ctx).uow(write=True), name)
-    message(f"Archived {member.name}; their history and ledger stay.")
-    for title in orphaned:
+    st = state(ctx)
+    removed = members.remove(st.uow(write=True), name, now=now())
+    message(f"Archived {removed.member.name}; their history and ledger stay.")
+    for title in removed.orphaned:
         message(f"Note: {title!r} has no assignee now, so any child may do it.")
+    if removed.balance:
+        from chorectl.domain.money import format_money
+
+        owed = format_money(removed.balance, st.currency())
+        message(f"Note: {removed.member.name}'s balance is {owed}; settle it with: chorectl pay {removed.member.name} ...")
+    if removed.pending:
+        message(f"Note: {removed.pending} of their completions still wait in 'chorectl approvals'.")

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from chorectl.cli import render
-from chorectl.cli.options import Format, FormatOpt, NoteOpt, RawOpt, SinceOpt, UntilOpt
+from chorectl.cli.options import (
+    Format,
+    FormatOpt,
+    MemberArg,
+    NoteOpt,
+    OptionalMemberArg,
+    RawOpt,
+    SinceOpt,
+    UntilOpt,
+)
 from chorectl.cli.state import message, require_parent, state
 from chorectl.domain.dates import local_date, now, parse_date
 
-NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The member (any case).")]
-OptionalNameArg = Annotated[
-    Optional[str], typer.Argument(metavar="[NAME]", help="One member (default: everyone).", show_default=False)
-]
 
 
-def balance(ctx: typer.Context, name: OptionalNameArg = None, fmt: FormatOpt = Format.table, raw: RawOpt = False) -> None:
+def balance(ctx: typer.Context, name: OptionalMemberArg = None, fmt: FormatOpt = Format.table, raw: RawOpt = False) -> None:
     """Show balances: earned, bonuses, penalties, paid and what is owed."""
     from chorectl.services import ledger
 
@@ -27,7 +32,7 @@ def balance(ctx: typer.Context, name: OptionalNameArg = None, fmt: FormatOpt = F
 
 def pay(
     ctx: typer.Context,
-    name: NameArg,
+    name: MemberArg,
     amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="How much is paid out, e.g. 5 or 2.50.")],
     note: NoteOpt = None,
 ) -> None:
@@ -45,7 +50,7 @@ def pay(
 
 def adjust(
     ctx: typer.Context,
-    name: NameArg,
+    name: MemberArg,
     amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Signed: +2 is a bonus, -1.50 a penalty.")],
     reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why (kept in the ledger).")],
 ) -> None:
@@ -64,7 +69,7 @@ def adjust(
 
 def ledger(
     ctx: typer.Context,
-    name: OptionalNameArg = None,
+    name: OptionalMemberArg = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     fmt: FormatOpt = Format.table,

@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from chorectl.cli import complete
+
 
 class Format(str, Enum):
     table = "table"
@@ -27,7 +29,7 @@ FormatOpt = Annotated[
 ]
 RawOpt = Annotated[
     bool,
-    typer.Option("--raw", help="CSV/TSV: do not escape text cells that start with = + - @."),
+    typer.Option("--raw", help="CSV/TSV: do not escape text cells that start with = + - @, tab or CR."),
 ]
 AsOpt = Annotated[
     Optional[str],
@@ -35,6 +37,7 @@ AsOpt = Annotated[
         "--as",
         envvar="CHORECTL_MEMBER",
         metavar="NAME",
+        autocompletion=complete.children,
         help="Who is doing it (default: $CHORECTL_MEMBER, or the chore's only assignee).",
     ),
 ]
@@ -44,4 +47,21 @@ SinceOpt = Annotated[
 ]
 UntilOpt = Annotated[
     Optional[str], typer.Option("--until", metavar="DATE", help="Up to and including this day.")
+]
+MemberArg = Annotated[
+    str, typer.Argument(metavar="NAME", help="The member (any case).", autocompletion=complete.members)
+]
+OptionalMemberArg = Annotated[
+    Optional[str],
+    typer.Argument(
+        metavar="NAME", help="One member (default: everyone).", show_default=False, autocompletion=complete.members
+    ),
+]
+MemberOpt = Annotated[
+    Optional[str],
+    typer.Option("--member", metavar="NAME", help="Only this member's rows.", autocompletion=complete.members),
+]
+ChoreArg = Annotated[
+    str,
+    typer.Argument(metavar="CHORE", help="A chore id, or its exact title (any case).", autocompletion=complete.chores),
 ]

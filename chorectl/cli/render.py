@@ -32,9 +32,12 @@ def _cols(spec: str, kinds: dict[str, str]) -> tuple[Column, ...]:
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
-    "members": _cols("id,name,role,active,balance", {"id": "int", "active": "bool", "balance": "money"}),
+    "members": _cols(
+        "id,name,role,active,balance,created_at",
+        {"id": "int", "active": "bool", "balance": "money", "created_at": "datetime"},
+    ),
     "chores": _cols(
-        "id,title,assignee,reward,reward_min,reward_max,schedule,status,due,created_at,note",
+        "id,title,assignee,reward,reward_min,reward_max,schedule,status,due,created_at,note,cooldown_days",
         {
             "id": "int",
             "reward": "money",
@@ -42,6 +45,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "reward_max": "money",
             "due": "date",
             "created_at": "datetime",
+            "cooldown_days": "int",
         },
     ),
     "completions": _cols(
@@ -176,6 +180,14 @@ def _reward(row: Mapping[str, Any], currency: str) -> str:
     return f"{format_money(low, currency)}–{format_money(high, currency)}"
 
 
+def _schedule(row: Mapping[str, Any], currency: str) -> str:
+    if row["schedule"]:
+        return row["schedule"]
+    if row.get("cooldown_days"):
+        return f"cooldown {row['cooldown_days']}d"
+    return "once"
+
+
 def _when(value: datetime | None) -> str:
     return "" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M")
 
@@ -200,7 +212,7 @@ TABLES: dict[str, TableSpec] = {
         ("Title", lambda r, c: r["title"], "left", None),
         ("Assignee", lambda r, c: r["assignee"] or "anyone", "left", None),
         ("Reward", _reward, "right", None),
-        ("Schedule", lambda r, c: r["schedule"] or "once", "left", None),
+        ("Schedule", _schedule, "left", None),
         ("Status", lambda r, c: r["status"], "left", "status"),
         ("Due", lambda r, c: _day(r["due"]), "left", None),
     ],
@@ -283,13 +295,14 @@ def details(chore, rows: list[Mapping[str, Any]], currency: str, extra: list[tup
     facts.add_column(style="bold")
     facts.add_column()
     first = rows[0] if rows else {}
-    facts.add_row("Chore", f"{chore.title} (#{chore.id})")
-    facts.add_row("Reward", _reward(first, currency) if rows else "")
+    # Text(), never plain strings: a title like "Tidy [/]" is text, not Rich markup.
+    facts.add_row("Chore", Text(f"{chore.title} (#{chore.id})"))
+    facts.add_row("Reward", Text(_reward(first, currency) if rows else ""))
     for label, value in extra:
-        facts.add_row(label, value)
+        facts.add_row(label, Text(value))
     if chore.note:
-        facts.add_row("Note", chore.note)
-    facts.add_row("Created", _when(chore.created_at))
+        facts.add_row("Note", Text(chore.note))
+    facts.add_row("Created", Text(_when(chore.created_at)))
     out = console()
     out.print(facts)
     out.print()
@@ -298,9 +311,9 @@ def details(chore, rows: list[Mapping[str, Any]], currency: str, extra: list[tup
         who.add_column(header)
     for row in rows:
         who.add_row(
-            row["assignee"] or "anyone",
+            Text(row["assignee"] or "anyone"),
             Text(row["status"], style=STATUS_STYLE.get(row["status"], "")),
-            _day(row["due"]),
+            Text(_day(row["due"])),
         )
     out.print(who)
 
@@ -322,4 +335,26 @@ def emit(
     if fmt is Format.table:
         table(kind, list(rows), currency, title)
     else:
-        write_rows(kind, rows, fmt, sys.stdout, raw=raw)
+        with utf8_stdout() as out:
+            write_rows(kind, rows, fmt, out, raw=raw)
+
+
+class utf8_stdout:
+    """Script formats are UTF-8 with the line ends they were written with,
+    whatever the locale or console says (PYTHONIOENCODING, Windows code pages)."""
+
+    def __enter__(self) -> IO[str]:
+        import io
+
+        sys.stdout.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # an odd stream (a test harness): use it as it is
+            self.wrapper = None
+            return sys.stdout
+        self.wrapper = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
+        return self.wrapper
+
+    def __exit__(self, *exc) -> None:
+        if self.wrapper is not None:
+            self.wrapper.flush()
+            self.wrapper.detach()  # leave sys.stdout's buffer open

@@ -15,7 +15,7 @@ from chorectl.errors import Denied
 def default_db_path() -> Path:
     from platformdirs import user_data_path
 
-    return user_data_path("chorectl", appauthor=False) / "chorectl.db"
+    return user_data_path("chorectl") / "chorectl.db"  # CLI.md: user_data_dir("chorectl")
 
 
 @dataclass
@@ -75,14 +75,17 @@ def require_parent(ctx: typer.Context) -> None:
         home = household.require(uow)
     if not home.pin_set:
         raise Denied("this household has no parent PIN yet", hint="run: chorectl init")
-    given = os.environ.get("CHORECTL_PIN")
+    given = os.environ.get("CHORECTL_PIN") or None  # an empty value is no PIN
     if given is None:
         if not interactive():
             raise Denied(
                 "this is a parent command and needs the parent PIN",
                 hint="run it on a terminal, or set CHORECTL_PIN for a script",
             )
-        given = read_secret("Parent PIN: ")
+        try:
+            given = read_secret("Parent PIN: ")
+        except (EOFError, KeyboardInterrupt):
+            raise Denied("no parent PIN was given") from None
     hashed = keystore.get_hash(home.id)
     if not pin.verify(given, hashed):
         raise Denied("wrong parent PIN")

@@ -6,6 +6,9 @@ from datetime import date, datetime, time, timedelta
 
 from chorectl.errors import BadInput
 
+# Far enough for any household; near enough that date arithmetic never overflows.
+MIN_YEAR, MAX_YEAR = 1970, 2999
+
 
 def now() -> datetime:
     """The current moment in the machine's local zone (honours TZ)."""
@@ -27,9 +30,12 @@ def parse_date(text: str, *, today: date | None = None) -> date:
     try:
         if len(s) != 10:
             raise ValueError
-        return date.fromisoformat(s)
+        day = date.fromisoformat(s)
     except ValueError:
         raise BadInput(f"{text!r} is not a date", hint="write dates as YYYY-MM-DD") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise BadInput(f"{text!r} is too far away", hint=f"dates are between {MIN_YEAR} and {MAX_YEAR}")
+    return day
 
 
 def start_of_day(day: date) -> datetime:
@@ -42,3 +48,12 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone().isoformat(timespec="seconds")
+
+
+def day_bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """``[start, end)`` instants for local days *since* .. *until*, both included."""
+    if since and until and since > until:
+        raise BadInput("--since is after --until")
+    start = start_of_day(since) if since else None
+    end = start_of_day(until + timedelta(days=1)) if until else None
+    return start, end

@@ -61,6 +61,14 @@ def clean_note(value: str | None) -> str | None:
     return clean(value, "a note", MAX_NOTE, allow_newlines=True)
 
 
+def clean_currency(value: str) -> str:
+    """A display symbol like $, €, kr or CHF: nothing an amount could be mistaken for."""
+    symbol = clean(value, "a currency symbol", 5)
+    if any(ch.isdigit() or ch.isspace() or ch in ".,+-'\"" for ch in symbol):
+        raise BadInput(f"{symbol!r} cannot be a currency symbol: it would mix with amounts")
+    return symbol
+
+
 def fold(value: str) -> str:
     """The case-insensitive key names and titles are matched on."""
     return unicodedata.normalize("NFC", value).strip().casefold()

@@ -13,13 +13,25 @@ _UNUSABLE = ("keyring.backends.fail.Keyring", "keyring.backends.null.Keyring")
 
 
 def _backend():
+    """The keyring backend; a broken configuration (a bad PYTHON_KEYRING_BACKEND,
+    a backend that fails to load) is an unusable keyring, never a crash."""
     import keyring
 
-    return keyring.get_keyring()
+    try:
+        return keyring.get_keyring()
+    except Exception as exc:  # noqa: BLE001 - any failure to load means "no keyring"
+        raise _Unusable(f"{type(exc).__name__}: {exc}") from None
+
+
+class _Unusable(Exception):
+    pass
 
 
 def backend_name() -> str:
-    backend = _backend()
+    try:
+        backend = _backend()
+    except _Unusable as exc:
+        return f"unusable ({exc})"
     cls = type(backend)
     return f"{cls.__module__}.{cls.__qualname__}"
 
@@ -30,18 +42,16 @@ def usable() -> bool:
 
 def get_hash(household_id: str) -> str:
     """The stored hash, or :class:`Denied` when it cannot be had."""
-    from keyring.errors import KeyringError
-
     name = backend_name()
-    if name in _UNUSABLE:
+    if name in _UNUSABLE or name.startswith("unusable"):
         raise Denied(
             f"no usable keyring to check the parent PIN against (backend {name})",
             hint=f"run it where the keyring is available; {RECOVERY_HINT}",
         )
     try:
         hashed = _backend().get_password(SERVICE, household_id)
-    except KeyringError as exc:
-        raise Denied(f"the keyring could not be read ({exc})", hint=RECOVERY_HINT) from None
+    except Exception as exc:  # noqa: BLE001 - fail closed on any keyring error
+        raise Denied(f"the keyring could not be read ({type(exc).__name__})", hint=RECOVERY_HINT) from None
     if not hashed:
         raise Denied(
             f"the parent PIN is missing from the keyring (service {SERVICE}, user {household_id})",
@@ -50,16 +60,21 @@ def get_hash(household_id: str) -> str:
     return hashed
 
 
-def set_hash(household_id: str, hashed: str) -> None:
-    from keyring.errors import KeyringError
+def has_entry(household_id: str) -> bool:
+    try:
+        return bool(_backend().get_password(SERVICE, household_id))
+    except Exception:  # noqa: BLE001 - an unreadable keyring: set_hash will say why
+        return False
 
+
+def set_hash(household_id: str, hashed: str) -> None:
     name = backend_name()
-    if name in _UNUSABLE:
+    if name in _UNUSABLE or name.startswith("unusable"):
         raise StorageError(
             f"no usable keyring to keep the parent PIN in (backend {name})",
             hint="see 'Keyrings' in the README for a headless machine",
         )
     try:
         _backend().set_password(SERVICE, household_id, hashed)
-    except KeyringError as exc:
-        raise StorageError(f"the keyring refused the PIN ({exc})") from None
+    except Exception as exc:  # noqa: BLE001
+        raise StorageError(f"the keyring refused the PIN ({type(exc).__name__})") from None

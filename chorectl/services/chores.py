@@ -14,17 +14,18 @@ from chorectl.domain.schedule import Schedule, first_due
 from chorectl.domain.text import clean_note, clean_title, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import members as members_service
-from chorectl.services import slots
+from chorectl.services import reset, slots
 from chorectl.services.uow import UnitOfWork
 
 STATUSES = ("open", "pending", "approved", "archived", "all")
+MAX_ID = 2**63 - 1  # SQLite's largest integer: anything above names nothing
 
 
 def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Chore:
     """A chore by id, or by title (case-insensitive, exact). Ambiguous titles are an error."""
     ref = ref.strip()
     if ref.isascii() and ref.isdigit():
-        chore = uow.session.get(Chore, int(ref))
+        chore = uow.session.get(Chore, int(ref)) if int(ref) <= MAX_ID else None
         if chore is None:
             raise NotFound(f"no chore with id {ref}", hint="see: chorectl chore list")
         if chore.archived and not include_archived:
@@ -114,7 +115,8 @@ class Changes:
     once: bool = False  # drop the schedule or cooldown: a one-off chore
 
 
-def edit(uow: UnitOfWork, ref: str, changes: Changes, *, today: date) -> Chore:
+def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> Chore:
+    today = local_date(now)
     title = clean_title(changes.title) if changes.title is not None else None
     _check_recurrence(changes.every, changes.cooldown)
     if changes.once and (changes.every or changes.cooldown):
@@ -127,6 +129,8 @@ def edit(uow: UnitOfWork, ref: str, changes: Changes, *, today: date) -> Chore:
             chore.reward_min, chore.reward_max = changes.reward.low, changes.reward.high
         if changes.note is not None:
             chore.note = clean_note(changes.note)
+        if changes.every or changes.cooldown or changes.once or changes.due is not None:
+            reset.settle(uow, [chore], now)  # judge the old periods before they go
         if changes.every or changes.cooldown or changes.once:
             _set_recurrence(chore, changes.every, changes.cooldown, changes.due, today)
             _restart_watermarks(uow, chore)
@@ -147,7 +151,7 @@ def _restart_watermarks(uow: UnitOfWork, chore: Chore) -> None:
 
 
 def assign(
-    uow: UnitOfWork, refs: list[str], names: list[str], *, today: date
+    uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime
 ) -> list[tuple[Chore, list[str]]]:
     """Give each chore exactly these assignees (none: a pool chore).
 
@@ -161,6 +165,8 @@ def assign(
             if chore.id not in {c.id for c in chores}:
                 chores.append(chore)
         result = []
+        today = local_date(now)
+        reset.settle(uow, chores, now)  # an assignee who goes takes no unjudged period along
         wanted = {m.id for m in members}
         for chore in chores:
             kept = set()
@@ -182,9 +188,10 @@ def assign(
         return result
 
 
-def remove(uow: UnitOfWork, ref: str) -> Chore:
+def remove(uow: UnitOfWork, ref: str, *, now: datetime) -> Chore:
     with uow:
         chore = resolve(uow, ref)
+        reset.settle(uow, [chore], now)
         chore.archived = True
         uow.session.add(chore)
         uow.commit()
@@ -201,7 +208,7 @@ def _row(slot: slots.Slot, state: slots.SlotState) -> dict:
         "reward": chore.reward_min if fixed else None,
         "reward_min": None if fixed else chore.reward_min,
         "reward_max": None if fixed else chore.reward_max,
-        "schedule": chore.schedule or (f"cooldown {chore.cooldown_days}d" if chore.cooldown_days else None),
+        "schedule": chore.schedule,
         "status": state.status,
         "due": state.due,
         "created_at": chore.created_at,

@@ -12,6 +12,7 @@ from chorectl.domain.money import format_cents
 from chorectl.domain.text import clean_note
 from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import chores as chores_service
+from chorectl.services.chores import MAX_ID
 from chorectl.services import members as members_service
 from chorectl.services import slots
 from chorectl.services.reset import record_missed_after_reject
@@ -95,7 +96,7 @@ def completion_row(completion: Completion, chore: Chore, member: Member | None) 
     }
 
 
-def _joined():
+def joined():
     return (
         select(Completion, Chore, Member)
         .join(Chore, col(Chore.id) == col(Completion.chore_id))
@@ -105,10 +106,12 @@ def _joined():
 
 def pending(uow: UnitOfWork) -> list[dict]:
     with uow:
-        return _rows(uow, _joined().where(Completion.status == "pending").order_by(Completion.id))
+        return _rows(uow, joined().where(Completion.status == "pending").order_by(Completion.id))
 
 
 def _select(uow: UnitOfWork, ids: list[int], everything: bool) -> list[tuple[Completion, Chore]]:
+    if everything and ids:
+        raise BadInput("give ids or --all, not both")
     if everything:
         found = list(
             uow.session.exec(
@@ -125,7 +128,7 @@ def _select(uow: UnitOfWork, ids: list[int], everything: bool) -> list[tuple[Com
         raise BadInput("name the completions (ids from 'chorectl approvals'), or use --all")
     result = []
     for cid in dict.fromkeys(ids):
-        completion = uow.session.get(Completion, cid)
+        completion = uow.session.get(Completion, cid) if 0 < cid <= MAX_ID else None
         if completion is None:
             raise NotFound(f"no completion with id {cid}", hint="see: chorectl approvals")
         if completion.status != "pending":
@@ -218,15 +221,17 @@ def reject(
             if reason:  # keep the child's note too: nothing typed is lost
                 completion.note = f"{completion.note}; {reason}" if completion.note else reason
             uow.session.add(completion)
-            record_missed_after_reject(uow, completion, now)
-            rows.append(completion_row(completion, chore, uow.session.get(Member, completion.member_id)))
+            row = completion_row(completion, chore, uow.session.get(Member, completion.member_id))
+            # reset already passed its period: it cannot reopen, so it is missed
+            row["missed"] = record_missed_after_reject(uow, completion, now)
+            rows.append(row)
         uow.commit()
         return rows
 
 
 def history(uow: UnitOfWork, *, member: str | None = None) -> list[dict]:
     with uow:
-        query = _joined().order_by(Completion.id)
+        query = joined().order_by(Completion.id)
         if member:
             who = members_service.resolve(uow, member, include_archived=True)
             query = query.where(Completion.member_id == who.id)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import select
 
 from chorectl.db.models import Household
-from chorectl.domain.text import clean
+from chorectl.domain.text import clean_currency
 from chorectl.errors import InvalidState, NotFound
 from chorectl.services.uow import UnitOfWork
 
@@ -42,27 +43,22 @@ def _refuse_if_pin_set(household: Household | None) -> None:
         )
 
 
-def create(uow: UnitOfWork, *, currency: str, now: datetime) -> Household:
-    """Create the household (or return the existing one that has no PIN yet).
+def initialise(uow: UnitOfWork, *, currency: str, now: datetime, store_pin: Callable[[str], None]) -> Household:
+    """Create the household and give it its PIN, all in one write transaction.
 
-    The caller stores the PIN hash in the keyring, then calls :func:`mark_pin_set`.
+    *store_pin(household_id)* puts the PIN's hash in the keyring. If it fails,
+    or another ``init`` got there first, nothing is created. A household left
+    without a PIN by an older version is reused, keeping its id.
     """
-    symbol = clean(currency, "a currency symbol", 5)
+    symbol = clean_currency(currency)
     with uow:
         household = get(uow)
         _refuse_if_pin_set(household)
         if household is None:
             household = Household(id=uuid.uuid4().hex, currency=symbol, created_at=now)
-        else:
-            household.currency = symbol
-        uow.session.add(household)
-        uow.commit()
-        return household
-
-
-def mark_pin_set(uow: UnitOfWork, household_id: str) -> None:
-    with uow:
-        household = uow.session.get(Household, household_id)
+        household.currency = symbol
+        store_pin(household.id)
         household.pin_set = True
         uow.session.add(household)
         uow.commit()
+        return household

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlmodel import col, select
 
 from chorectl.db.models import LedgerEntry, LedgerTotal, Member
-from chorectl.domain.dates import start_of_day
+from chorectl.domain.dates import day_bounds
 from chorectl.domain.money import format_money
 from chorectl.domain.text import clean_note
 from chorectl.errors import BadInput, InvalidState
@@ -98,8 +98,7 @@ def entries(
     Bad input is refused here, before any row; the rows themselves stream
     (the read transaction stays open while they are consumed).
     """
-    if since and until and since > until:
-        raise BadInput("--since is after --until")
+    start, end = day_bounds(since, until)
     member_id = None
     if name is not None:
         with uow:
@@ -111,10 +110,10 @@ def entries(
     )
     if member_id is not None:
         query = query.where(LedgerEntry.member_id == member_id)
-    if since is not None:
-        query = query.where(col(LedgerEntry.at) >= start_of_day(since))
-    if until is not None:
-        query = query.where(col(LedgerEntry.at) < start_of_day(until + timedelta(days=1)))
+    if start is not None:
+        query = query.where(col(LedgerEntry.at) >= start)
+    if end is not None:
+        query = query.where(col(LedgerEntry.at) < end)
     return _stream(uow, query)
 
 

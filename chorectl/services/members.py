@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, delete, select
 
-from chorectl.db.models import Assignment, Chore, LedgerTotal, Member
+from chorectl.db.models import Assignment, Chore, Completion, LedgerTotal, Member
+from chorectl.domain.dates import local_date
 from chorectl.domain.text import clean_name, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services.uow import UnitOfWork
@@ -69,29 +71,49 @@ def rename(uow: UnitOfWork, name: str, new_name: str) -> tuple[str, Member]:
         return old, member
 
 
-def remove(uow: UnitOfWork, name: str) -> tuple[Member, list[str]]:
-    """Archive a member: history and ledger stay; their assignments end.
+@dataclass
+class Removed:
+    member: Member
+    orphaned: list[str]  # titles of chores left with no assignee: pool chores now
+    balance: int  # what they are still owed (or owe)
+    pending: int  # their completions still waiting for approval
 
-    Returns the member and the titles of chores left with no assignee (now pool chores).
-    """
+
+def remove(uow: UnitOfWork, name: str, *, now: datetime) -> Removed:
+    """Archive a member: history and ledger stay; their assignments end."""
+    from chorectl.services import reset, slots
+
     with uow:
         member = resolve(uow, name)
-        chore_ids = list(
-            uow.session.exec(select(Assignment.chore_id).where(Assignment.member_id == member.id))
+        chores = list(
+            uow.session.exec(
+                select(Chore).join(Assignment, col(Assignment.chore_id) == col(Chore.id)).where(
+                    Assignment.member_id == member.id
+                )
+            )
         )
+        reset.settle(uow, chores, now)  # their ended periods are judged before they go
         uow.session.exec(delete(Assignment).where(col(Assignment.member_id) == member.id))
         orphaned = []
-        for chore_id in chore_ids:
+        today = local_date(now)
+        for chore in chores:
             left = uow.session.exec(
-                select(func.count()).select_from(Assignment).where(Assignment.chore_id == chore_id)
+                select(func.count()).select_from(Assignment).where(Assignment.chore_id == chore.id)
             ).one()
-            chore = uow.session.get(Chore, chore_id)
             if not left and not chore.archived:
                 orphaned.append(chore.title)
+                chore.rolled_due = slots.period_due(chore, today)  # a pool chore from today on
+                uow.session.add(chore)
         member.active = False
         uow.session.add(member)
+        pending = uow.session.exec(
+            select(func.count()).select_from(Completion).where(
+                Completion.member_id == member.id, Completion.status == "pending"
+            )
+        ).one()
+        balance = balance_of(uow, member.id)
         uow.commit()
-        return member, orphaned
+        return Removed(member, orphaned, balance, pending)
 
 
 def balance_of(uow: UnitOfWork, member_id: int) -> int:
@@ -117,6 +139,7 @@ def listing(uow: UnitOfWork, *, include_archived: bool = False) -> list[dict]:
                 "role": m.role,
                 "active": m.active,
                 "balance": totals.get(m.id, 0),
+                "created_at": m.created_at,
             }
             for m in uow.session.exec(query)
         ]

@@ -156,6 +156,24 @@ def _set_watermark(uow: UnitOfWork, slot: slots.Slot, due: date) -> None:
     slot.rolled_due = due
 
 
+def settle(uow: UnitOfWork, chores: list[Chore], now: datetime) -> None:
+    """Record the ended periods of *chores* that reset has not judged yet.
+
+    Called before a chore's assignees, schedule or life change, so that no
+    ended period is lost with an assignee's watermark.
+    """
+    today = local_date(now)
+    due_slots = [
+        s for s in slots.slots_of(uow, chores)
+        if s.chore.schedule and not s.chore.archived and s.rolled_due != slots.period_due(s.chore, today)
+    ]
+    if due_slots:
+        counted = _counted_since(uow, due_slots, today)
+        for slot in due_slots:
+            _roll(uow, slot, today, now, counted)
+        uow.session.flush()
+
+
 def record_missed_after_reject(uow: UnitOfWork, completion: Completion, now: datetime) -> bool:
     """A completion rejected after reset passed its period leaves that period missed."""
     if completion.period_due is None:

@@ -1,0 +1,137 @@
+"""export: whole tables for scripts and spreadsheets."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from chorectl.cli import render
+from chorectl.cli.options import Format, MemberOpt, RawOpt, SinceOpt, UntilOpt
+from chorectl.cli.state import message, state
+from chorectl.domain.dates import local_date, now, parse_date
+from chorectl.errors import StorageError
+
+
+class ExportKind(str, Enum):
+    members = "members"
+    chores = "chores"
+    completions = "completions"
+    ledger = "ledger"
+
+
+def export(
+    ctx: typer.Context,
+    kind: Annotated[
+        ExportKind,
+        typer.Argument(metavar="members|chores|completions|ledger", help="What to export.", case_sensitive=False),
+    ],
+    fmt: Annotated[
+        Format,
+        typer.Option("--format", "-f", case_sensitive=False, help="csv (default), tsv, json, jsonl, or table."),
+    ] = Format.csv,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    member: MemberOpt = None,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("--output", "-o", metavar="FILE", dir_okay=False, help="Write to FILE (atomically) instead of stdout."),
+    ] = None,
+    raw: RawOpt = False,
+) -> None:
+    """Export members, chores, completions or the ledger (CSV by default).
+
+    Rows stream as they are read, so memory stays flat however long the
+    history. With --output the file appears whole or not at all.
+    """
+    from chorectl.services import export as export_service
+
+    st = state(ctx)
+    today = local_date(now())
+    rows = export_service.rows(
+        st.uow(),
+        kind.value,
+        today=today,
+        since=parse_date(since, today=today) if since else None,
+        until=parse_date(until, today=today) if until else None,
+        member=member,
+    )
+    if fmt is Format.table:
+        render.emit(kind.value, rows, fmt, currency=st.currency())
+        return
+    if output is None:
+        with render.utf8_stdout() as out:
+            render.write_rows(kind.value, rows, fmt, out, raw=raw)
+        return
+    total = export_service.count(st.uow(), kind.value) if sys.stderr.isatty() else None
+    written = write_atomically(output, lambda out, tick: render.write_rows(kind.value, rows, fmt, out, raw=raw, on_row=tick), total)
+    message(f"Wrote {written} {kind.value} rows to {output}.")
+
+
+def write_atomically(path: Path, write, total: int | None) -> int:
+    """Write through a temp file in the same folder, then rename it into place.
+
+    An interrupted export leaves the old file (or none), never half a file.
+    *write(out, tick)* writes the rows and calls *tick()* once per row.
+    """
+    path = path.expanduser()
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise StorageError(f"cannot write in {folder}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            with _progress(total) as tick:
+                count = write(out, tick)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise StorageError(f"cannot write {path}: {exc.strerror}") from None
+        raise
+    return count
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class _progress:
+    """A Rich progress bar on stderr, only on a terminal and only when the total is known."""
+
+    def __init__(self, total: int | None) -> None:
+        self.total = total
+        self.bar = None
+        self.seen = 0
+
+    def __enter__(self):
+        if self.total is None:
+            return lambda: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress(
+            "Exporting", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=render.console(stderr=True), transient=True
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("export", total=self.total)
+        return self.tick
+
+    def tick(self) -> None:
+        self.seen += 1
+        if self.seen % 1000 == 0:
+            self.bar.update(self.task, completed=self.seen)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
