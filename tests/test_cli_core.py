@@ -357,6 +357,9 @@ def test_colour_only_when_wanted(busy, monkeypatch):
     assert colour.search(busy.ok("chore list").stdout)  # a terminal gets colour...
     monkeypatch.setenv("NO_COLOR", "1")
     assert not colour.search(busy.ok("chore list").stdout)  # ...unless NO_COLOR says no
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("TERM", "dumb")
+    assert not colour.search(busy.ok("chore list").stdout)  # ...or the terminal is dumb
 
 
 def test_version():

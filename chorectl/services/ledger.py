@@ -103,8 +103,19 @@ def entries(
     if name is not None:
         with uow:
             member_id = members_service.resolve(uow, name, include_archived=True).id
+    # Plain columns, not ORM objects: an export of years of history streams
+    # at several times the speed, and nothing here is modified.
     query = (
-        select(LedgerEntry, Member.name)
+        select(
+            LedgerEntry.id,
+            LedgerEntry.at,
+            Member.name,
+            LedgerEntry.kind,
+            LedgerEntry.amount,
+            LedgerEntry.chore_id,
+            LedgerEntry.completion_id,
+            LedgerEntry.note,
+        )
         .join(Member, col(Member.id) == col(LedgerEntry.member_id))
         .order_by(LedgerEntry.id)
     )
@@ -117,16 +128,10 @@ def entries(
     return _stream(uow, query)
 
 
+LEDGER_KEYS = ("id", "at", "member", "kind", "amount", "chore_id", "completion_id", "note")
+
+
 def _stream(uow: UnitOfWork, query) -> Iterator[dict]:
     with uow:
-        for entry, member_name in uow.session.exec(query.execution_options(yield_per=1000)):
-            yield {
-                "id": entry.id,
-                "at": entry.at,
-                "member": member_name,
-                "kind": entry.kind,
-                "amount": entry.amount,
-                "chore_id": entry.chore_id,
-                "completion_id": entry.completion_id,
-                "note": entry.note,
-            }
+        for row in uow.session.exec(query.execution_options(yield_per=2000)):
+            yield dict(zip(LEDGER_KEYS, row))
