@@ -11,7 +11,12 @@ def db_path() -> Path:
     return Path(os.environ["CHORECTL_DB"])
 
 
-def snapshot(path: Path | None = None) -> dict[str, list[tuple]]:
+# What a refused command may still write: the audit of PIN attempts and the
+# wrong-PIN count and lockout. Everything else must stay exactly as it was.
+BOOKKEEPING = {"audit": None, "household": "id, currency, created_at, pin_set, keyring"}
+
+
+def snapshot(path: Path | None = None, *, everything: bool = False) -> dict[str, list[tuple]]:
     """Every row of every table: to show that a failed command changed nothing."""
     path = path or db_path()
     if not path.exists():
@@ -19,7 +24,13 @@ def snapshot(path: Path | None = None) -> dict[str, list[tuple]]:
     con = sqlite3.connect(path)
     try:
         tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall() for t in tables}
+        result = {}
+        for t in tables:
+            columns = "*" if everything or t not in BOOKKEEPING else BOOKKEEPING[t]
+            if columns is None:
+                continue
+            result[t] = con.execute(f'SELECT {columns} FROM "{t}" ORDER BY rowid').fetchall()
+        return result
     finally:
         con.close()
 

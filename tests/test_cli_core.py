@@ -160,7 +160,7 @@ def test_init_without_keyring_fails_and_can_be_retried(cli, ring):
     keyring.set_keyring(fail.Keyring())
     result = cli("init", pin=PIN)
     assert result.exit_code == 1
-    assert "no usable keyring" in result.stderr
+    assert "no usable OS keyring" in result.stderr and "chorectl init --keyring file" in result.stderr
     keyring.set_keyring(ring)
     cli.ok("init", pin=PIN)
     cli.ok("member add Amy", pin=PIN)

@@ -127,7 +127,7 @@ def test_without_any_keyring_children_and_listings_still_work(run):
     for args in (["chore", "list"], ["approvals"], ["balance"], ["ledger"], ["member", "list"]):
         run(*args, **no_keyring)
     denied = run("approve", "1", pin=PIN, expect=3, **no_keyring)
-    assert denied.stderr.startswith("Error: no usable keyring")
+    assert denied.stderr.startswith("Error: the parent PIN cannot be checked: no OS keyring is available")
     assert PIN not in denied.stderr
     run("approve", "1", pin="0000", expect=3)
     run("approve", "1", expect=3)  # no PIN and no terminal

@@ -309,7 +309,7 @@ def test_member_add_refuses_bad_input(home: World, name, role):
 
 
 def test_member_rename(home: World):
-    old, member = members.rename(home.w(), "amy", "Amelia")
+    old, member = members.rename(home.w(), "amy", "Amelia", now=NOW)
     assert old == "Amy"
     assert (member.id, member.name, member.name_key) == (1, "Amelia", "amelia")
     with home.r() as uow:
@@ -319,21 +319,21 @@ def test_member_rename(home: World):
 
 
 def test_member_rename_to_own_name_in_another_case(home: World):
-    old, member = members.rename(home.w(), "Amy", "AMY")
+    old, member = members.rename(home.w(), "Amy", "AMY", now=NOW)
     assert (old, member.name, member.id) == ("Amy", "AMY", 1)
 
 
 def test_member_rename_onto_another_member_is_refused(home: World):
     with pytest.raises(InvalidState, match="already a member called Ben"):
-        members.rename(home.w(), "Amy", "ben")
+        members.rename(home.w(), "Amy", "ben", now=NOW)
     assert [m["name"] for m in members.listing(home.r())] == ["Amy", "Ben", "Mum"]
 
 
 def test_member_rename_errors(home: World):
     with pytest.raises(NotFound):
-        members.rename(home.w(), "Zed", "Zoe")
+        members.rename(home.w(), "Zed", "Zoe", now=NOW)
     with pytest.raises(BadInput):
-        members.rename(home.w(), "Amy", "42")
+        members.rename(home.w(), "Amy", "42", now=NOW)
 
 
 def test_member_remove_archives_and_keeps_the_ledger(home: World):

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from chorectl import __version__
-from chorectl.cli import chores, completions, export, household, members, money, reset
+from chorectl.cli import chores, completions, doctor, export, household, log, members, money, reset
 from chorectl.cli.app import new_app
 from chorectl.cli.state import State
 
@@ -51,6 +51,9 @@ def root(
 
 
 app.command("init")(household.init)
+app.add_typer(household.pin_app, name="pin")
+app.command("unlock")(household.unlock)
+app.command("lock")(household.lock)
 app.add_typer(members.app, name="member")
 app.add_typer(chores.app, name="chore")
 app.command("done")(completions.done)
@@ -63,6 +66,8 @@ app.command("adjust", context_settings={"ignore_unknown_options": True})(money.a
 app.command("ledger")(money.ledger)
 app.command("reset")(reset.reset)
 app.command("export")(export.export)
+app.command("doctor")(doctor.doctor)
+app.command("log")(log.log)
 
 
 def main() -> None:

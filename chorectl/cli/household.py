@@ -1,31 +1,81 @@
-"""init: create the household and set the parent PIN."""
+"""init, pin change, pin recover, unlock, lock: the household and its parent PIN."""
 
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from enum import Enum
+from typing import Annotated, Optional
 
 import typer
 
-from chorectl.cli.state import interactive, message, read_secret, state
-from chorectl.domain.dates import now
-from chorectl.errors import BadInput, Denied, InvalidState
+from chorectl.cli.app import new_app
+from chorectl.cli.state import interactive, message, read_secret, require_parent, state
+from chorectl.domain.dates import iso, now
+from chorectl.errors import BadInput, Denied, InvalidState, StorageError
+
+
+class KeyringKind(str, Enum):
+    system = "system"
+    file = "file"
 
 
 def ask_new_pin(env_var: str) -> str:
     """A new PIN from *env_var*, or asked twice on a terminal."""
     from chorectl.security.pin import check_rules
 
-    given = os.environ.get(env_var)
+    given = os.environ.get(env_var) or None
     if given is None:
         if not interactive():
             raise Denied("a new parent PIN is needed", hint=f"run it on a terminal, or set {env_var}")
-        given = read_secret("New parent PIN: ")
-        check_rules(given)
-        if read_secret("Same PIN again: ") != given:
+        try:
+            given = read_secret("New parent PIN: ")
+            check_rules(given)
+            again = read_secret("Same PIN again: ")
+        except (EOFError, KeyboardInterrupt):
+            raise Denied("no new PIN was given; nothing was changed") from None
+        if again != given:
             raise BadInput("the two PINs differ; nothing was changed")
     check_rules(given)
     return given
+
+
+def _choose_keyring(asked: KeyringKind | None) -> str:
+    """The OS keyring when there is one; the file fallback only when asked for or agreed to."""
+    from chorectl.security import keystore
+
+    if asked is not None:
+        return asked.value
+    if keystore.system_usable():
+        return "system"
+    where = keystore.file_keyring_path()
+    explanation = (
+        "There is no usable OS keyring here (no Secret Service, KWallet, Keychain or Credential Locker).\n"
+        f"chorectl can keep the PIN's bcrypt hash in a file keyring instead: {where} (mode 0600).\n"
+        "Anyone who can read your files can read that hash; see 'Keyrings' in the README."
+    )
+    if not interactive():
+        raise StorageError(
+            "there is no usable OS keyring to keep the parent PIN in",
+            hint=f"to keep the hash in a file keyring ({where}, mode 0600): chorectl init --keyring file",
+        )
+    message(explanation)
+    if not typer.confirm("Use the file keyring?", default=False, err=True):
+        raise StorageError("no keyring was chosen; nothing was changed")
+    return "file"
+
+
+def _store_pin(hashed: str):
+    from chorectl.security import keystore
+
+    def store(household_id: str, kind: str) -> None:
+        if keystore.has_entry(kind, household_id):
+            raise InvalidState(
+                f"the keyring already holds a PIN for this household ({household_id})",
+                hint=keystore.RECOVERY_HINT,
+            )
+        keystore.set_hash(kind, household_id, hashed)
+
+    return store
 
 
 def init(
@@ -33,6 +83,14 @@ def init(
     currency: Annotated[
         str, typer.Option("--currency", metavar="SYMBOL", help="Shown before amounts; display only.")
     ] = "$",
+    keyring: Annotated[
+        Optional[KeyringKind],
+        typer.Option(
+            "--keyring",
+            case_sensitive=False,
+            help="Where the PIN hash lives: the OS keyring (default) or a 0600 file keyring for machines without one.",
+        ),
+    ] = None,
 ) -> None:
     """Create the household and set the parent PIN (asked twice, or $CHORECTL_PIN).
 
@@ -44,17 +102,107 @@ def init(
 
     st = state(ctx)
     household.refuse_if_pin_set(st.uow())  # before asking for a PIN for nothing
+    kind = _choose_keyring(keyring)
     hashed = hash_pin(ask_new_pin("CHORECTL_PIN"))
-
-    def store_pin(household_id: str) -> None:
-        if keystore.has_entry(household_id):
-            raise InvalidState(
-                f"the keyring already holds a PIN for this household ({household_id})",
-                hint=keystore.RECOVERY_HINT,
-            )
-        keystore.set_hash(household_id, hashed)
-
-    household.initialise(st.uow(write=True), currency=currency, now=now(), store_pin=store_pin)
+    store = _store_pin(hashed)
+    household.initialise(
+        st.uow(write=True), currency=currency, now=now(), keyring=kind, store_pin=lambda hid: store(hid, kind)
+    )
     message(f"Created the household in {st.db_path}.")
-    message(f"The parent PIN is kept in the {keystore.backend_name()} keyring.")
+    message(f"The parent PIN's hash is kept in: {keystore.describe(kind)}.")
     message("Next: chorectl member add NAME")
+
+
+pin_app = new_app("pin", "Change or recover the parent PIN.")
+
+
+@pin_app.command("change")
+def pin_change(ctx: typer.Context) -> None:
+    """Change the parent PIN: the current one, then the new one twice (or $CHORECTL_NEW_PIN).
+
+    Parent command; an unlock session is not enough. Ends unlock sessions.
+    """
+    from chorectl.security import keystore, session
+    from chorectl.security.pin import hash_pin
+    from chorectl.services import auth
+
+    require_parent(ctx, allow_session=False)
+    st = state(ctx)
+    hashed = hash_pin(ask_new_pin("CHORECTL_NEW_PIN"))
+    gate = auth.gate(st.uow())
+    keystore.set_hash(gate.keyring, gate.household_id, hashed)
+    session.end(gate.household_id)
+    auth.record(st.uow(write=True), "pin change", None, now=now())
+    message("The parent PIN was changed.")
+
+
+@pin_app.command("recover")
+def pin_recover(
+    ctx: typer.Context,
+    household_id: Annotated[
+        str,
+        typer.Option("--household-id", metavar="ID", help="This household's id, as 'chorectl doctor' shows it."),
+    ],
+) -> None:
+    """Set a new PIN when the keyring lost the old one. Recorded in 'chorectl log'.
+
+    Works only while the keyring has no entry for this household; with the
+    PIN at hand, use 'pin change'. Not a way around a PIN that still exists.
+    """
+    from chorectl.security import keystore
+    from chorectl.security.pin import hash_pin
+    from chorectl.services import auth
+
+    st = state(ctx)
+    gate = auth.gate(st.uow())
+    present = keystore.has_entry(gate.keyring, gate.household_id)
+    if present is None:
+        raise StorageError(
+            f"the keyring cannot be reached ({keystore.describe(gate.keyring)}); recover where it can",
+        )
+    if present:
+        raise InvalidState("the keyring still holds this household's PIN", hint="use: chorectl pin change")
+    hashed = hash_pin(ask_new_pin("CHORECTL_NEW_PIN"))
+    auth.recover(
+        st.uow(write=True),
+        household_id=household_id,
+        now=now(),
+        store_pin=lambda hid, kind: keystore.set_hash(kind, hid, hashed),
+    )
+    message("A new parent PIN was set; 'chorectl log' records the recovery.")
+
+
+def unlock(
+    ctx: typer.Context,
+    minutes: Annotated[
+        int, typer.Option("--minutes", min=1, max=24 * 60, help="How long parent commands need no PIN.")
+    ] = 5,
+) -> None:
+    """Parent commands need no PIN for a few minutes, in this terminal (or for this user's scripts).
+
+    A convenience, not a security boundary: see 'Security model' in the README.
+    """
+    from datetime import datetime
+
+    from chorectl.security import session
+    from chorectl.services import auth
+
+    require_parent(ctx, allow_session=False)
+    st = state(ctx)
+    gate = auth.gate(st.uow())
+    expires = session.start(gate.household_id, minutes)
+    auth.record(st.uow(write=True), "unlock", f"{minutes} min", now=now())
+    message(f"Unlocked until {iso(datetime.fromtimestamp(expires).astimezone())}; 'chorectl lock' ends it.")
+
+
+def lock(ctx: typer.Context) -> None:
+    """End the unlock session now: parent commands need the PIN again."""
+    from chorectl.security import session
+    from chorectl.services import auth
+
+    st = state(ctx)
+    gate = auth.gate(st.uow())
+    ended = session.end(gate.household_id)
+    if ended:
+        auth.record(st.uow(write=True), "lock", None, now=now())
+    message("Locked: parent commands need the PIN again." if ended else "There was no unlock session.")

@@ -57,7 +57,7 @@ def rename(
     from chorectl.services import members
 
     require_parent(ctx)
-    old, member = members.rename(state(ctx).uow(write=True), name, new_name)
+    old, member = members.rename(state(ctx).uow(write=True), name, new_name, now=now())
     message(f"Renamed {old} to {member.name}.")
 
 

@@ -65,6 +65,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         "id,at,member,kind,amount,chore_id,completion_id,note",
         {"id": "int", "at": "datetime", "amount": "money", "chore_id": "int", "completion_id": "int"},
     ),
+    "log": _cols("id,at,actor,action,detail,amount", {"id": "int", "at": "datetime", "amount": "money"}),
     "balance": _cols(
         "member,earned,bonuses,penalties,paid,balance",
         {k: "money" for k in ("earned", "bonuses", "penalties", "paid", "balance")},
@@ -233,6 +234,14 @@ TABLES: dict[str, TableSpec] = {
         ("Amount", lambda r, c: _money(c)(r["amount"]), "right", None),
         ("Note", lambda r, c: r["note"] or "", "left", None),
     ],
+    "log": [
+        ("ID", lambda r, c: str(r["id"]), "right", None),
+        ("When", lambda r, c: _when(r["at"]), "left", None),
+        ("Who", lambda r, c: r["actor"], "left", None),
+        ("What", lambda r, c: r["action"], "left", "action"),
+        ("Detail", lambda r, c: r["detail"] or "", "left", None),
+        ("Amount", lambda r, c: _money(c)(r["amount"]), "right", None),
+    ],
     "balance": [
         ("Member", lambda r, c: r["member"], "left", None),
         ("Earned", lambda r, c: _money(c)(r["earned"]), "right", None),
@@ -249,6 +258,7 @@ EMPTY = {
     "completions": "Nothing to show.",
     "ledger": "The ledger has no entries for that.",
     "balance": "No balances yet.",
+    "log": "The log has nothing for that.",
 }
 
 
@@ -278,6 +288,8 @@ def table(kind: str, rows: list[Mapping[str, Any]], currency: str, title: str | 
                 cells.append(Text(text, style=STATUS_STYLE.get(text, "")))
             elif style == "kind":
                 cells.append(Text(text, style=KIND_STYLE.get(text, "")))
+            elif style == "action":
+                cells.append(Text(text, style="bold red" if text == "pin failed" else ""))
             elif style == "balance":
                 cells.append(Text(text, style="bold red" if row["balance"] < 0 else "bold"))
             else:

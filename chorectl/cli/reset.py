@@ -24,7 +24,7 @@ def reset(
     """
     from chorectl.services import reset as reset_service
 
-    changes = reset_service.reset(state(ctx).uow(write=True), now=now(), dry_run=dry_run)
+    changes = reset_service.reset(state(ctx).uow(write=True, actor="cron"), now=now(), dry_run=dry_run)
     if quiet:
         return
     prefix = "would: " if dry_run else ""

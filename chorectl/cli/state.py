@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from chorectl.domain.dates import now
 from chorectl.errors import Denied
 
 
@@ -36,10 +37,10 @@ class State:
             self._engine = engine
         return self._engine
 
-    def uow(self, *, write: bool = False):
+    def uow(self, *, write: bool = False, actor: str = "parent"):
         from chorectl.services.uow import UnitOfWork
 
-        return UnitOfWork(self.engine(), write=write)
+        return UnitOfWork(self.engine(), write=write, actor=actor)
 
     def currency(self) -> str:
         from chorectl.services import household
@@ -65,29 +66,43 @@ def interactive() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
-def require_parent(ctx: typer.Context) -> None:
-    """The parent PIN gate. Raises :class:`Denied` (exit 3) and changes nothing when it fails."""
-    from chorectl.security import keystore, pin
-    from chorectl.services import household
+def require_parent(ctx: typer.Context, *, allow_session: bool = True) -> None:
+    """The parent PIN gate. Raises :class:`Denied` (exit 3) and changes nothing when it fails.
+
+    In CLI.md's order: an unlock session, then CHORECTL_PIN, then a hidden
+    prompt on a terminal. Wrong PINs are counted and lock parent commands out.
+    """
+    from chorectl.security import keystore, pin, session
+    from chorectl.services import auth
 
     st = state(ctx)
-    with st.uow() as uow:
-        home = household.require(uow)
-    if not home.pin_set:
+    gate = auth.gate(st.uow())
+    if not gate.pin_set:
         raise Denied("this household has no parent PIN yet", hint="run: chorectl init")
+    if allow_session and session.active(gate.household_id):
+        return
+    auth.refuse_if_locked(gate, now())
     given = os.environ.get("CHORECTL_PIN") or None  # an empty value is no PIN
+    how = f"{ctx.command_path}, PIN from CHORECTL_PIN"
     if given is None:
         if not interactive():
             raise Denied(
                 "this is a parent command and needs the parent PIN",
-                hint="run it on a terminal, or set CHORECTL_PIN for a script",
+                hint="run it on a terminal, set CHORECTL_PIN for a script, or 'chorectl unlock' first",
             )
+        how = f"{ctx.command_path}, PIN typed at the prompt"
         try:
             given = read_secret("Parent PIN: ")
         except (EOFError, KeyboardInterrupt):
             raise Denied("no parent PIN was given") from None
-    hashed = keystore.get_hash(home.id)
-    if not pin.verify(given, hashed):
+    hashed = keystore.get_hash(gate.keyring, gate.household_id)
+    ok = pin.verify(given, hashed)
+    after = auth.record_attempt(st.uow(write=True), ok=ok, now=now(), how=how)
+    if not ok:
+        try:
+            auth.refuse_if_locked(after, now())
+        except Denied as locked:
+            raise Denied(f"wrong parent PIN; {locked.message}") from None
         raise Denied("wrong parent PIN")
 
 

@@ -23,6 +23,10 @@ TRIGGERS = (
        BEGIN SELECT RAISE(ABORT, 'ledger entries are never edited; add a reversing entry'); END""",
     """CREATE TRIGGER IF NOT EXISTS ledger_no_delete BEFORE DELETE ON ledger
        BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted; add a reversing entry'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS ledger_total_add AFTER INSERT ON ledger
        BEGIN
          INSERT INTO ledger_total (member_id, kind, total, entries)

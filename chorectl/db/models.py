@@ -25,6 +25,12 @@ class Household(SQLModel, table=True):
     currency: str = "$"
     created_at: datetime = _at()
     pin_set: bool = False
+    # Where the PIN hash lives: "system" (the OS keyring) or "file" (the
+    # documented keyrings.alt fallback in the user data folder).
+    keyring: str = "system"
+    # Wrong PINs in a row, and until when parent commands are locked out.
+    failed_pins: int = 0
+    locked_until: Optional[datetime] = _at(nullable=True)
 
 
 class Member(SQLModel, table=True):
@@ -102,3 +108,16 @@ class LedgerTotal(SQLModel, table=True):
     kind: str = Field(primary_key=True)
     total: int = 0
     entries: int = 0
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when: append-only (triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_at", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = _at()
+    actor: str  # "parent", a child's name, or "cron"
+    action: str  # e.g. "chore add", "approve", "pin failed"
+    detail: Optional[str] = None
+    amount: Optional[int] = None  # cents, when money moved

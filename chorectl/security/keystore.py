@@ -1,57 +1,144 @@
-"""Where the PIN hash lives: the OS keyring, under service ``chorectl`` and the household id.
+"""Where the PIN hash lives: a keyring, under service ``chorectl`` and the household id.
+
+Two kinds, chosen at ``init`` and remembered by the household:
+
+- ``system``: the OS keyring through the keyring library (GNOME Keyring or
+  KWallet over Secret Service, the macOS Keychain, Windows' Credential Locker;
+  ``PYTHON_KEYRING_BACKEND`` is honoured);
+- ``file``: the documented fallback for machines without one, keyrings.alt's
+  plaintext file keyring in the user data folder, mode 0600, holding only the
+  bcrypt hash.
 
 Fail closed: any trouble reading it means *denied*, never "no PIN needed".
+Every call has a time limit, so a wedged D-Bus cannot hang chorectl.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from pathlib import Path
+
 from chorectl.errors import Denied, StorageError
 
 SERVICE = "chorectl"
-RECOVERY_HINT = "see 'Recovering the parent PIN' in the README"
+KINDS = ("system", "file")
+RECOVERY_HINT = "see 'Recovering the parent PIN' in the README (chorectl pin recover)"
 _UNUSABLE = ("keyring.backends.fail.Keyring", "keyring.backends.null.Keyring")
+DEFAULT_TIMEOUT = 10.0
 
 
-def _backend():
-    """The keyring backend; a broken configuration (a bad PYTHON_KEYRING_BACKEND,
-    a backend that fails to load) is an unusable keyring, never a crash."""
+class Unusable(Exception):
+    """No keyring can be had: not installed, misconfigured, locked away, or not answering."""
+
+
+def file_keyring_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("chorectl") / "pin-keyring.cfg"
+
+
+def _timeout() -> float:
+    try:
+        return max(0.1, float(os.environ.get("CHORECTL_KEYRING_TIMEOUT", DEFAULT_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+def _with_timeout(call, what: str):
+    """Run *call* in a daemon thread; a keyring that does not answer is unusable."""
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"keyring {what}", daemon=True)
+    worker.start()
+    worker.join(_timeout())
+    if worker.is_alive():
+        raise Unusable(f"the keyring did not answer within {_timeout():g} s ({what})")
+    if "error" in box:
+        error = box["error"]
+        if isinstance(error, Unusable):
+            raise error
+        raise Unusable(f"{type(error).__name__} while trying to {what}") from None
+    return box.get("value")
+
+
+def backend(kind: str):
+    """The keyring backend for *kind*; raises :class:`Unusable` if there is none."""
+    if kind == "file":
+        from keyrings.alt.file import PlaintextKeyring
+
+        path = file_keyring_path()
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ring = PlaintextKeyring()
+        ring.file_path = str(path)  # keyrings.alt creates it 0600
+        return ring
     import keyring
 
     try:
-        return keyring.get_keyring()
-    except Exception as exc:  # noqa: BLE001 - any failure to load means "no keyring"
-        raise _Unusable(f"{type(exc).__name__}: {exc}") from None
+        ring = keyring.get_keyring()
+    except Exception as exc:  # noqa: BLE001 - a bad PYTHON_KEYRING_BACKEND, a backend that fails to load
+        raise Unusable(f"{type(exc).__name__}: {exc}") from None
+    name = _name(ring)
+    if name in _UNUSABLE:
+        raise Unusable(f"no OS keyring is available (backend {name})")
+    if not os.environ.get("PYTHON_KEYRING_BACKEND") and all(_is_file_fallback(b) for b in _members(ring)):
+        # keyring picks keyrings.alt's plaintext file by itself when nothing
+        # better is there; chorectl uses it only when chosen (--keyring file).
+        raise Unusable(f"no OS keyring is available (only {name})")
+    return ring
 
 
-class _Unusable(Exception):
-    pass
+def _members(ring) -> list:
+    return list(getattr(ring, "backends", None) or [ring])
 
 
-def backend_name() -> str:
+def _is_file_fallback(ring) -> bool:
+    return type(ring).__module__.startswith("keyrings.alt") or _name(ring) in _UNUSABLE
+
+
+def _name(ring) -> str:
+    cls = type(ring)
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    if getattr(ring, "backends", None):  # keyring's ChainerBackend: say what it chains
+        name += " (" + ", ".join(_name(b) for b in ring.backends) + ")"
+    return name
+
+
+def describe(kind: str) -> str:
+    """The backend in use, for messages and ``doctor``."""
     try:
-        backend = _backend()
-    except _Unusable as exc:
-        return f"unusable ({exc})"
-    cls = type(backend)
-    return f"{cls.__module__}.{cls.__qualname__}"
+        ring = backend(kind)
+    except Unusable as exc:
+        return f"unusable: {exc}"
+    if kind == "file":
+        return f"file keyring at {file_keyring_path()}"
+    return _name(ring)
 
 
-def usable() -> bool:
-    return backend_name() not in _UNUSABLE
+def system_usable() -> bool:
+    try:
+        backend("system")
+    except Unusable:
+        return False
+    return True
 
 
-def get_hash(household_id: str) -> str:
+def get_hash(kind: str, household_id: str) -> str:
     """The stored hash, or :class:`Denied` when it cannot be had."""
-    name = backend_name()
-    if name in _UNUSABLE or name.startswith("unusable"):
-        raise Denied(
-            f"no usable keyring to check the parent PIN against (backend {name})",
-            hint=f"run it where the keyring is available; {RECOVERY_HINT}",
-        )
     try:
-        hashed = _backend().get_password(SERVICE, household_id)
-    except Exception as exc:  # noqa: BLE001 - fail closed on any keyring error
-        raise Denied(f"the keyring could not be read ({type(exc).__name__})", hint=RECOVERY_HINT) from None
+        ring = backend(kind)
+        hashed = _with_timeout(lambda: ring.get_password(SERVICE, household_id), "read the PIN")
+    except Unusable as exc:
+        raise Denied(
+            f"the parent PIN cannot be checked: {exc}",
+            hint="run it where the keyring is reachable (your desktop session); see 'Keyrings' in the README",
+        ) from None
     if not hashed:
         raise Denied(
             f"the parent PIN is missing from the keyring (service {SERVICE}, user {household_id})",
@@ -60,21 +147,21 @@ def get_hash(household_id: str) -> str:
     return hashed
 
 
-def has_entry(household_id: str) -> bool:
+def has_entry(kind: str, household_id: str) -> bool | None:
+    """Whether the keyring holds this household's entry; None if it cannot be asked."""
     try:
-        return bool(_backend().get_password(SERVICE, household_id))
-    except Exception:  # noqa: BLE001 - an unreadable keyring: set_hash will say why
-        return False
+        ring = backend(kind)
+        return bool(_with_timeout(lambda: ring.get_password(SERVICE, household_id), "look up the PIN"))
+    except Unusable:
+        return None
 
 
-def set_hash(household_id: str, hashed: str) -> None:
-    name = backend_name()
-    if name in _UNUSABLE or name.startswith("unusable"):
+def set_hash(kind: str, household_id: str, hashed: str) -> None:
+    try:
+        ring = backend(kind)
+        _with_timeout(lambda: ring.set_password(SERVICE, household_id, hashed), "store the PIN")
+    except Unusable as exc:
         raise StorageError(
-            f"no usable keyring to keep the parent PIN in (backend {name})",
-            hint="see 'Keyrings' in the README for a headless machine",
-        )
-    try:
-        _backend().set_password(SERVICE, household_id, hashed)
-    except Exception as exc:  # noqa: BLE001
-        raise StorageError(f"the keyring refused the PIN ({type(exc).__name__})") from None
+            f"the PIN could not be stored: {exc}",
+            hint="see 'Keyrings' in the README; on a machine without one: chorectl init --keyring file",
+        ) from None

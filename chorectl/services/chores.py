@@ -87,8 +87,16 @@ def add(
         uow.session.flush()
         for member in members:
             uow.session.add(Assignment(chore_id=chore.id, member_id=member.id, rolled_due=chore.rolled_due))
+        uow.record("chore add", _describe(chore, [m.name for m in members]), at=now)
         uow.commit()
         return chore
+
+
+def _describe(chore: Chore, assignees: list[str] | None) -> str:
+    reward = str(Reward(chore.reward_min, chore.reward_max))
+    every = chore.schedule or (f"cooldown {chore.cooldown_days}d" if chore.cooldown_days else "once")
+    who = "" if assignees is None else f", for {', '.join(assignees) or 'anyone'}"
+    return f"#{chore.id} {chore.title}: reward {reward}, {every}{who}"
 
 
 def _check_recurrence(every: Schedule | None, cooldown: int | None) -> None:
@@ -139,6 +147,7 @@ def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> Chore
             _set_recurrence(chore, every, chore.cooldown_days, changes.due, today)
             _restart_watermarks(uow, chore)
         uow.session.add(chore)
+        uow.record("chore edit", _describe(chore, None), at=now)
         uow.commit()
         return chore
 
@@ -184,6 +193,7 @@ def assign(
                 chore.rolled_due = slots.period_due(chore, today)
                 uow.session.add(chore)
             result.append((chore, [m.name for m in members]))
+            uow.record("chore assign", f"#{chore.id} {chore.title} -> {', '.join(m.name for m in members) or 'anyone'}", at=now)
         uow.commit()
         return result
 
@@ -194,6 +204,7 @@ def remove(uow: UnitOfWork, ref: str, *, now: datetime) -> Chore:
         reset.settle(uow, [chore], now)
         chore.archived = True
         uow.session.add(chore)
+        uow.record("chore remove", f"#{chore.id} {chore.title}", at=now)
         uow.commit()
         return chore
 

@@ -54,6 +54,7 @@ def done(
             note=note,
         )
         uow.session.add(completion)
+        uow.record("done", f"#{chore.id} {chore.title}", at=now, actor=who.name)
         uow.commit()
         return completion, chore, who
 
@@ -187,6 +188,7 @@ def approve(
                 )
             member = uow.session.get(Member, completion.member_id)
             done_rows.append(completion_row(completion, chore, member))
+            uow.record("approve", f"completion {completion.id}: {member.name}, {chore.title}", at=now, amount=amount)
         uow.commit()
         return done_rows
 
@@ -225,6 +227,7 @@ def reject(
             # reset already passed its period: it cannot reopen, so it is missed
             row["missed"] = record_missed_after_reject(uow, completion, now)
             rows.append(row)
+            uow.record("reject", f"completion {completion.id}: {row['member']}, {chore.title}", at=now)
         uow.commit()
         return rows
 

@@ -43,7 +43,9 @@ def _refuse_if_pin_set(household: Household | None) -> None:
         )
 
 
-def initialise(uow: UnitOfWork, *, currency: str, now: datetime, store_pin: Callable[[str], None]) -> Household:
+def initialise(
+    uow: UnitOfWork, *, currency: str, now: datetime, store_pin: Callable[[str], None], keyring: str = "system"
+) -> Household:
     """Create the household and give it its PIN, all in one write transaction.
 
     *store_pin(household_id)* puts the PIN's hash in the keyring. If it fails,
@@ -57,8 +59,10 @@ def initialise(uow: UnitOfWork, *, currency: str, now: datetime, store_pin: Call
         if household is None:
             household = Household(id=uuid.uuid4().hex, currency=symbol, created_at=now)
         household.currency = symbol
+        household.keyring = keyring
         store_pin(household.id)
         household.pin_set = True
         uow.session.add(household)
+        uow.record("init", f"household {household.id}, currency {symbol}, {keyring} keyring", at=now)
         uow.commit()
         return household

@@ -67,6 +67,7 @@ def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: dateti
                 hint="a bonus first? chorectl adjust NAME +AMOUNT --reason ...",
             )
         _entry(uow, member, "payout", -cents, note, now)
+        uow.record("pay", member.name, at=now, amount=-cents)
         uow.commit()
         return member, balance - cents
 
@@ -82,6 +83,7 @@ def adjust(uow: UnitOfWork, name: str, cents: int, *, reason: str, now: datetime
         member = members_service.resolve(uow, name, include_archived=True)
         balance = members_service.balance_of(uow, member.id)
         _entry(uow, member, "bonus" if cents > 0 else "penalty", cents, reason, now)
+        uow.record("adjust", f"{member.name}: {reason}", at=now, amount=cents)
         uow.commit()
         return member, balance + cents
 

@@ -47,6 +47,7 @@ def add(uow: UnitOfWork, name: str, role: str, *, now: datetime) -> Member:
         _check_free(uow, name)
         member = Member(name=name, name_key=fold(name), role=role, active=True, created_at=now)
         uow.session.add(member)
+        uow.record("member add", f"{name} ({role})", at=now)
         uow.commit()
         return member
 
@@ -59,7 +60,7 @@ def _check_free(uow: UnitOfWork, name: str, *, other_than: int | None = None) ->
         raise InvalidState(f"there is already a member called {clash.name}")
 
 
-def rename(uow: UnitOfWork, name: str, new_name: str) -> tuple[str, Member]:
+def rename(uow: UnitOfWork, name: str, new_name: str, *, now: datetime) -> tuple[str, Member]:
     new_name = clean_name(new_name)
     with uow:
         member = resolve(uow, name)
@@ -67,6 +68,7 @@ def rename(uow: UnitOfWork, name: str, new_name: str) -> tuple[str, Member]:
         old = member.name
         member.name, member.name_key = new_name, fold(new_name)
         uow.session.add(member)
+        uow.record("member rename", f"{old} -> {new_name}", at=now)
         uow.commit()
         return old, member
 
@@ -112,6 +114,7 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime) -> Removed:
             )
         ).one()
         balance = balance_of(uow, member.id)
+        uow.record("member remove", member.name, at=now)
         uow.commit()
         return Removed(member, orphaned, balance, pending)
 

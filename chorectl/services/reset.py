@@ -65,7 +65,9 @@ def reset(uow: UnitOfWork, *, now: datetime, dry_run: bool = False) -> list[Chan
             counted = _counted_since(uow, due_slots, today)
             for slot in due_slots:
                 changes.extend(_roll(uow, slot, today, now, counted))
-        if not dry_run:
+        if changes and not dry_run:
+            missed = sum(1 for c in changes if c.what == "missed")
+            uow.record("reset", f"{len(changes) - missed} periods rolled, {missed} missed", at=now)
             uow.commit()
     return changes
 

@@ -7,16 +7,23 @@ other under the busy timeout instead of failing half-way.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from chorectl.db.engine import translate_db_error
+from chorectl.db.models import AuditEntry
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine, *, write: bool = False) -> None:
+    """*actor* is who the audit log names for what this unit of work changes:
+    "parent" (a PIN was given), a child's name, or "cron"."""
+
+    def __init__(self, engine: Engine, *, write: bool = False, actor: str = "parent") -> None:
         self.engine = engine
         self.write = write
+        self.actor = actor
         self.session: Session | None = None
 
     def __enter__(self) -> UnitOfWork:
@@ -43,3 +50,9 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+    def record(
+        self, action: str, detail: str | None = None, *, at: datetime, amount: int | None = None, actor: str | None = None
+    ) -> None:
+        """Add a line to the audit log, in this same transaction: it stands or falls with the change."""
+        self.session.add(AuditEntry(at=at, actor=actor or self.actor, action=action, detail=detail, amount=amount))
