@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from chorectl import __version__
-from chorectl.cli import chores, completions, doctor, export, household, log, members, money, reset
+from chorectl.cli import chores, completions, doctor, export, household, log, members, money, reset, storage
 from chorectl.cli.app import new_app
 from chorectl.cli.state import State
 
@@ -68,6 +68,8 @@ app.command("reset")(reset.reset)
 app.command("export")(export.export)
 app.command("doctor")(doctor.doctor)
 app.command("log")(log.log)
+app.command("backup")(storage.backup)
+app.command("restore")(storage.restore)
 
 
 def main() -> None:

@@ -67,6 +67,8 @@ def approve(
             text = typer.prompt(f"Reward for {need['id']} ({need['chore']}), {low}-{high}", err=True)
             answers[need["id"]] = parse_reward(text, currency=currency)
     rows = completions.approve(st.uow(write=True), ids or [], everything=all_, reward=amount, rewards=answers, now=now())
+    if not rows:
+        message("Nothing is waiting for approval.")
     for row in rows:
         message(f"Approved {row['id']}: {row['member']}, {row['chore']}, {format_money(row['reward'], currency)}.")
 

@@ -33,7 +33,10 @@ class State:
             from chorectl.db.engine import ensure_schema, make_engine
 
             engine = make_engine(self.db_path)
-            ensure_schema(engine)
+            upgraded = ensure_schema(engine, self.db_path)
+            if upgraded is not None:
+                where = f"; the old file is kept as {upgraded.backup}" if upgraded.backup else ""
+                message(f"Upgraded the database from schema {upgraded.from_version} to {upgraded.to_version}{where}.")
             self._engine = engine
         return self._engine
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
@@ -13,7 +14,8 @@ from sqlalchemy.pool import NullPool
 
 from chorectl.errors import InvalidState, StorageError
 
-SCHEMA_VERSION = 1
+from chorectl.db.migrations import LATEST as SCHEMA_VERSION  # noqa: E402  (cheap: no Alembic yet)
+
 APPLICATION_ID = 0x43484F52  # "CHOR": marks the file as a chorectl database
 BUSY_TIMEOUT_MS = 15_000
 
@@ -86,26 +88,43 @@ def make_engine(path: Path | str) -> Engine:
     return engine
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create the schema on a new file; refuse files that are not ours or are too new.
+@dataclass(frozen=True)
+class Upgrade:
+    """An older database was upgraded on opening: from which version, and where its copy is."""
 
-    Raises :class:`StorageError` (exit 1) for anything the file or folder does wrong.
+    from_version: int
+    to_version: int
+    backup: Path | None
+
+
+def ensure_schema(engine: Engine, path: Path | None = None) -> Upgrade | None:
+    """Create the schema on a new file, upgrade an older one, refuse one that is not ours or too new.
+
+    *path* is the file, for the safety copy taken before an upgrade. Raises
+    :class:`StorageError` (exit 1) for anything the file or folder does wrong.
     """
     try:
-        _ensure_schema(engine)
+        return _ensure_schema(engine, path)
     except sa_exc.DBAPIError as exc:
         raise translate_db_error(exc) from None
 
 
-def _ensure_schema(engine: Engine) -> None:
+def _ensure_schema(engine: Engine, path: Path | None) -> Upgrade | None:
     from chorectl.db import models  # noqa: F401  (registers the tables)
 
     with engine.connect() as conn:
         app_id, version, has_tables = _identity(conn)
         if app_id == APPLICATION_ID and version == SCHEMA_VERSION:
             conn.rollback()
-            return
+            return None
     _check_identity(app_id, version, has_tables)
+    backup = None
+    if has_tables and path is not None:  # an upgrade is due: keep the file as it was first
+        from chorectl.db.copies import beside, copy_database
+
+        backup = beside(path, f"schema{version}")
+        copy_database(path, backup)
+    upgraded = None
     with engine.connect().execution_options(chorectl_begin="IMMEDIATE") as conn:
         with conn.begin():
             app_id, version, has_tables = _identity(conn)  # again, under the write lock
@@ -117,8 +136,16 @@ def _ensure_schema(engine: Engine) -> None:
                 for trigger in TRIGGERS:
                     conn.exec_driver_sql(trigger)
                 conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version < SCHEMA_VERSION:
+                from chorectl.db.migrations import upgrade
+
+                upgrade(conn, version)
+                upgraded = Upgrade(version, SCHEMA_VERSION, backup)
+            conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    if upgraded is None and backup is not None:
+        backup.unlink(missing_ok=True)  # another process upgraded it first
     _use_wal(engine)
+    return upgraded
 
 
 def _use_wal(engine: Engine) -> None:
@@ -153,8 +180,8 @@ def _check_identity(app_id: int, version: int, has_tables: bool) -> None:
             f"this database was written by a newer chorectl (schema {version}; this one knows {SCHEMA_VERSION})",
             hint="upgrade chorectl; the file was not touched",
         )
-    if version < SCHEMA_VERSION:
-        raise StorageError(f"schema {version} is older than {SCHEMA_VERSION} and has no migration")
+    if version < 1:
+        raise StorageError(f"this chorectl database has no schema version ({version}); it cannot be upgraded")
 
 
 def translate_db_error(exc: BaseException) -> Exception | None:

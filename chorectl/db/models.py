@@ -72,6 +72,7 @@ class Completion(SQLModel, table=True):
     __table_args__ = (
         Index("ix_completion_slot", "chore_id", "period_due", "member_id"),
         Index("ix_completion_pending", "status", sqlite_where=text("status = 'pending'")),
+        Index("ix_completion_member", "member_id", "id"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     chore_id: int = Field(foreign_key="chore.id")
@@ -114,7 +115,7 @@ class AuditEntry(SQLModel, table=True):
     """Who did what, when: append-only (triggers refuse UPDATE and DELETE)."""
 
     __tablename__ = "audit"
-    __table_args__ = (Index("ix_audit_at", "at"),)
+    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_actor", "actor", "id"))
     id: Optional[int] = Field(default=None, primary_key=True)
     at: datetime = _at()
     actor: str  # "parent", a child's name, or "cron"

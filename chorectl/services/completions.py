@@ -122,9 +122,7 @@ def _select(uow: UnitOfWork, ids: list[int], everything: bool) -> list[tuple[Com
                 .order_by(Completion.id)
             )
         )
-        if not found:
-            raise InvalidState("nothing is waiting for approval")
-        return found
+        return found  # none waiting: --all has nothing to do, which is fine (cron-safe)
     if not ids:
         raise BadInput("name the completions (ids from 'chorectl approvals'), or use --all")
     result = []

@@ -1,0 +1,51 @@
+"""Whole-database copies with SQLite's online backup API: consistent while others write."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from chorectl.errors import StorageError
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy the database at *source* to *target* (mode 0600), whole or not at all."""
+    folder = target.parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        os.close(fd)
+    except OSError as exc:
+        raise StorageError(f"cannot write in {folder}: {exc.strerror}") from None
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=15)
+        try:
+            dest = sqlite3.connect(tmp)
+            try:
+                src.backup(dest)  # page by page; restarts if a writer changes the source meanwhile
+                dest.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
+            finally:
+                dest.close()
+        finally:
+            src.close()
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except sqlite3.Error as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StorageError(f"the copy failed: {exc}") from None
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StorageError(f"cannot write {target}: {exc.strerror}") from None
+
+
+def beside(db: Path, label: str) -> Path:
+    """A free name next to *db* for a safety copy: chorectl.db.<label>-20261121T213000.db."""
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    candidate = db.with_name(f"{db.name}.{label}-{stamp}.db")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = db.with_name(f"{db.name}.{label}-{stamp}-{n}.db")
+    return candidate

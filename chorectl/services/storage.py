@@ -1,0 +1,77 @@
+"""backup and restore: whole-database copies, checked before anything is replaced."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from chorectl.db.copies import beside, copy_database
+from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION
+from chorectl.errors import InvalidState, NotFound, StorageError
+
+
+def backup(db: Path, target: Path, *, force: bool = False) -> None:
+    target = target.expanduser()
+    if target.exists() and not force:
+        raise InvalidState(f"{target} exists already", hint="choose another name, or add --force to replace it")
+    if target.resolve() == db.resolve():
+        raise InvalidState("the backup cannot be the database itself")
+    copy_database(db, target)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    household_id: str
+    schema: int
+
+
+def inspect(path: Path) -> Candidate:
+    """Make sure *path* is a sound chorectl database before anything is replaced with it."""
+    path = path.expanduser()
+    if not path.is_file():
+        raise NotFound(f"no file {path}")
+    with path.open("rb") as f:
+        if f.read(16) != b"SQLite format 3\x00":
+            raise InvalidState(f"{path} is not a chorectl backup (not an SQLite database)")
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            app_id = con.execute("PRAGMA application_id").fetchone()[0]
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                raise InvalidState(f"{path} is an SQLite database, but not a chorectl one")
+            if not 1 <= version <= SCHEMA_VERSION:
+                raise InvalidState(f"{path} has schema {version}; this chorectl reads 1 to {SCHEMA_VERSION}")
+            problems = [row[0] for row in con.execute("PRAGMA integrity_check").fetchall()]
+            if problems != ["ok"]:
+                raise InvalidState(f"{path} fails SQLite's integrity check: {'; '.join(problems[:3])}")
+            row = con.execute("SELECT id FROM household").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise InvalidState(f"{path} cannot be read as a database ({exc})") from None
+    if row is None:
+        raise InvalidState(f"{path} holds no household")
+    return Candidate(path, row[0], version)
+
+
+def restore(db: Path, candidate: Candidate) -> Path:
+    """Replace the database at *db* with *candidate*, keeping the replaced one; returns its copy."""
+    kept = beside(db, "before-restore")
+    copy_database(db, kept)
+    try:
+        src = sqlite3.connect(f"file:{candidate.path}?mode=ro", uri=True)
+        try:
+            dest = sqlite3.connect(db, timeout=15)
+            try:
+                src.backup(dest)  # under the destination's write lock: readers see old or new, never half
+                dest.execute("PRAGMA journal_mode = WAL")  # the copy came without it
+            finally:
+                dest.close()
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"the restore failed and nothing was replaced ({exc})", hint=f"the database is as it was; a copy is at {kept}") from None
+    return kept

@@ -1,0 +1,346 @@
+"""Nothing lost: upgrades from the first schema, backup/restore, bad files and places, hostile input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chorectl.db.engine import SCHEMA_VERSION
+from tests.conftest import PIN
+from tests.helpers import query, snapshot
+
+FIXTURE = Path(__file__).parent / "fixtures" / "chorectl-schema1.db"
+TABLES = ["household", "member", "chore", "assignment", "completion", "ledger", "ledger_total", "audit"]
+
+
+def rows(path: Path) -> dict[str, list[tuple]]:
+    con = sqlite3.connect(path)
+    try:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in TABLES}
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def old_db(tmp_path, monkeypatch) -> Path:
+    db = tmp_path / "family.db"
+    shutil.copy(FIXTURE, db)
+    monkeypatch.setenv("CHORECTL_DB", str(db))
+    return db
+
+
+# ---------------------------------------------------------------- upgrades
+
+
+def test_an_old_database_is_upgraded_keeping_every_row(cli, old_db, tmp_path):
+    before = rows(old_db)
+    assert sum(len(v) for v in before.values()) > 60
+    result = cli.ok("balance -f csv")
+    assert result.stderr.startswith("Upgraded the database from schema 1 to 2; the old file is kept as ")
+    assert result.stdout.splitlines()[1:] == [
+        "Amy,3.75,0.00,-0.50,-1.00,2.25",
+        "Ben,1.50,2.00,0.00,0.00,3.50",
+        "Cleo,0.75,0.00,0.00,0.00,0.75",
+    ]
+    after = rows(old_db)
+    assert {t: after[t][: len(before[t])] for t in TABLES} == before  # every row kept, as it was
+    assert query("PRAGMA user_version", path=old_db) == [(SCHEMA_VERSION,)]
+    indexes = {r[0] for r in query("SELECT name FROM sqlite_master WHERE type = 'index'", path=old_db)}
+    assert {"ix_completion_member", "ix_audit_actor"} <= indexes
+    (copy,) = tmp_path.glob("family.db.schema1-*.db")
+    assert rows(copy) == before and query("PRAGMA user_version", path=copy) == [(1,)]
+    assert oct(copy.stat().st_mode & 0o777) == "0o600"
+    again = cli.ok("balance")
+    assert "Upgraded" not in again.stderr  # once only
+    checks = {line.split()[1]: line.split()[0] for line in cli("doctor").stdout.splitlines()}
+    assert [checks[k] for k in ("schema", "integrity", "references", "balances")] == ["ok"] * 4
+
+
+def test_the_upgraded_database_works_for_everything(cli, old_db):
+    cli.ok("chore list")
+    cli.ok("done Bills --as Amy")  # Cleo's chore, a pool chore since she left
+    assert json.loads(cli.ok("approvals -f json").stdout)[-1]["chore"] == "Bills"
+    cli.ok("export completions -f json")
+    cli.ok("log")
+
+
+def test_a_database_from_a_newer_chorectl_is_refused_untouched(cli, old_db):
+    con = sqlite3.connect(old_db)
+    con.execute("PRAGMA user_version = 99")
+    con.commit()
+    con.close()
+    before = old_db.read_bytes()
+    result = cli("balance")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: this database was written by a newer chorectl (schema 99")
+    assert "the file was not touched" in result.stderr
+    assert old_db.read_bytes() == before
+    assert not list(old_db.parent.glob("family.db.schema*"))
+
+
+# ---------------------------------------------------------------- backup / restore
+
+
+def test_backup_and_restore_give_back_exactly_the_balances(household, tmp_path):
+    cli = household
+    cli.parent("adjust Amy +3 --reason start")
+    cli.parent("adjust Ben +1.25 --reason start")
+    copy = tmp_path / "saved.db"
+    assert cli.ok(["backup", str(copy)]).stderr.startswith("Backed up ")
+    saved = cli.ok("balance -f json").stdout
+    cli.parent("pay Amy 2")
+    cli.parent("member add Zed")
+    assert cli.ok("balance -f json").stdout != saved
+    result = cli.parent(["restore", str(copy)])
+    assert "the replaced database is kept as" in result.stderr
+    assert cli.ok("balance -f json").stdout == saved
+    assert "Zed" not in cli.ok("member list").stdout
+    (kept,) = tmp_path.glob("chorectl.db.before-restore-*.db")
+    assert "Zed" in {r[0] for r in query("SELECT name FROM member", path=kept)}
+    assert query("PRAGMA journal_mode") == [("wal",)]
+    assert [r[0] for r in query("SELECT action FROM audit ORDER BY id DESC LIMIT 1")] == ["restore"]
+
+
+def test_backup_refuses_to_overwrite_without_force(household, tmp_path):
+    target = tmp_path / "b.db"
+    target.write_text("precious")
+    result = household(["backup", str(target)])
+    assert result.exit_code == 1 and "exists already" in result.stderr
+    assert target.read_text() == "precious"
+    household.ok(["backup", str(target), "--force"])
+    assert query("SELECT count(*) FROM member", path=target) == [(3,)]
+
+
+def _garbage(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / f"{kind}.db"
+    if kind == "random":
+        path.write_bytes(os.urandom(8192))
+    elif kind == "text":
+        path.write_text("id,name\n1,Amy\n")
+    elif kind == "other-sqlite":
+        con = sqlite3.connect(path)
+        con.execute("CREATE TABLE t (x)")
+        con.commit()
+        con.close()
+    elif kind == "truncated":
+        good = tmp_path / "good.db"
+        shutil.copy(FIXTURE, good)
+        path.write_bytes(good.read_bytes()[: 4096 * 5])
+    elif kind == "corrupt":
+        shutil.copy(FIXTURE, path)
+        data = bytearray(path.read_bytes())
+        for page in range(1, len(data) // 4096):  # every b-tree page header but the first page's
+            data[page * 4096] = 0xFF
+        path.write_bytes(bytes(data))
+    elif kind == "empty":
+        path.write_bytes(b"")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["random", "text", "other-sqlite", "truncated", "corrupt", "empty"])
+def test_restore_of_garbage_is_refused_and_changes_nothing(household, tmp_path, kind):
+    bad = _garbage(tmp_path, kind)
+    before = snapshot(everything=True)
+    result = household(["restore", str(bad)], pin=PIN)
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+    assert snapshot(everything=True) == before
+    assert not list(tmp_path.glob("chorectl.db.before-restore-*"))
+
+
+def test_restore_needs_the_parent_pin(household, tmp_path):
+    copy = tmp_path / "saved.db"
+    household.ok(["backup", str(copy)])
+    assert household(["restore", str(copy)]).exit_code == 3
+    assert household(["restore", str(copy)], pin="0000").exit_code == 3
+
+
+# ---------------------------------------------------------------- bad files and places
+
+
+@pytest.mark.parametrize("kind", ["random", "text", "other-sqlite", "truncated", "corrupt"])
+def test_a_bad_database_file_is_one_clear_line(cli, tmp_path, kind, monkeypatch):
+    bad = _garbage(tmp_path, kind)
+    before = bad.read_bytes()
+    monkeypatch.setenv("CHORECTL_DB", str(bad))
+    for command in ("balance", "chore list", "member list", "doctor"):
+        result = cli(command)
+        assert result.exit_code == 1, (command, result.stdout, result.stderr)
+        errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+        assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert bad.read_bytes() == before
+
+
+def test_a_folder_that_cannot_exist(cli, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("CHORECTL_DB", str(blocker / "sub" / "chorectl.db"))
+    result = cli("balance")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot create the database at ")
+
+
+@contextmanager
+def immutable(*paths: Path):
+    """Make paths read-only even for root (chattr +i); skip where the filesystem cannot."""
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        pytest.skip("chattr is not installed")
+    done = []
+    try:
+        for path in paths:
+            if subprocess.run([chattr, "+i", str(path)], capture_output=True).returncode != 0:
+                pytest.skip("this filesystem or user cannot make files immutable")
+            done.append(path)
+        yield
+    finally:
+        for path in reversed(done):
+            subprocess.run([chattr, "-i", str(path)], capture_output=True)
+
+
+def test_a_folder_where_the_database_cannot_be_created(cli, tmp_path, monkeypatch):
+    place = tmp_path / "ro"
+    place.mkdir()
+    monkeypatch.setenv("CHORECTL_DB", str(place / "chorectl.db"))
+    with immutable(place):
+        result = cli("member list")
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.startswith("Error: cannot create the database at ") and "Traceback" not in result.stderr
+
+
+def test_a_read_only_database_fails_cleanly_and_changes_nothing(household, tmp_path):
+    db = Path(os.environ["CHORECTL_DB"])
+    household.parent("chore add Dishes --assign Amy")
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    before = db.read_bytes()
+    with immutable(db):
+        for command in (["done", "Dishes"], ["member", "add", "Zed"], ["adjust", "Amy", "+1", "--reason", "x"]):
+            result = household(command, pin=PIN)
+            assert result.exit_code in (1, 3), (command, result.stderr)
+            errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+            assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert db.read_bytes() == before
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE behaviour is Linux's")
+def test_a_full_disk_is_one_clear_line_and_changes_nothing(household, tmp_path):
+    import resource
+    import signal
+
+    db = Path(os.environ["CHORECTL_DB"])
+    household.parent(["chore", "add", "Big", "--assign", "Amy"])
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the WAL is empty: the next write must grow a file
+    con.close()
+    before = snapshot(db, everything=True)
+
+    def no_room():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1, 1))  # no file may grow: the disk is "full"
+
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    exe = str(Path(sys.executable).parent / "chorectl")
+    result = subprocess.run(
+        [exe, "done", "Big", "--note", "x" * 400], env=env, capture_output=True, text=True, preexec_fn=no_room,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert snapshot(db, everything=True) == before
+    household.ok("done Big")  # with room again, it works
+
+
+# ---------------------------------------------------------------- hostile input
+
+
+TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
+    max_size=200,
+) | st.sampled_from(
+    [
+        "'; DROP TABLE member; --",
+        "$(rm -rf ~)",
+        "`reboot`",
+        "Robert'); DELETE FROM ledger;--",
+        "=cmd|' /C calc'!A0",
+        "\u202eevil",
+        "a\u0000b",
+        "x" * 5000,
+        "🧹" * 50,
+        "Zoë",
+        "\ufeffBOM",
+        "-rf",
+        "--help",
+    ]
+)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXT)
+def test_any_name_is_stored_exactly_or_refused(household, text):
+    import unicodedata
+
+    before = snapshot()
+    result = household(["member", "add", "--", text], pin=PIN)
+    if result.exit_code == 0:
+        members = json.loads(household.ok("member list -f json").stdout)
+        stored = members[-1]["name"]
+        assert stored == unicodedata.normalize("NFC", text).strip()
+        household.ok(["member", "remove", "--", stored], pin=PIN)
+    else:
+        assert result.exit_code in (1, 2), (result.exit_code, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert snapshot() == before
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=TEXT, note=TEXT)
+def test_any_title_and_note_are_stored_exactly_or_refused(household, title, note):
+    import unicodedata
+
+    before = snapshot()
+    result = household(["chore", "add", "--note", note, "--", title], pin=PIN)
+    if result.exit_code == 0:
+        chores = json.loads(household.ok("chore list -f json").stdout)
+        assert chores[-1]["title"] == unicodedata.normalize("NFC", title).strip()
+        stored_note = chores[-1]["note"]
+        assert stored_note == (unicodedata.normalize("NFC", note).strip() or None)
+        household.ok(["chore", "remove", str(chores[-1]["id"])], pin=PIN)
+    else:
+        assert result.exit_code in (1, 2), (result.exit_code, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert snapshot() == before
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=TEXT)
+def test_any_amount_date_schedule_or_id_is_accepted_or_exit_2(household, value):
+    for args in (
+        ["pay", "Amy", "--", value],
+        ["adjust", "Amy", value, "--reason", "x"],
+        ["chore", "add", "X", "--reward", value],
+        ["chore", "add", "X", "--every", value],
+        ["chore", "add", "X", "--due", value],
+        ["ledger", "--since", value],
+        ["approve", "--", value],
+        ["chore", "show", "--", value],
+    ):
+        result = household(args, pin=PIN)
+        assert "Traceback" not in result.stderr and result.exception is None or isinstance(result.exception, SystemExit), (
+            args,
+            result.stderr,
+        )
+        assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.stderr)
