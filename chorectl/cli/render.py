@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from operator import itemgetter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -114,6 +115,22 @@ def json_object(row: Mapping[str, Any], columns: tuple[Column, ...]) -> str:
     return "{" + ", ".join(f"{json.dumps(c.key)}: {json_value(row.get(c.key), c.kind)}" for c in columns) + "}"
 
 
+def cell_formatter(kind: str, *, raw: bool) -> Callable[[Any], str]:
+    """cell_text for one column kind, decided once per column rather than once per cell."""
+    if kind == "text" and not raw:
+
+        def text(value: Any) -> str:
+            if value is None:
+                return ""
+            value = str(value)
+            return "'" + value if value.startswith(INJECTION_START) else value
+
+        return text
+    if kind in ("text", "int"):
+        return lambda value: "" if value is None else str(value)
+    return lambda value: cell_text(value, kind, raw=raw)
+
+
 def write_rows(
     kind: str,
     rows: Iterable[Mapping[str, Any]],
@@ -126,27 +143,28 @@ def write_rows(
     """Stream *rows* to *out* in a script format. Returns how many were written."""
     columns = COLUMNS[kind]
     count = 0
+    tick = on_row or (lambda: None)
     if fmt in (Format.csv, Format.tsv):
         writer = csv.writer(out, delimiter="\t" if fmt is Format.tsv else ",", lineterminator="\r\n")
         writer.writerow([c.key for c in columns])
+        formatters = [cell_formatter(c.kind, raw=raw) for c in columns]
+        values = itemgetter(*(c.key for c in columns))
+        write = writer.writerow
         for row in rows:
-            writer.writerow([cell_text(row.get(c.key), c.kind, raw=raw) for c in columns])
+            write([f(v) for f, v in zip(formatters, values(row))])
             count += 1
-            if on_row:
-                on_row()
+            tick()
     elif fmt is Format.jsonl:
         for row in rows:
             out.write(json_object(row, columns) + "\n")
             count += 1
-            if on_row:
-                on_row()
+            tick()
     elif fmt is Format.json:
         out.write("[")
         for row in rows:
             out.write(("\n  " if count == 0 else ",\n  ") + json_object(row, columns))
             count += 1
-            if on_row:
-                on_row()
+            tick()
         out.write("\n]\n" if count else "]\n")
     else:  # pragma: no cover - the table view is not a stream format
         raise ValueError(fmt)

@@ -239,10 +239,12 @@ def listing(
         if status not in ("archived", "all"):
             query = query.where(Chore.archived == False)  # noqa: E712
         rows = []
-        for slot in slots.slots_of(uow, list(uow.session.exec(query))):
-            if who is not None and slot.member is not None and slot.member.id != who.id:
-                continue
-            state = slots.state(uow, slot, today)
+        every = [
+            slot
+            for slot in slots.slots_of(uow, list(uow.session.exec(query)))
+            if who is None or slot.member is None or slot.member.id == who.id
+        ]
+        for slot, state in zip(every, slots.states(uow, every, today)):
             if status is None and state.status == "archived":
                 continue
             if status not in (None, "all") and state.status != status:
@@ -254,4 +256,5 @@ def listing(
 def show(uow: UnitOfWork, ref: str, *, today: date) -> tuple[Chore, list[dict]]:
     with uow:
         chore = resolve(uow, ref, include_archived=True)
-        return chore, [_row(s, slots.state(uow, s, today)) for s in slots.slots_of(uow, [chore])]
+        found = slots.slots_of(uow, [chore])
+        return chore, [_row(s, state) for s, state in zip(found, slots.states(uow, found, today))]

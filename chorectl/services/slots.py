@@ -86,29 +86,55 @@ def comes_back(chore: Chore, state: SlotState) -> date | None:
 
 
 def state(uow: UnitOfWork, slot: Slot, today: date) -> SlotState:
-    chore = slot.chore
-    period = period_due(chore, today)
-    query = select(Completion).where(
-        Completion.chore_id == chore.id,
-        col(Completion.status).in_(LIVE),
-    )
-    if period is None:
-        query = query.where(col(Completion.period_due).is_(None))
-    else:
-        query = query.where(Completion.period_due == period)
-    if slot.member is not None:
-        query = query.where(Completion.member_id == slot.member.id)
-    live = uow.session.exec(query.order_by(col(Completion.id).desc())).first()
-    due = period if period is not None else chore.due
-    if chore.cooldown_days and live is not None and live.status == "approved":
-        back = local_date(live.reviewed_at) + timedelta(days=chore.cooldown_days)
-        due = back
-        if back <= today:
-            live = None  # the cooldown is over: open again
-    if chore.archived:
-        status = "archived"
-    elif live is None:
-        status = "open"
-    else:
-        status = live.status
-    return SlotState(status=status, period_due=period, due=due, completion=live)
+    return states(uow, [slot], today)[0]
+
+
+def states(uow: UnitOfWork, slots: list[Slot], today: date) -> list[SlotState]:
+    """The state of each slot in its current period, from one query for all of them.
+
+    A slot's live completion is the newest pending or approved one of its
+    period (scheduled chores) or of all time (one-off and cooldown chores).
+    """
+    periods = [period_due(slot.chore, today) for slot in slots]
+    scheduled = {(s.chore.id, p) for s, p in zip(slots, periods) if p is not None}
+    unscheduled = {s.chore.id for s, p in zip(slots, periods) if p is None}
+    newest: dict[tuple[int, date | None, int | None], Completion] = {}
+    queries = []
+    if scheduled:  # both columns as IN lists: an index seek per pair (a row-value IN would scan)
+        queries.append(
+            select(Completion).where(
+                col(Completion.chore_id).in_(sorted({c for c, _ in scheduled})),
+                col(Completion.period_due).in_(sorted({p for _, p in scheduled})),
+                col(Completion.status).in_(LIVE),
+            )
+        )
+    if unscheduled:
+        queries.append(
+            select(Completion).where(
+                col(Completion.chore_id).in_(sorted(unscheduled)),
+                col(Completion.period_due).is_(None),
+                col(Completion.status).in_(LIVE),
+            )
+        )
+    for query in queries:
+        for completion in uow.session.exec(query.order_by(Completion.id)):  # oldest first: the newest wins
+            newest[(completion.chore_id, completion.period_due, completion.member_id)] = completion
+            newest[(completion.chore_id, completion.period_due, None)] = completion
+    result = []
+    for slot, period in zip(slots, periods):
+        chore = slot.chore
+        live = newest.get((chore.id, period, slot.member.id if slot.member else None))
+        due = period if period is not None else chore.due
+        if chore.cooldown_days and live is not None and live.status == "approved":
+            back = local_date(live.reviewed_at) + timedelta(days=chore.cooldown_days)
+            due = back
+            if back <= today:
+                live = None  # the cooldown is over: open again
+        if chore.archived:
+            status = "archived"
+        elif live is None:
+            status = "open"
+        else:
+            status = live.status
+        result.append(SlotState(status=status, period_due=period, due=due, completion=live))
+    return result

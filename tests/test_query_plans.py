@@ -1,0 +1,92 @@
+"""What a parent looks at daily must not scan history: EXPLAIN QUERY PLAN for every statement.
+
+Each everyday service runs against a database with some history while every
+SQL statement it sends is captured; each is then explained, and none may
+SCAN the tables that grow with the years (completions, ledger, audit).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import event
+
+from chorectl.db.engine import ensure_schema, make_engine
+from chorectl.services import chores, completions, ledger, members, reset
+from chorectl.services.uow import UnitOfWork
+
+HISTORY = ("completion", "ledger", "audit")
+NOW = datetime(2026, 11, 21, 18, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory) -> Path:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from history import build
+
+    path = tmp_path_factory.mktemp("plans") / "history.db"
+    build(path, years=0.5, today=date(2026, 11, 21))
+    return path
+
+
+def plans(database: Path, work) -> list[tuple[str, list[str]]]:
+    engine = make_engine(database)
+    ensure_schema(engine)
+    statements: list[tuple[str, tuple]] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "INSERT", "DELETE")) and not executemany:
+            statements.append((statement, parameters))
+
+    work(lambda write=False: UnitOfWork(engine, write=write))
+    engine.dispose()
+    con = sqlite3.connect(database)
+    try:
+        return [
+            (sql, [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + sql, params)])
+            for sql, params in statements
+        ]
+    finally:
+        con.close()
+
+
+def scans_of_history(found: list[tuple[str, list[str]]]) -> list[str]:
+    bad = []
+    for sql, steps in found:
+        for step in steps:
+            words = step.split()
+            if words[:1] == ["SCAN"] and words[1] in HISTORY:
+                bad.append(f"{step}  <-  {' '.join(sql.split())[:160]}")
+    return bad
+
+
+EVERYDAY = {
+    "balance": lambda uow: ledger.balances(uow()),
+    "balance of one": lambda uow: ledger.balances(uow(), "Child1"),
+    "member list": lambda uow: members.listing(uow()),
+    "chore list": lambda uow: chores.listing(uow(), today=date(2026, 11, 21)),
+    "chore list --member": lambda uow: chores.listing(uow(), today=date(2026, 11, 21), member="Child2"),
+    "approvals": lambda uow: completions.pending(uow()),
+    "reset": lambda uow: reset.reset(uow(True), now=NOW, dry_run=True),
+    "done": lambda uow: completions.done(uow(True), "Make bed", member="Child1", now=NOW),
+}
+
+
+@pytest.mark.parametrize("name", EVERYDAY)
+def test_everyday_commands_do_not_scan_history(database, name):
+    found = plans(database, EVERYDAY[name])
+    assert found, "no statement was captured"
+    assert scans_of_history(found) == []
+
+
+def test_the_detector_sees_a_scan(database):
+    """An export reads the whole ledger, so its plan does scan: the check above can fail."""
+    found = plans(database, lambda uow: list(ledger.entries(uow())))
+    assert any("SCAN ledger" in line for line in scans_of_history(found))
