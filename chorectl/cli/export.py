@@ -14,7 +14,7 @@ import typer
 from chorectl.cli import render
 from chorectl.cli.options import Format, MemberOpt, RawOpt, SinceOpt, UntilOpt
 from chorectl.cli.state import message, state
-from chorectl.domain.dates import local_date, now, parse_date
+from chorectl.domain.dates import local_date, now, parse_days
 from chorectl.errors import StorageError
 
 
@@ -53,14 +53,8 @@ def export(
 
     st = state(ctx)
     today = local_date(now())
-    rows = export_service.rows(
-        st.uow(),
-        kind.value,
-        today=today,
-        since=parse_date(since, today=today) if since else None,
-        until=parse_date(until, today=today) if until else None,
-        member=member,
-    )
+    first, last = parse_days(since, until, today=today)
+    rows = export_service.rows(st.uow(), kind.value, today=today, since=first, until=last, member=member)
     if fmt is Format.table:
         render.emit(kind.value, rows, fmt, currency=st.currency())
         return

@@ -9,7 +9,7 @@ import typer
 from chorectl.cli import render
 from chorectl.cli.options import Format, FormatOpt, RawOpt, SinceOpt, UntilOpt
 from chorectl.cli.state import state
-from chorectl.domain.dates import local_date, now, parse_date
+from chorectl.domain.dates import local_date, now, parse_days
 
 
 def log(
@@ -26,11 +26,6 @@ def log(
     from chorectl.services import audit
 
     st = state(ctx)
-    today = local_date(now())
-    rows = audit.entries(
-        st.uow(),
-        since=parse_date(since, today=today) if since else None,
-        until=parse_date(until, today=today) if until else None,
-        actor=actor,
-    )
+    first, last = parse_days(since, until, today=local_date(now()))
+    rows = audit.entries(st.uow(), since=first, until=last, actor=actor)
     render.emit("log", rows, fmt, currency=st.currency(), raw=raw)

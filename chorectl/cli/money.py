@@ -18,7 +18,7 @@ from chorectl.cli.options import (
     UntilOpt,
 )
 from chorectl.cli.state import message, require_parent, state
-from chorectl.domain.dates import local_date, now, parse_date
+from chorectl.domain.dates import local_date, now, parse_days
 
 
 
@@ -79,11 +79,6 @@ def ledger(
     from chorectl.services import ledger as ledger_service
 
     st = state(ctx)
-    today = local_date(now())
-    rows = ledger_service.entries(
-        st.uow(),
-        name=name,
-        since=parse_date(since, today=today) if since else None,
-        until=parse_date(until, today=today) if until else None,
-    )
+    first, last = parse_days(since, until, today=local_date(now()))
+    rows = ledger_service.entries(st.uow(), name=name, since=first, until=last)
     render.emit("ledger", rows, fmt, currency=st.currency(), raw=raw)

@@ -50,6 +50,14 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone().isoformat(timespec="seconds")
 
 
+def parse_days(since: str | None, until: str | None, *, today: date) -> tuple[date | None, date | None]:
+    """The --since/--until pair of a listing, each optional, both refused as a unit if odd."""
+    first = parse_date(since, today=today) if since else None
+    last = parse_date(until, today=today) if until else None
+    day_bounds(first, last)  # --since after --until is bad input
+    return first, last
+
+
 def day_bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
     """``[start, end)`` instants for local days *since* .. *until*, both included."""
     if since and until and since > until:

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from chorectl.db.models import AuditEntry
 from chorectl.domain.dates import day_bounds
+from chorectl.services.filters import within
 from chorectl.services.uow import UnitOfWork
 
 KEYS = ("id", "at", "actor", "action", "detail", "amount")
@@ -21,10 +22,7 @@ def entries(
     query = select(
         AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.detail, AuditEntry.amount
     ).order_by(AuditEntry.id)
-    if start is not None:
-        query = query.where(col(AuditEntry.at) >= start)
-    if end is not None:
-        query = query.where(col(AuditEntry.at) < end)
+    query = within(query, AuditEntry.at, start, end)
     if actor is not None:
         query = query.where(col(AuditEntry.actor) == actor)
     return _stream(uow, query)

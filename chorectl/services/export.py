@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 
 from chorectl.db.models import Completion, LedgerEntry
 from chorectl.domain.dates import day_bounds
@@ -20,6 +20,7 @@ from chorectl.services import chores as chores_service
 from chorectl.services import completions as completions_service
 from chorectl.services import ledger as ledger_service
 from chorectl.services import members as members_service
+from chorectl.services.filters import within
 from chorectl.services.uow import UnitOfWork
 
 KINDS = ("members", "chores", "completions", "ledger")
@@ -66,11 +67,7 @@ def _completions(uow: UnitOfWork, start, end, member: str | None) -> Iterator[di
     query = completions_service.joined().order_by(Completion.id)
     if member_id is not None:
         query = query.where(Completion.member_id == member_id)
-    if start is not None:
-        query = query.where(col(Completion.completed_at) >= start)
-    if end is not None:
-        query = query.where(col(Completion.completed_at) < end)
-    return _stream_completions(uow, query)
+    return _stream_completions(uow, within(query, Completion.completed_at, start, end))
 
 
 def _stream_completions(uow: UnitOfWork, query) -> Iterator[dict]:

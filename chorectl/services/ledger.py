@@ -14,6 +14,7 @@ from chorectl.domain.text import clean_note
 from chorectl.errors import BadInput, InvalidState
 from chorectl.services import household as household_service
 from chorectl.services import members as members_service
+from chorectl.services.filters import within
 from chorectl.services.uow import UnitOfWork
 
 # How each ledger kind shows up in the balance breakdown.
@@ -123,11 +124,7 @@ def entries(
     )
     if member_id is not None:
         query = query.where(LedgerEntry.member_id == member_id)
-    if start is not None:
-        query = query.where(col(LedgerEntry.at) >= start)
-    if end is not None:
-        query = query.where(col(LedgerEntry.at) < end)
-    return _stream(uow, query)
+    return _stream(uow, within(query, LedgerEntry.at, start, end))
 
 
 LEDGER_KEYS = ("id", "at", "member", "kind", "amount", "chore_id", "completion_id", "note")
