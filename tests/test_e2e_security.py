@@ -432,3 +432,31 @@ def test_wrong_pins_in_separate_processes_lock_parent_commands(tmp_path):
     assert run("chore", "list", "-f", "csv").stdout.strip().splitlines()[1:] == []
     for args, out, err in run.outputs:
         assert pin not in out + err, args
+
+
+def test_parallel_guesses_cannot_outrun_the_lockout(tmp_path):
+    """Attempts are counted under the write lock before they are checked: ten at once get three tries."""
+    pin = "8080race"
+    env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
+    Runner(env)("init", pin=pin)
+    procs = [
+        subprocess.Popen(
+            [chorectl_path(), "member", "add", "Eve"],
+            env=dict(env, CHORECTL_PIN=f"{1000 + i}"),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(10)
+    ]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    assert all(code == 3 for code, _ in results), results
+    checked = [err for _, err in results if "wrong parent PIN" in err]
+    assert len(checked) == 3  # the other seven were refused unchecked
+    con = sqlite3.connect(tmp_path / "family.db")
+    try:
+        assert con.execute("SELECT COUNT(*) FROM audit WHERE action = 'pin failed'").fetchone() == (3,)
+        assert con.execute("SELECT failed_pins FROM household").fetchone() == (3,)
+    finally:
+        con.close()

@@ -30,7 +30,7 @@ def _query(ctx: typer.Context, sql: str) -> list[str]:
     if path is None or not path.is_file():
         return []
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=1)
         try:
             return [row[0] for row in con.execute(sql)]
         finally:

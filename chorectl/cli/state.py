@@ -99,8 +99,9 @@ def require_parent(ctx: typer.Context, *, allow_session: bool = True) -> None:
         except (EOFError, KeyboardInterrupt):
             raise Denied("no parent PIN was given") from None
     hashed = keystore.get_hash(gate.keyring, gate.household_id)
+    auth.begin_attempt(st.uow(write=True), now=now())  # counted before it is checked
     ok = pin.verify(given, hashed)
-    after = auth.record_attempt(st.uow(write=True), ok=ok, now=now(), how=how)
+    after = auth.end_attempt(st.uow(write=True), ok=ok, now=now(), how=how)
     if not ok:
         try:
             auth.refuse_if_locked(after, now())

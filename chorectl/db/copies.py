@@ -11,6 +11,12 @@ from pathlib import Path
 from chorectl.errors import StorageError
 
 
+def read_only_uri(path: Path) -> str:
+    """A URI that opens exactly *path*, read-only: '#', '?' and '%' in names are escaped,
+    so SQLite never opens (or creates) some other, shorter path instead."""
+    return Path(path).resolve().as_uri() + "?mode=ro"
+
+
 def copy_database(source: Path, target: Path) -> None:
     """Copy the database at *source* to *target* (mode 0600), whole or not at all."""
     folder = target.parent
@@ -20,12 +26,17 @@ def copy_database(source: Path, target: Path) -> None:
     except OSError as exc:
         raise StorageError(f"cannot write in {folder}: {exc.strerror}") from None
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=15)
+        src = sqlite3.connect(read_only_uri(source), uri=True, timeout=15)
         try:
             dest = sqlite3.connect(tmp)
             try:
                 src.backup(dest)  # page by page; restarts if a writer changes the source meanwhile
                 dest.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
+                same = [
+                    c.execute(f"PRAGMA {p}").fetchone()[0] for c in (src, dest) for p in ("application_id", "page_count")
+                ]
+                if same[:2] != same[2:] or not same[1]:
+                    raise sqlite3.DatabaseError(f"the copy does not match its source ({same})")
             finally:
                 dest.close()
         finally:

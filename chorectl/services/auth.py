@@ -42,20 +42,36 @@ def refuse_if_locked(state: Gate, now: datetime) -> None:
         )
 
 
-def record_attempt(uow: UnitOfWork, *, ok: bool, now: datetime, how: str) -> Gate:
-    """Count a PIN attempt: a right one clears the count, a wrong one may lock parent commands."""
+def begin_attempt(uow: UnitOfWork, *, now: datetime) -> Gate:
+    """Count a PIN attempt as wrong *before* the PIN is checked, under the write lock.
+
+    Parallel guesses queue here: once the count reaches the lockout they are
+    refused without being checked. A process that dies mid-check leaves a
+    wrong attempt counted: the safe side. :func:`end_attempt` settles it.
+    """
+    with uow:
+        home = uow.session.get(Household, household_service.require(uow).id)
+        state = Gate(home.id, home.keyring, home.pin_set, home.failed_pins, home.locked_until)
+        refuse_if_locked(state, now)
+        home.failed_pins += 1
+        lock = lock_after(home.failed_pins)
+        home.locked_until = now + lock if lock else None
+        uow.session.add(home)
+        uow.commit()
+        return Gate(home.id, home.keyring, home.pin_set, home.failed_pins, home.locked_until)
+
+
+def end_attempt(uow: UnitOfWork, *, ok: bool, now: datetime, how: str) -> Gate:
+    """A right PIN clears the count (and any lock it started); a wrong one stays counted."""
     with uow:
         home = uow.session.get(Household, household_service.require(uow).id)
         if ok:
             home.failed_pins, home.locked_until = 0, None
             uow.record("pin ok", how, at=now)
         else:
-            home.failed_pins += 1
-            lock = lock_after(home.failed_pins)
-            home.locked_until = now + lock if lock else None
             detail = f"{how}; {home.failed_pins} wrong in a row"
-            if lock:
-                detail += f"; locked for {wait_words(lock)}"
+            if home.locked_until is not None and home.locked_until > now:
+                detail += f"; locked for {wait_words(home.locked_until - now)}"
             uow.record("pin failed", detail, at=now, actor="unknown")
         uow.session.add(home)
         uow.commit()

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from chorectl.db.copies import beside, copy_database
+from chorectl.db.copies import beside, copy_database, read_only_uri
 from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION
 from chorectl.errors import InvalidState, NotFound, StorageError
 
@@ -36,7 +36,7 @@ def inspect(path: Path) -> Candidate:
         if f.read(16) != b"SQLite format 3\x00":
             raise InvalidState(f"{path} is not a chorectl backup (not an SQLite database)")
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             app_id = con.execute("PRAGMA application_id").fetchone()[0]
             version = con.execute("PRAGMA user_version").fetchone()[0]
@@ -62,7 +62,7 @@ def restore(db: Path, candidate: Candidate) -> Path:
     kept = beside(db, "before-restore")
     copy_database(db, kept)
     try:
-        src = sqlite3.connect(f"file:{candidate.path}?mode=ro", uri=True)
+        src = sqlite3.connect(read_only_uri(candidate.path), uri=True)
         try:
             dest = sqlite3.connect(db, timeout=15)
             try:
