@@ -52,11 +52,19 @@ def copy_database(source: Path, target: Path) -> None:
 
 
 def beside(db: Path, label: str) -> Path:
-    """A free name next to *db* for a safety copy: chorectl.db.<label>-20261121T213000.db."""
+    """Reserve a free name next to *db* for a safety copy: chorectl.db.<label>-20261121T213000.db.
+
+    The name is created (empty, 0600) with O_EXCL, so two processes never pick the same one.
+    """
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
-    candidate = db.with_name(f"{db.name}.{label}-{stamp}.db")
     n = 1
-    while candidate.exists():
-        n += 1
-        candidate = db.with_name(f"{db.name}.{label}-{stamp}-{n}.db")
-    return candidate
+    while True:
+        suffix = "" if n == 1 else f"-{n}"
+        candidate = db.with_name(f"{db.name}.{label}-{stamp}{suffix}.db")
+        try:
+            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            return candidate
+        except FileExistsError:
+            n += 1
+        except OSError as exc:
+            raise StorageError(f"cannot write a safety copy beside {db}: {exc.strerror}") from None

@@ -119,10 +119,10 @@ def _ensure_schema(engine: Engine, path: Path | None) -> Upgrade | None:
             return None
     _check_identity(app_id, version, has_tables)
     backup = None
-    if has_tables and path is not None:  # an upgrade is due: keep the file as it was first
+    if has_tables and path is not None:  # an upgrade is due: keep the file as it is first
         from chorectl.db.copies import beside, copy_database
 
-        backup = beside(path, f"schema{version}")
+        backup = beside(path, f"schema{version}")  # a name of our own, even when others race us
         copy_database(path, backup)
     upgraded = None
     with engine.connect().execution_options(chorectl_begin="IMMEDIATE") as conn:
@@ -140,10 +140,12 @@ def _ensure_schema(engine: Engine, path: Path | None) -> Upgrade | None:
                 from chorectl.db.migrations import upgrade
 
                 upgrade(conn, version)
+                for trigger in TRIGGERS:  # append-only and running totals, whatever the old file had
+                    conn.exec_driver_sql(trigger)
                 upgraded = Upgrade(version, SCHEMA_VERSION, backup)
             conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
     if upgraded is None and backup is not None:
-        backup.unlink(missing_ok=True)  # another process upgraded it first
+        backup.unlink(missing_ok=True)  # another process upgraded it first; its copy stays
     _use_wal(engine)
     return upgraded
 
