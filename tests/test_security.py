@@ -203,19 +203,25 @@ def test_pin_change_refuses_a_short_new_pin(household):
     household.ok("member add Cleo", pin=PIN)
 
 
-def test_pin_recover_only_when_the_entry_is_lost(household, ring):
+def test_pin_recover_only_when_the_entry_is_lost(household, ring, monkeypatch):
+    from chorectl.cli import household as household_cli
+
     cli = household
     (household_id,) = [row[0] for row in query("SELECT id FROM household")]
     refused = cli(["pin", "recover", "--household-id", household_id], env={"CHORECTL_NEW_PIN": "1357"})
     assert refused.exit_code == 1 and "still holds" in refused.stderr
     ring.store.clear()  # the keyring lost it
     assert cli("member add Cleo", pin=PIN).exit_code == 3
+    script = cli(["pin", "recover", "--household-id", household_id], env={"CHORECTL_NEW_PIN": "1357"})
+    assert script.exit_code == 3 and "at a terminal" in script.stderr  # never from a script
+    monkeypatch.setattr(household_cli, "interactive", lambda: True)
     wrong = cli(["pin", "recover", "--household-id", "0" * 32], env={"CHORECTL_NEW_PIN": "1357"})
     assert wrong.exit_code == 1 and "not this household's id" in wrong.stderr
     cli.ok(["pin", "recover", "--household-id", household_id], env={"CHORECTL_NEW_PIN": "1357"})
     cli.ok("member add Cleo", pin="1357")
     recovered = [r for r in log_rows(cli) if r["action"] == "pin recover"]
     assert len(recovered) == 1 and "without the old one" in recovered[0]["detail"]
+    assert recovered[0]["actor"] == "unknown"
 
 
 # ---------------------------------------------------------------- keyrings

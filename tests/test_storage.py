@@ -344,3 +344,27 @@ def test_any_amount_date_schedule_or_id_is_accepted_or_exit_2(household, value):
             result.stderr,
         )
         assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.stderr)
+
+
+def test_restoring_another_households_backup_keeps_the_pin_that_restored_it(household, tmp_path):
+    """A backup from another machine or a recreated database: the PIN just given now guards it."""
+    cli = household
+    result = cli.parent(["restore", str(FIXTURE)])
+    assert "another household" in result.stderr
+    assert "Upgraded the database from schema 1" not in result.stderr  # the staged copy was upgraded, quietly
+    assert query("PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    cli.parent("member add Zed")  # the same PIN works for the restored household
+    checks = {line.split()[1]: line.split()[0] for line in cli("doctor").stdout.splitlines() if line.split()}
+    assert checks["parent"] == "ok"
+    assert FIXTURE.read_bytes()[:16] == b"SQLite format 3\x00"  # the backup itself was only read
+
+
+def test_backup_of_a_database_whose_name_has_uri_characters(cli, tmp_path, monkeypatch):
+    odd = tmp_path / "odd" / "house#1?x=%20.db"
+    monkeypatch.setenv("CHORECTL_DB", str(odd))
+    cli.parent("init")
+    cli.parent("member add Amy")
+    copy = tmp_path / "copy.db"
+    cli.ok(["backup", str(copy)])
+    assert query("SELECT name FROM member", path=copy) == [("Amy",)]
+    assert sorted(p.name for p in odd.parent.iterdir() if not p.name.startswith("house#1?x=%20.db")) == []

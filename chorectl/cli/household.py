@@ -146,8 +146,9 @@ def pin_recover(
 ) -> None:
     """Set a new PIN when the keyring lost the old one. Recorded in 'chorectl log'.
 
-    Works only while the keyring has no entry for this household; with the
-    PIN at hand, use 'pin change'. Not a way around a PIN that still exists.
+    Works only on a terminal, and only while the keyring has no entry for this
+    household; with the PIN at hand, use 'pin change'. Not a way around a PIN
+    that still exists.
     """
     from chorectl.security import keystore
     from chorectl.security.pin import hash_pin
@@ -162,6 +163,8 @@ def pin_recover(
         )
     if present:
         raise InvalidState("the keyring still holds this household's PIN", hint="use: chorectl pin change")
+    if not interactive():
+        raise Denied("pin recover is done by a person at a terminal, never by a script")
     hashed = hash_pin(ask_new_pin("CHORECTL_NEW_PIN"))
     auth.recover(
         st.uow(write=True),
@@ -169,6 +172,9 @@ def pin_recover(
         now=now(),
         store_pin=lambda hid, kind: keystore.set_hash(kind, hid, hashed),
     )
+    from chorectl.security import session
+
+    session.end(gate.household_id)
     message("A new parent PIN was set; 'chorectl log' records the recovery.")
 
 

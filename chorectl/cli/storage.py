@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chorectl.cli.state import State, message, require_parent, state
+from chorectl.cli.state import message, require_parent, state
 from chorectl.domain.dates import now
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False, help="The backup file.")]
@@ -30,21 +30,38 @@ def backup(
 def restore(ctx: typer.Context, file: FileArg) -> None:
     """Replace the database with a backup FILE. Parent command.
 
-    FILE must be a chorectl database that passes SQLite's integrity check; the
-    replaced database is kept as a copy beside it.
+    FILE must be a chorectl database that passes SQLite's integrity check; it
+    is copied and checked first, upgraded if it is older, and only then put in
+    place in one step. The replaced database is kept as a copy beside it.
     """
+    import tempfile
+
+    from chorectl.db.engine import ensure_schema, make_engine
+    from chorectl.security import keystore, session
     from chorectl.services import auth, storage
+    from chorectl.services.uow import UnitOfWork
 
     st = state(ctx)
-    candidate = storage.inspect(file)
+    storage.inspect(file.expanduser())  # a clear error before the PIN is asked for
     require_parent(ctx)
-    before = auth.gate(st.uow()).household_id
-    kept = storage.restore(st.db_path, candidate)
-    fresh = State(db=st.db_path)  # reopen: upgrade the restored file if it is older
-    auth.record(fresh.uow(write=True), "restore", f"from {file}; the replaced database is kept as {kept}", now=now())
+    current = auth.gate(st.uow())
+    with tempfile.TemporaryDirectory(prefix="chorectl-restore-", dir=st.db_path.parent) as work:
+        candidate = storage.stage(file, Path(work))
+        staged = make_engine(candidate.path)
+        ensure_schema(staged)  # upgrade the copy if it is older; nothing live is touched yet
+        if candidate.household_id != current.household_id:
+            # A backup of another household (a new machine, a recreated database): give it the
+            # PIN that was just checked, unless its own is still in the keyring.
+            if not keystore.has_entry(candidate.keyring, candidate.household_id):
+                hashed = keystore.get_hash(current.keyring, current.household_id)
+                keystore.set_hash(candidate.keyring, candidate.household_id, hashed)
+        auth.record(UnitOfWork(staged, write=True), "restore", f"from {file}", now=now())
+        staged.dispose()
+        kept = storage.restore(st.db_path, candidate)
+    session.end(current.household_id)
     message(f"Restored {st.db_path} from {file}; the replaced database is kept as {kept}.")
-    if candidate.household_id != before:
+    if candidate.household_id != current.household_id:
         message(
-            "Note: the backup is of another household; its parent PIN is the one kept for "
-            f"household {candidate.household_id}."
+            f"Note: the backup is of another household (id {candidate.household_id}); "
+            "its parent PIN is the one you just gave, unless the keyring already held its own."
         )

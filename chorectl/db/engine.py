@@ -82,7 +82,9 @@ def make_engine(path: Path | str) -> Engine:
     else:
         path = Path(path)
         prepare_file(path)
-        engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+        # A creator, not a "sqlite:///path" URL: a '?' or '#' in the file's name
+        # would be parsed as part of the URL and another file opened instead.
+        engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000), poolclass=NullPool)
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine

@@ -25,6 +25,7 @@ class Candidate:
     path: Path
     household_id: str
     schema: int
+    keyring: str = "system"
 
 
 def inspect(path: Path) -> Candidate:
@@ -47,18 +48,36 @@ def inspect(path: Path) -> Candidate:
             problems = [row[0] for row in con.execute("PRAGMA integrity_check").fetchall()]
             if problems != ["ok"]:
                 raise InvalidState(f"{path} fails SQLite's integrity check: {'; '.join(problems[:3])}")
-            row = con.execute("SELECT id FROM household").fetchone()
+            columns = {r[1] for r in con.execute("PRAGMA table_info(household)")}
+            keyring = "keyring" if "keyring" in columns else "'system'"
+            row = con.execute(f"SELECT id, {keyring} FROM household").fetchone()
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
         raise InvalidState(f"{path} cannot be read as a database ({exc})") from None
     if row is None:
         raise InvalidState(f"{path} holds no household")
-    return Candidate(path, row[0], version)
+    return Candidate(path, row[0], version, row[1] or "system")
+
+
+def stage(path: Path, work: Path) -> Candidate:
+    """Copy *path* into the private folder *work*, then check the copy.
+
+    Everything after this reads the copy, never *path* again, so a file swapped
+    in while the parent types the PIN cannot slip past the checks.
+    """
+    path = path.expanduser()
+    if not path.is_file():
+        raise NotFound(f"no file {path}")
+    inspect(path)  # clear errors before the copy (not a database, damaged, ...)
+    staged = work / "restore.db"
+    copy_database(path, staged)
+    return inspect(staged)
 
 
 def restore(db: Path, candidate: Candidate) -> Path:
-    """Replace the database at *db* with *candidate*, keeping the replaced one; returns its copy."""
+    """Replace the database at *db* with *candidate* (a staged, checked, up-to-date copy),
+    keeping the replaced one beside it; returns that copy."""
     kept = beside(db, "before-restore")
     copy_database(db, kept)
     try:
