@@ -368,3 +368,22 @@ def test_backup_of_a_database_whose_name_has_uri_characters(cli, tmp_path, monke
     cli.ok(["backup", str(copy)])
     assert query("SELECT name FROM member", path=copy) == [("Amy",)]
     assert sorted(p.name for p in odd.parent.iterdir() if not p.name.startswith("house#1?x=%20.db")) == []
+
+
+def test_backup_refuses_to_overwrite_the_live_journal(household):
+    db = Path(os.environ["CHORECTL_DB"])
+    result = household(["backup", "--force", str(db) + "-wal"])
+    assert result.exit_code == 1 and "journal files" in result.stderr
+
+
+def test_a_restored_backup_without_the_ledger_triggers_gets_them_back(household, tmp_path):
+    crafted = tmp_path / "crafted.db"
+    household.ok(["backup", str(crafted)])
+    con = sqlite3.connect(crafted)
+    con.execute("DROP TRIGGER ledger_no_update")
+    con.execute("DROP TRIGGER audit_no_delete")
+    con.commit()
+    con.close()
+    household.parent(["restore", str(crafted)])
+    names = {r[0] for r in query("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"ledger_no_update", "audit_no_delete"} <= names

@@ -196,7 +196,10 @@ def unlock(
     require_parent(ctx, allow_session=False)
     st = state(ctx)
     gate = auth.gate(st.uow())
-    expires = session.start(gate.household_id, minutes)
+    try:
+        expires = session.start(gate.household_id, minutes)
+    except OSError as exc:
+        raise StorageError(f"no private folder for the unlock session ({exc})") from None
     auth.record(st.uow(write=True), "unlock", f"{minutes} min", now=now())
     message(f"Unlocked until {iso(datetime.fromtimestamp(expires).astimezone())}; 'chorectl lock' ends it.")
 
@@ -210,5 +213,5 @@ def lock(ctx: typer.Context) -> None:
     gate = auth.gate(st.uow())
     ended = session.end(gate.household_id)
     if ended:
-        auth.record(st.uow(write=True), "lock", None, now=now())
+        auth.record(st.uow(write=True, actor="unknown"), "lock", None, now=now())  # no PIN needed to lock
     message("Locked: parent commands need the PIN again." if ended else "There was no unlock session.")

@@ -36,7 +36,7 @@ def restore(ctx: typer.Context, file: FileArg) -> None:
     """
     import tempfile
 
-    from chorectl.db.engine import ensure_schema, make_engine
+    from chorectl.db.engine import TRIGGERS, ensure_schema, make_engine
     from chorectl.security import keystore, session
     from chorectl.services import auth, storage
     from chorectl.services.uow import UnitOfWork
@@ -49,6 +49,9 @@ def restore(ctx: typer.Context, file: FileArg) -> None:
         candidate = storage.stage(file, Path(work))
         staged = make_engine(candidate.path)
         ensure_schema(staged)  # upgrade the copy if it is older; nothing live is touched yet
+        with staged.begin() as conn:  # the append-only and running-total triggers, whatever FILE had
+            for trigger in TRIGGERS:
+                conn.exec_driver_sql(trigger)
         if candidate.household_id != current.household_id:
             # A backup of another household (a new machine, a recreated database): give it the
             # PIN that was just checked, unless its own is still in the keyring.

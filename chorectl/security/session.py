@@ -41,10 +41,15 @@ def folder() -> Path:
 
     from platformdirs import user_runtime_path
 
+    candidates = []
     with warnings.catch_warnings():  # no XDG_RUNTIME_DIR (cron, su): platformdirs warns, we fall back
         warnings.simplefilter("ignore")
-        runtime = user_runtime_path("chorectl")
-    for candidate in (runtime, Path(tempfile.gettempdir()) / f"chorectl-{os.getuid()}"):
+        try:
+            candidates.append(user_runtime_path("chorectl"))
+        except OSError:
+            pass  # an unusable runtime folder: fall back below
+    candidates.append(Path(tempfile.gettempdir()) / f"chorectl-{os.getuid()}")
+    for candidate in candidates:
         try:
             candidate.mkdir(mode=0o700, parents=True, exist_ok=True)
             info = candidate.stat()

@@ -15,8 +15,8 @@ def backup(db: Path, target: Path, *, force: bool = False) -> None:
     target = target.expanduser()
     if target.exists() and not force:
         raise InvalidState(f"{target} exists already", hint="choose another name, or add --force to replace it")
-    if target.resolve() == db.resolve():
-        raise InvalidState("the backup cannot be the database itself")
+    if target.resolve() in {db.resolve(), *(db.resolve().with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))}:
+        raise InvalidState("the backup cannot be the database itself or one of its journal files")
     copy_database(db, target)
 
 
