@@ -10,12 +10,9 @@ from the kernel (getrusage of the child). Prints both, the ratio, and rows/s.
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 
 from chorectl.cli import render
 from chorectl.cli.options import Format
-from tests.conftest import PIN
 from tests.helpers import snapshot
 
 COLUMNS = {
