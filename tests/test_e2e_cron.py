@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,8 +18,10 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def family(tmp_path):
     db = tmp_path / "family.db"
+    zone = os.environ.get("TZ", "UTC")  # the test's own zone, so "today" agrees on both sides of midnight
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "TZ": zone,
         "HOME": str(tmp_path),
         "XDG_DATA_HOME": str(tmp_path / "data"),
         "CHORECTL_DB": str(db),
@@ -30,13 +33,14 @@ def family(tmp_path):
         subprocess.run([exe, *args], env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
     # The chore started three days ago and cron has not run since: move its
     # first due date and its watermark back three days.
-    today = date.today()
+    today = datetime.now(ZoneInfo(zone)).date()
     three_days_ago = (today - timedelta(days=3)).isoformat()
     with sqlite3.connect(db) as con:
         con.execute("UPDATE chore SET due = ?", (three_days_ago,))
         con.execute("UPDATE assignment SET rolled_due = ?", (three_days_ago,))
     cron_env = {
         "PATH": env["PATH"],
+        "TZ": zone,
         "CHORECTL_DB": str(db),
         "HOME": str(tmp_path),
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
