@@ -64,12 +64,12 @@ def stage(path: Path, work: Path) -> Candidate:
     """Copy *path* into the private folder *work*, then check the copy.
 
     Everything after this reads the copy, never *path* again, so a file swapped
-    in while the parent types the PIN cannot slip past the checks.
+    in while the parent types the PIN cannot slip past the checks. (The caller
+    inspects *path* itself first, for a clear error before asking for the PIN.)
     """
     path = path.expanduser()
     if not path.is_file():
         raise NotFound(f"no file {path}")
-    inspect(path)  # clear errors before the copy (not a database, damaged, ...)
     staged = work / "restore.db"
     copy_database(path, staged)
     return inspect(staged)
