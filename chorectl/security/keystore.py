@@ -129,11 +129,16 @@ def system_usable() -> bool:
     return True
 
 
+def _read(kind: str, household_id: str, what: str) -> str | None:
+    """The household's entry in the *kind* keyring (None if absent); :class:`Unusable` if it cannot be asked."""
+    ring = backend(kind)
+    return _with_timeout(lambda: ring.get_password(SERVICE, household_id), what)
+
+
 def get_hash(kind: str, household_id: str) -> str:
     """The stored hash, or :class:`Denied` when it cannot be had."""
     try:
-        ring = backend(kind)
-        hashed = _with_timeout(lambda: ring.get_password(SERVICE, household_id), "read the PIN")
+        hashed = _read(kind, household_id, "read the PIN")
     except Unusable as exc:
         raise Denied(
             f"the parent PIN cannot be checked: {exc}",
@@ -150,8 +155,7 @@ def get_hash(kind: str, household_id: str) -> str:
 def has_entry(kind: str, household_id: str) -> bool | None:
     """Whether the keyring holds this household's entry; None if it cannot be asked."""
     try:
-        ring = backend(kind)
-        return bool(_with_timeout(lambda: ring.get_password(SERVICE, household_id), "look up the PIN"))
+        return bool(_read(kind, household_id, "look up the PIN"))
     except Unusable:
         return None
 
