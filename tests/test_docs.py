@@ -36,8 +36,9 @@ def _commands():
 
     def walk(command, path):
         yield path, command
-        for name, sub in getattr(command, "commands", {}).items():
-            yield from walk(sub, [*path, name])
+        if hasattr(command, "list_commands"):  # commands load lazily: not .commands
+            for name in command.list_commands(None):
+                yield from walk(command.get_command(None, name), [*path, name])
 
     return list(walk(get_command(app), []))
 

@@ -12,14 +12,45 @@ from typing import Annotated, Optional
 import typer
 
 from chorectl import __version__
-from chorectl.cli import chores, completions, doctor, export, household, log, members, money, reset, storage
-from chorectl.cli.app import new_app
+from chorectl.cli.app import LazyGroup, new_app
 from chorectl.cli.state import State
+
+
+class Commands(LazyGroup):
+    """The top level: each command's module is imported when the command is used."""
+
+    lazy = {
+        name: (f"chorectl.cli.{module}", attribute, options)
+        for name, module, attribute, options in [
+            ("init", "household", "init", {}),
+            ("pin", "household", "pin_app", {}),
+            ("unlock", "household", "unlock", {}),
+            ("lock", "household", "lock", {}),
+            ("member", "members", "app", {}),
+            ("chore", "chores", "app", {}),
+            ("done", "completions", "done", {}),
+            ("approvals", "completions", "approvals", {}),
+            ("approve", "completions", "approve", {}),
+            ("reject", "completions", "reject", {}),
+            ("balance", "money", "balance", {}),
+            ("pay", "money", "pay", {"context_settings": {"ignore_unknown_options": True}}),
+            ("adjust", "money", "adjust", {"context_settings": {"ignore_unknown_options": True}}),
+            ("ledger", "money", "ledger", {}),
+            ("reset", "reset", "reset", {}),
+            ("export", "export", "export", {}),
+            ("doctor", "doctor", "doctor", {}),
+            ("log", "log", "log", {}),
+            ("backup", "storage", "backup", {}),
+            ("restore", "storage", "restore", {}),
+        ]
+    }
+
 
 app = new_app(
     "chorectl",
     "Household chores and pocket money from the terminal.\n\n"
     "Parents add chores and approve them; children mark them done; rewards land on an exact ledger.",
+    cls=Commands,
 )
 
 
@@ -48,28 +79,6 @@ def root(
 ) -> None:
     """Household chores and pocket money from the terminal."""
     ctx.obj = State(db=db)
-
-
-app.command("init")(household.init)
-app.add_typer(household.pin_app, name="pin")
-app.command("unlock")(household.unlock)
-app.command("lock")(household.lock)
-app.add_typer(members.app, name="member")
-app.add_typer(chores.app, name="chore")
-app.command("done")(completions.done)
-app.command("approvals")(completions.approvals)
-app.command("approve")(completions.approve)
-app.command("reject")(completions.reject)
-app.command("balance")(money.balance)
-app.command("pay", context_settings={"ignore_unknown_options": True})(money.pay)
-app.command("adjust", context_settings={"ignore_unknown_options": True})(money.adjust)
-app.command("ledger")(money.ledger)
-app.command("reset")(reset.reset)
-app.command("export")(export.export)
-app.command("doctor")(doctor.doctor)
-app.command("log")(log.log)
-app.command("backup")(storage.backup)
-app.command("restore")(storage.restore)
 
 
 def main() -> None:
