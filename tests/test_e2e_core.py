@@ -149,6 +149,26 @@ def test_help_does_not_import_sqlalchemy(run, tmp_path):
     assert not (tmp_path / "x.db").exists()  # --help opens no database
 
 
+def test_a_command_imports_only_its_own_module(run):
+    """Commands load lazily: `balance` does not import (or build) the other thirty."""
+    run("member", "list")
+    code = (
+        "import sys\n"
+        "from chorectl.cli import main\n"
+        "sys.argv = ['chorectl', 'balance']\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print(*sorted(m for m in sys.modules if m.startswith('chorectl.cli.')), file=sys.stderr)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, CHORECTL_DB=str(run.db))
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    commands = set(proc.stderr.split())
+    assert "chorectl.cli.money" in commands
+    others = {"chores", "members", "household", "completions", "storage", "export", "doctor", "log", "reset"}
+    assert commands & {f"chorectl.cli.{name}" for name in others} == set()
+
+
 def test_database_file_is_private(run):
     run("member", "list")
     assert run.db.exists()
