@@ -23,16 +23,20 @@ HISTORY = ("completion", "ledger", "audit")
 NOW = datetime(2026, 11, 21, 18, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
-@pytest.fixture(scope="module")
-def database(tmp_path_factory) -> Path:
+def _history(tmp_path_factory, years: float) -> Path:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from history import build
 
     path = tmp_path_factory.mktemp("plans") / "history.db"
-    build(path, years=0.5, today=date(2026, 11, 21))
+    build(path, years=years, today=date(2026, 11, 21))
     return path
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory) -> Path:
+    return _history(tmp_path_factory, 0.5)
 
 
 def plans(database: Path, work) -> list[tuple[str, list[str]]]:
@@ -90,3 +94,40 @@ def test_the_detector_sees_a_scan(database):
     """An export reads the whole ledger, so its plan does scan: the check above can fail."""
     found = plans(database, lambda uow: list(ledger.entries(uow())))
     assert any("SCAN ledger" in line for line in scans_of_history(found))
+
+
+def loaded_history_rows(database: Path, work):
+    """How many completions, ledger entries and log lines the ORM built while ``work`` ran."""
+    from chorectl.db.models import AuditEntry, Completion, LedgerEntry
+
+    engine = make_engine(database)
+    ensure_schema(engine)
+    loaded = []
+
+    def count(target, _context):
+        loaded.append(type(target).__name__)
+
+    models = (Completion, LedgerEntry, AuditEntry)
+    for model in models:
+        event.listen(model, "load", count)
+    try:
+        result = work(lambda write=False: UnitOfWork(engine, write=write))
+    finally:
+        for model in models:
+            event.remove(model, "load", count)
+        engine.dispose()
+    return loaded, result
+
+
+def test_chore_list_reads_only_the_live_completion_of_each_slot(tmp_path_factory):
+    """A search can still read all of history: cooldown and one-off chores look back over all
+    time, and once loaded every approval of a daily-cooldown chore for ten years (2,510 rows
+    at 10 years). Now only the newest live completion of each slot leaves SQL."""
+    database = _history(tmp_path_factory, 2)
+    loaded, rows = loaded_history_rows(database, EVERYDAY["chore list"])
+    history = sqlite3.connect(database).execute(
+        "SELECT COUNT(*) FROM completion c JOIN chore ch ON ch.id = c.chore_id"
+        " WHERE c.period_due IS NULL AND c.status = 'approved'"
+    ).fetchone()[0]
+    assert history > 2 * len(rows), "the history is too small to tell"
+    assert len(loaded) <= 2 * len(rows)

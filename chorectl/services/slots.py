@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from chorectl.db.models import Assignment, Chore, Completion, Member
 from chorectl.domain.dates import local_date
@@ -108,14 +108,17 @@ def states(uow: UnitOfWork, slots: list[Slot], today: date) -> list[SlotState]:
                 col(Completion.status).in_(LIVE),
             )
         )
-    if unscheduled:
-        queries.append(
-            select(Completion).where(
+    if unscheduled:  # all of time: only the newest per chore and member, picked in SQL
+        newest_ids = (
+            select(func.max(Completion.id))
+            .where(
                 col(Completion.chore_id).in_(sorted(unscheduled)),
                 col(Completion.period_due).is_(None),
                 col(Completion.status).in_(LIVE),
             )
+            .group_by(Completion.chore_id, Completion.member_id)
         )
+        queries.append(select(Completion).where(col(Completion.id).in_(newest_ids)))
     for query in queries:
         for completion in uow.session.exec(query.order_by(Completion.id)):  # oldest first: the newest wins
             newest[(completion.chore_id, completion.period_due, completion.member_id)] = completion
