@@ -22,7 +22,7 @@ from keyring.backends import fail
 from chorectl.domain.lockout import LONGEST_LOCK, lock_after, wait_words
 from chorectl.security import session
 from tests.conftest import PIN
-from tests.helpers import query
+from tests.helpers import query, shows
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 11, 21, 18, 0, tzinfo=BERLIN)
@@ -101,7 +101,7 @@ def test_pin_attempts_are_logged_without_the_pin(household):
     assert "chorectl pay" in failed[0]["detail"] and "CHORECTL_PIN" in failed[0]["detail"]
     assert [r["action"] for r in rows].count("pin ok") == 3  # one per parent command (the three member adds)
     text = household.ok("log -f json").stdout
-    assert "9876" not in text and PIN not in text
+    assert not shows("9876", text) and not shows(PIN, text)
 
 
 # ---------------------------------------------------------------- unlock / lock
@@ -234,7 +234,7 @@ def test_file_keyring_fallback_is_chosen_explicitly(cli, tmp_path):
     cli.ok("init --keyring file", pin=PIN)
     path = tmp_path / "home" / ".local/share" / "chorectl" / "pin-keyring.cfg"
     assert path.exists() and oct(path.stat().st_mode & 0o777) == "0o600"
-    assert PIN not in path.read_text()
+    assert not shows(PIN, path.read_text())
     cli.ok("member add Amy", pin=PIN)  # the file keyring is the household's, whatever the OS offers
     assert cli("member add Ben", pin="0000").exit_code == 3
 
