@@ -40,8 +40,8 @@ def _query(ctx: typer.Context, sql: str) -> list[str]:
 
 
 def _matching(names: list[str], incomplete: str) -> list[str]:
-    folded = incomplete.casefold()
-    return [n for n in names if n.casefold().startswith(folded)]
+    # Case matters: Typer keeps only what starts with the word as typed.
+    return [n for n in names if n.startswith(incomplete)]
 
 
 def members(ctx: typer.Context, incomplete: str) -> list[str]:
