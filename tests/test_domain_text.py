@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -10,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chorectl.domain.dates import iso, local_date, parse_date, start_of_day
+from chorectl.domain.dates import LocalIso, iso, local_date, parse_date, start_of_day
 from chorectl.domain.text import (
     MAX_NAME,
     MAX_NOTE,
@@ -375,3 +377,50 @@ def test_iso_none():
 )
 def test_local_date(moment, day):
     assert local_date(moment) == day
+
+
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Pacific/Chatham", "Asia/Kolkata", "America/St_Johns"]
+
+
+@contextmanager
+def local_zone(zone: str):
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_local_iso_equals_iso_through_every_transition(zone):
+    """Every 7 minutes through 2026, across each zone's changes: Lord Howe moves by half
+    an hour at 15:30 UTC, Chatham sits at +12:45/+13:45, St John's at -03:30/-02:30."""
+    fast = LocalIso()
+    moment = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    checked = 0
+    with local_zone(zone):
+        while moment.year == 2026:
+            assert fast(moment) == iso(moment), moment
+            moment += timedelta(minutes=7, microseconds=123)
+            checked += 1
+    assert checked > 75_000
+
+
+@given(
+    st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2999, 12, 30), timezones=st.just(timezone.utc)),
+    st.sampled_from(ZONES),
+)
+def test_local_iso_equals_iso_for_any_moment(moment, zone):
+    with local_zone(zone):
+        assert LocalIso()(moment) == iso(moment)
+
+
+def test_local_iso_leaves_other_zones_to_iso():
+    moment = datetime(2026, 11, 21, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert LocalIso()(moment) == iso(moment) == "2026-11-21T15:00:00+01:00"

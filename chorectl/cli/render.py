@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from chorectl.cli.options import Format
-from chorectl.domain.dates import iso
+from chorectl.domain.dates import LocalIso, iso
 from chorectl.domain.money import format_cents, format_money
 
 INJECTION_START = ("=", "+", "-", "@", "\t", "\r")
@@ -128,6 +128,9 @@ def cell_formatter(kind: str, *, raw: bool) -> Callable[[Any], str]:
         return text
     if kind in ("text", "int"):
         return lambda value: "" if value is None else str(value)
+    if kind == "datetime":
+        local = LocalIso()  # a stream's moments: the local offset looked up once a day
+        return lambda value: "" if value is None else local(value)
     return lambda value: cell_text(value, kind, raw=raw)
 
 

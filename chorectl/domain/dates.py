@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from chorectl.errors import BadInput
 
@@ -48,6 +48,43 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone().isoformat(timespec="seconds")
+
+
+class LocalIso:
+    """:func:`iso` for a stream of UTC moments (an export), about twice as fast.
+
+    Asking the C library for the local offset is most of iso()'s cost. An
+    offset changes only at a zone transition, and a zone never changes twice
+    in a day; so a UTC day that starts and ends on the same offset has it
+    throughout, and its moments are shifted by it directly. Days with a
+    transition, and moments not in UTC, take iso() itself. One instance per
+    stream: it remembers the days it has seen (a few thousand at most).
+    """
+
+    def __init__(self) -> None:
+        self._days: dict[date, tuple[timedelta, str] | None] = {}
+
+    def __call__(self, moment: datetime) -> str:
+        if moment.tzinfo is not timezone.utc:
+            return moment.astimezone().isoformat(timespec="seconds")
+        day = moment.date()
+        try:
+            known = self._days[day]
+        except KeyError:
+            known = self._days[day] = _steady_offset(day)
+        if known is None:
+            return moment.astimezone().isoformat(timespec="seconds")
+        shift, suffix = known
+        return (moment + shift).isoformat()[:19] + suffix
+
+
+def _steady_offset(day: date) -> tuple[timedelta, str] | None:
+    """The local offset of a whole UTC day and its ISO suffix, or None if it changes that day."""
+    first = datetime.combine(day, time.min, tzinfo=timezone.utc).astimezone()
+    last = datetime.combine(day, time.max, tzinfo=timezone.utc).astimezone()
+    if first.utcoffset() != last.utcoffset():
+        return None
+    return first.utcoffset(), first.isoformat(timespec="seconds")[19:]
 
 
 def parse_days(since: str | None, until: str | None, *, today: date) -> tuple[date | None, date | None]:
