@@ -132,5 +132,6 @@ LEDGER_KEYS = ("id", "at", "member", "kind", "amount", "chore_id", "completion_i
 
 def _stream(uow: UnitOfWork, query) -> Iterator[dict]:
     with uow:
-        for row in uow.session.exec(query.execution_options(yield_per=2000)):
+        # Core rows from the unit of work's connection: the ORM adds nothing to plain columns.
+        for row in uow.session.connection().execute(query.execution_options(yield_per=2000)):
             yield dict(zip(LEDGER_KEYS, row))
