@@ -5,8 +5,8 @@ UPDATE and DELETE on it and keep ``ledger_total`` (one row per member and
 kind) equal to the ledger's sums, so balances never scan history.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: SQLModel and SQLAlchemy would
+# eval() every field's annotation string while building the classes.
 from datetime import date, datetime
 from typing import Optional
 
