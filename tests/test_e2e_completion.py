@@ -31,17 +31,36 @@ def complete(run, line: str, *, shell: str = "bash", **env: str) -> list[str]:  
     return [line for line in proc.stdout.splitlines() if line]
 
 
-@pytest.fixture
-def family(run):  # noqa: F811
-    run("init", pin=PIN)
+@pytest.fixture(scope="module")
+def family(tmp_path_factory):
+    """One household for the module: building it costs a dozen processes with bcrypt."""
+    home = tmp_path_factory.mktemp("completion")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHORECTL_") and k != "PYTHON_KEYRING_BACKEND"}
+    env.update(
+        CHORECTL_DB=str(home / "family.db"),
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+        CHORECTL_PIN=PIN,
+    )
+
+    def chorectl(*args: str) -> None:
+        proc = subprocess.run([chorectl_path(), *args], env=env, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, (args, proc.stderr)
+
+    chorectl.db = home / "family.db"
+    chorectl("init")
     for name in ("Amy", "Ben"):
-        run("member", "add", name, pin=PIN)
-    run("member", "add", "Mum", "--parent", pin=PIN)
-    run("chore", "add", "Make bed", "--reward", "1", "--assign", "Amy", pin=PIN)
-    run("chore", "add", "Mow lawn", "--reward", "3", pin=PIN)
-    run("chore", "add", "Dishes", "--reward", "2", pin=PIN)
-    run("chore", "remove", "Dishes", pin=PIN)
-    return run
+        chorectl("member", "add", name)
+    chorectl("member", "add", "Mum", "--parent")
+    chorectl("chore", "add", "Make bed", "--reward", "1", "--assign", "Amy")
+    chorectl("chore", "add", "Mow lawn", "--reward", "3")
+    chorectl("chore", "add", "Dishes", "--reward", "2")
+    chorectl("chore", "remove", "Dishes")
+    chorectl.other = home / "other.db"
+    chorectl("--db", str(chorectl.other), "init")
+    chorectl("--db", str(chorectl.other), "member", "add", "Zed")
+    return chorectl
 
 
 def test_command_names(family):
@@ -61,11 +80,8 @@ def test_chore_titles_with_spaces_and_not_archived(family):
     assert complete(family, "chorectl done D") == []  # Dishes is archived
 
 
-def test_completion_follows_db_option(family, tmp_path):
-    other = tmp_path / "other.db"
-    family("--db", str(other), "init", pin=PIN)
-    family("--db", str(other), "member", "add", "Zed", pin=PIN)
-    assert complete(family, f"chorectl --db {other} pay ") == ["Zed"]
+def test_completion_follows_db_option(family):
+    assert complete(family, f"chorectl --db {family.other} pay ") == ["Zed"]
 
 
 def test_completion_without_a_database_offers_nothing_and_creates_nothing(run, tmp_path):  # noqa: F811
