@@ -128,6 +128,8 @@ def cell_formatter(kind: str, *, raw: bool) -> Callable[[Any], str]:
         return text
     if kind in ("text", "int"):
         return lambda value: "" if value is None else str(value)
+    if kind == "money":
+        return lambda value: "" if value is None else format_cents(value)
     if kind == "datetime":
         local = LocalIso()  # a stream's moments: the local offset looked up once a day
         return lambda value: "" if value is None else local(value)
