@@ -235,6 +235,22 @@ def test_unknown_option_is_exit_2(household):
     assert "No such option" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("typed", "unknown", "suggested"),
+    [
+        ("balanc", "balanc", "balance"),
+        ("membr add Zed", "membr", "member"),
+        ("member ad Zed", "ad", "add"),
+        ("aprove 1", "aprove", "approve"),
+    ],
+)
+def test_a_mistyped_command_gets_a_suggestion(household, typed, unknown, suggested):
+    """Commands load lazily; a typo still sees them all."""
+    result = household(typed)
+    assert result.exit_code == 2
+    assert f"No such command '{unknown}'. Did you mean '{suggested}'" in result.stderr
+
+
 def test_adjust_negative_amount_as_typed(busy):
     busy.parent("adjust Amy -0.50 --reason late")
     busy.parent("adjust amy +2 --reason helpful")

@@ -52,6 +52,13 @@ class LazyGroup(ChorectlGroup):
             self.add_command(load_command(name, *self.lazy[name]), name)
         return super().get_command(ctx, name)
 
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in self.lazy:
+            # A typo: build every command so Typer's "Did you mean ...?" can see them all.
+            for name in self.list_commands(ctx):
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
 
 def load_command(name: str, module: str, attribute: str, options: dict[str, Any]):
     from typer.main import get_command, get_group
