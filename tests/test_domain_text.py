@@ -424,3 +424,16 @@ def test_local_iso_equals_iso_for_any_moment(moment, zone):
 def test_local_iso_leaves_other_zones_to_iso():
     moment = datetime(2026, 11, 21, 9, 0, tzinfo=ZoneInfo("America/New_York"))
     assert LocalIso()(moment) == iso(moment) == "2026-11-21T15:00:00+01:00"
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone"),
+    [
+        (datetime(1, 1, 1, 12, tzinfo=timezone.utc), "America/New_York"),
+        (datetime(9999, 12, 31, 1, tzinfo=timezone.utc), "Asia/Tokyo"),
+    ],
+)
+def test_local_iso_at_the_ends_of_the_calendar(moment, zone):
+    """The day's own midnight would not fit in a datetime in that zone: iso() decides."""
+    with local_zone(zone):
+        assert LocalIso()(moment) == iso(moment)

@@ -80,8 +80,11 @@ class LocalIso:
 
 def _steady_offset(day: date) -> tuple[timedelta, str] | None:
     """The local offset of a whole UTC day and its ISO suffix, or None if it changes that day."""
-    first = datetime.combine(day, time.min, tzinfo=timezone.utc).astimezone()
-    last = datetime.combine(day, time.max, tzinfo=timezone.utc).astimezone()
+    try:
+        first = datetime.combine(day, time.min, tzinfo=timezone.utc).astimezone()
+        last = datetime.combine(day, time.max, tzinfo=timezone.utc).astimezone()
+    except OverflowError:  # the first or last day a datetime can hold: leave it to iso()
+        return None
     if first.utcoffset() != last.utcoffset():
         return None
     return first.utcoffset(), first.isoformat(timespec="seconds")[19:]
