@@ -58,7 +58,8 @@ class LocalIso:
     in a day; so a UTC day that starts and ends on the same offset has it
     throughout, and its moments are shifted by it directly. Days with a
     transition, and moments not in UTC, take iso() itself. One instance per
-    stream: it remembers the days it has seen (a few thousand at most).
+    stream: it remembers the days it has seen (a few thousand at most), and
+    does not notice TZ changing under it.
     """
 
     def __init__(self) -> None:
