@@ -67,14 +67,14 @@ class LocalIso:
 
     def __call__(self, moment: datetime) -> str:
         if moment.tzinfo is not timezone.utc:
-            return moment.astimezone().isoformat(timespec="seconds")
+            return iso(moment)
         day = moment.date()
         try:
             known = self._days[day]
         except KeyError:
             known = self._days[day] = _steady_offset(day)
         if known is None:
-            return moment.astimezone().isoformat(timespec="seconds")
+            return iso(moment)
         shift, suffix = known
         return (moment + shift).isoformat()[:19] + suffix
 
