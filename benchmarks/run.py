@@ -70,15 +70,14 @@ def paired(a: list[float], b: list[float]) -> float:
     return statistics.median(x / y for x, y in zip(a, b, strict=True))
 
 
-def peak_rss(args: list[str], env: dict) -> tuple[float, int]:
-    """(seconds, peak RSS KiB) of one run in a fresh child that reports its own child's usage."""
+def peak_rss(args: list[str], env: dict) -> int:
+    """Peak RSS (KiB) of one run, read in a fresh child that reports its own child's usage."""
     code = (
-        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "import resource, subprocess, sys; "
         "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    out = subprocess.run([PY, "-c", code, *args], env=env, check=True, capture_output=True, text=True).stdout.split()
-    return float(out[0]), int(out[1])
+    return int(subprocess.run([PY, "-c", code, *args], env=env, check=True, capture_output=True, text=True).stdout)
 
 
 def machine() -> str:
@@ -150,10 +149,11 @@ def main() -> None:
     light = {name: (statistics.median(t[name]), paired(t[name], t["balance"])) for name in ("--help", "--version", "completion of a command name")}
 
     out_file = str(work / "ledger.csv")
-    t = rounds({label: ([EXE, "--db", str(db), "export", "ledger", "-o", out_file], env, None) for label, db in dbs.items()}, args.runs)
+    exports = {label: [EXE, "--db", str(db), "export", "ledger", "-o", out_file] for label, db in dbs.items()}
+    t = rounds({label: (argv, env, None) for label, argv in exports.items()}, args.runs)
     export = {}
     for label, db in dbs.items():
-        _, rss = peak_rss([EXE, "--db", str(db), "export", "ledger", "-o", out_file], env)
+        rss = peak_rss(exports[label], env)
         n = sqlite3.connect(db).execute("SELECT COUNT(*) FROM ledger").fetchone()[0]
         export[label] = (statistics.median(t[label]), rss, n)
     shutil.rmtree(work)
