@@ -62,7 +62,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CHORECTL_DB", str(tmp_path / "chorectl.db"))
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("TERM", "dumb")
-    monkeypatch.setenv("TZ", "Europe/Berlin")
+    monkeypatch.setenv("TZ", "Europe/Berlin")  # every test: CET +01:00, CEST +02:00
     import time
 
     time.tzset()

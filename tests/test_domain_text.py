@@ -28,16 +28,6 @@ from chorectl.errors import BadInput
 deterministic = settings(derandomize=True, database=None, max_examples=300)
 
 
-@pytest.fixture(autouse=True)
-def berlin(monkeypatch):
-    """Local time is Europe/Berlin for every test here (CET +01:00, CEST +02:00)."""
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 def refused(func, value) -> BadInput:
     with pytest.raises(BadInput) as info:
         func(value)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import time
 from contextlib import closing
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -28,16 +27,6 @@ from chorectl.services.uow import UnitOfWork
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 21, 18, 0, tzinfo=BERLIN)
 TODAY = date(2026, 11, 21)
-
-
-@pytest.fixture(autouse=True)
-def berlin(monkeypatch):
-    """Local calendar days are Europe/Berlin days in every test here."""
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 class World:
