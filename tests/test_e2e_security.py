@@ -227,38 +227,35 @@ def finish(child) -> str:
     return rest
 
 
+def answer(args: list[str], env: dict[str, str], *exchanges: tuple[str, str]) -> tuple[int, str]:
+    """Run chorectl on a terminal, typing each reply at its prompt: (exit status, whole screen)."""
+    child = spawn(args, env)
+    screen = ""
+    for prompt, reply in exchanges:
+        child.expect_exact(prompt)
+        screen += child.before + child.after
+        child.sendline(reply)
+    screen += finish(child)
+    return child.exitstatus, screen
+
+
 def test_the_pin_prompt_on_a_terminal_does_not_echo(tmp_path):
     pin, wrong = "2468quiet", "2468quiez"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
 
-    child = spawn(["init"], env)
-    child.expect_exact("New parent PIN: ")
-    screen = child.before + child.after
-    child.sendline(pin)
-    child.expect_exact("Same PIN again: ")
-    screen += child.before + child.after
-    child.sendline(pin)
-    screen += finish(child)
-    assert child.exitstatus == 0, screen
+    status, screen = answer(["init"], env, ("New parent PIN: ", pin), ("Same PIN again: ", pin))
+    assert status == 0, screen
     assert "Created the household" in screen
     assert pin not in screen, screen
 
-    child = spawn(["member", "add", "Amy"], env)
-    child.expect_exact("Parent PIN: ")
-    screen = child.before + child.after
-    child.sendline(pin)
-    screen += finish(child)
-    assert child.exitstatus == 0, screen
+    status, screen = answer(["member", "add", "Amy"], env, ("Parent PIN: ", pin))
+    assert status == 0, screen
     assert "Parent PIN: " in screen
     assert "Added child Amy" in screen
     assert pin not in screen, screen
 
-    child = spawn(["member", "add", "Ben"], env)
-    child.expect_exact("Parent PIN: ")
-    screen = child.before + child.after
-    child.sendline(wrong)
-    screen += finish(child)
-    assert child.exitstatus == 3, screen
+    status, screen = answer(["member", "add", "Ben"], env, ("Parent PIN: ", wrong))
+    assert status == 3, screen
     assert "wrong parent PIN" in screen
     assert wrong not in screen and pin not in screen, screen
 
