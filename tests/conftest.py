@@ -46,6 +46,27 @@ class MemoryKeyring(KeyringBackend):
         self.store.pop((service, username), None)
 
 
+class KernelClock:
+    """The kernel's clock since boot, as chorectl reads it (``chorectl.security.clock.kernel``).
+
+    By default it follows the wall clock (so time-machine moves both, as real
+    time would); a test of a moved wall clock sets ``follow_wall = False`` and
+    moves ``uptime`` itself, or changes ``boot`` for a reboot.
+    """
+
+    def __init__(self) -> None:
+        self.boot = "test-boot-1"
+        self.follow_wall = True
+        self.uptime = 1000.0
+
+    def __call__(self) -> tuple[str | None, float | None]:
+        import time
+
+        if self.follow_wall:
+            return self.boot, time.time() - 1.7e9
+        return self.boot, self.uptime
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     home = tmp_path / "home"
@@ -68,6 +89,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     time.tzset()
     # Low bcrypt cost in-process; the cost is read from each hash, so checks stay real.
     monkeypatch.setattr(pin_module, "BCRYPT_ROUNDS", 4)
+    from chorectl.security import clock
+
+    monkeypatch.setattr(clock, "kernel", KernelClock())
     ring = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(ring)
@@ -80,6 +104,13 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture
 def ring(isolated) -> MemoryKeyring:
     return isolated
+
+
+@pytest.fixture
+def kernel(isolated) -> KernelClock:
+    from chorectl.security import clock
+
+    return clock.kernel
 
 
 class Cli:

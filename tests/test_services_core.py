@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
+from chorectl.services.auth import Binding
 from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION, ensure_schema, make_engine
 from chorectl.domain.money import parse_reward_spec
 from chorectl.errors import BadInput, InvalidState, NotFound, StorageError
@@ -95,6 +96,11 @@ class World:
         return ledger.adjust(self.w(), name, cents, reason="bonus", now=now)
 
 
+def bound(household_id: str) -> Binding:
+    """What storing a PIN in a keyring says: where it went, and the hash's fingerprint."""
+    return Binding("tests' keyring", "f" * 32)
+
+
 @pytest.fixture
 def db(tmp_path) -> World:
     world = World(tmp_path / "t.db")
@@ -105,7 +111,7 @@ def db(tmp_path) -> World:
 @pytest.fixture
 def home(db: World) -> World:
     """A household ($) with children Amy (id 1) and Ben (id 2) and parent Mum (id 3)."""
-    household.initialise(db.w(), currency="$", now=NOW, store_pin=lambda hid: None)
+    household.initialise(db.w(), currency="$", now=NOW, store_pin=bound)
     assert db.member("Amy").id == 1
     assert db.member("Ben").id == 2
     assert db.member("Mum", "parent").id == 3
@@ -231,12 +237,17 @@ def test_household_create_and_reuse_until_pin_set(db: World):
         with pytest.raises(NotFound):
             household.require(uow)
     stored = []
-    first = household.initialise(db.w(), currency=" € ", now=NOW, store_pin=stored.append)
+
+    def store(hid):
+        stored.append(hid)
+        return bound(hid)
+
+    first = household.initialise(db.w(), currency=" € ", now=NOW, store_pin=store)
     assert len(first.id) == 32 and int(first.id, 16) >= 0
     assert first.currency == "€" and first.pin_set
     assert stored == [first.id]
     with pytest.raises(InvalidState, match="already has a parent PIN"):
-        household.initialise(db.w(), currency="$", now=NOW, store_pin=stored.append)
+        household.initialise(db.w(), currency="$", now=NOW, store_pin=store)
     with pytest.raises(InvalidState):
         household.refuse_if_pin_set(db.r())
     assert stored == [first.id] and db.count("household") == 1
@@ -254,7 +265,7 @@ def test_household_is_not_created_when_the_keyring_fails(db: World):
 @pytest.mark.parametrize("symbol", ["", "   ", "EUROS!", "\x1b"])
 def test_household_currency_is_cleaned(db: World, symbol):
     with pytest.raises(BadInput):
-        household.initialise(db.w(), currency=symbol, now=NOW, store_pin=lambda hid: None)
+        household.initialise(db.w(), currency=symbol, now=NOW, store_pin=bound)
     assert db.count("household") == 0
 
 
@@ -883,7 +894,7 @@ def test_pay_refuses_overdraft(home: World):
 
 
 def test_pay_message_uses_the_households_symbol(db: World):
-    household.initialise(db.w(), currency="€", now=NOW, store_pin=lambda hid: None)
+    household.initialise(db.w(), currency="€", now=NOW, store_pin=bound)
     db.member("Amy")
     with pytest.raises(InvalidState, match="balance is €0.00; cannot pay out €5.00"):
         ledger.pay(db.w(), "Amy", 500, note=None, now=NOW)

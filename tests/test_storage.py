@@ -46,14 +46,17 @@ def test_an_old_database_is_upgraded_keeping_every_row(cli, old_db, tmp_path):
     before = rows(old_db)
     assert sum(len(v) for v in before.values()) > 60
     result = cli.ok("balance -f csv")
-    assert result.stderr.startswith("Upgraded the database from schema 1 to 2; the old file is kept as ")
+    assert result.stderr.startswith(f"Upgraded the database from schema 1 to {SCHEMA_VERSION}; the old file is kept as ")
     assert result.stdout.splitlines()[1:] == [
         "Amy,3.75,0.00,-0.50,-1.00,2.25",
         "Ben,1.50,2.00,0.00,0.00,3.50",
         "Cleo,0.75,0.00,0.00,0.00,0.75",
     ]
     after = rows(old_db)
-    assert {t: after[t][: len(before[t])] for t in TABLES} == before  # every row kept, as it was
+    # every row kept, as it was; columns added by later schemas are appended, empty
+    assert {t: [row[: len(old)] for row, old in zip(after[t], before[t])] for t in TABLES} == before
+    assert all(len(after[t]) >= len(before[t]) for t in TABLES)
+    assert query("SELECT keyring_location, pin_fingerprint, lock_boot FROM household", path=old_db) == [(None,) * 3]
     assert query("PRAGMA user_version", path=old_db) == [(SCHEMA_VERSION,)]
     indexes = {r[0] for r in query("SELECT name FROM sqlite_master WHERE type = 'index'", path=old_db)}
     assert {"ix_completion_member", "ix_audit_actor"} <= indexes

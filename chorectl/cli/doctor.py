@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from chorectl.cli.state import state
-from chorectl.domain.dates import iso, now
+from chorectl.domain.dates import iso
 
 
 def doctor(ctx: typer.Context) -> None:
@@ -13,9 +13,8 @@ def doctor(ctx: typer.Context) -> None:
 
     Exits 1 when something is wrong.
     """
-    from datetime import datetime
-
-    from chorectl.security import keystore, session
+    from chorectl.security import clock, keystore, session
+    from chorectl.services import auth
     from chorectl.services import doctor as doctor_service
     from chorectl.services.doctor import Check
 
@@ -28,33 +27,45 @@ def doctor(ctx: typer.Context) -> None:
     else:
         checks.append(Check("household", "ok", f"id {home.id}"))
         checks.append(Check("keyring", "ok", f"{home.keyring}: {keystore.describe(home.keyring)}"))
-        if home.pin_set:
-            present = keystore.has_entry(home.keyring, home.id)
-            if present:
-                checks.append(Check("parent PIN", "ok", "set; its hash is in the keyring"))
-            elif present is None:
-                checks.append(Check("parent PIN", "fail", "set, but the keyring cannot be reached: parent commands are denied"))
-            else:
-                checks.append(
-                    Check("parent PIN", "fail", "set, but missing from the keyring: parent commands are denied; see chorectl pin recover")
-                )
-        else:
-            checks.append(Check("parent PIN", "warn", "not set: run chorectl init"))
-        moment = now()
-        if home.locked_until and home.locked_until > moment:
-            checks.append(Check("lockout", "warn", f"{home.failed_pins} wrong PINs; locked until {iso(home.locked_until)}"))
+        checks.append(_pin_check(home))
+        moment = clock.instant()
+        left = auth.lock_left(auth.gate_of(home), moment)
+        if left:
+            until = iso(moment.wall + left)
+            checks.append(Check("lockout", "warn", f"{home.failed_pins} wrong PINs; locked until {until}"))
         else:
             checks.append(Check("lockout", "ok", f"{home.failed_pins} wrong PINs in a row" if home.failed_pins else "none"))
-        expires = session.active(home.id)
-        checks.append(
-            Check(
-                "unlock session",
-                "ok",
-                f"active until {iso(datetime.fromtimestamp(expires).astimezone())}" if expires else "none",
-            )
-        )
+        expires = session.active(home.id, home.pin_fingerprint, moment)
+        checks.append(Check("unlock session", "ok", f"active until {iso(expires)}" if expires else "none"))
     width = max(len(c.name) for c in checks)
     for check in checks:
         typer.echo(f"{check.status:<4}  {check.name:<{width}}  {check.detail}")
     if any(c.status == "fail" for c in checks):
         raise typer.Exit(1)
+
+
+def _pin_check(home):
+    """Is the PIN's hash where the household says, and the one it was set with?"""
+    from chorectl.errors import Denied
+    from chorectl.security import keystore
+    from chorectl.services import auth
+    from chorectl.services.doctor import Check
+
+    if not home.pin_set:
+        return Check("parent PIN", "warn", "not set: run chorectl init")
+    try:
+        hashed = keystore.read(home.keyring, home.id, "look up the PIN")
+    except keystore.Unusable as exc:
+        return Check("parent PIN", "fail", f"set, but the keyring cannot be reached ({exc}): parent commands are denied")
+    if not hashed:
+        return Check(
+            "parent PIN", "fail", "set, but missing from the keyring: parent commands are denied; see chorectl pin recover"
+        )
+    gate = auth.gate_of(home)
+    if gate.binding is None:
+        return Check("parent PIN", "warn", "set; not yet bound to its keyring (the next right PIN binds it)")
+    try:
+        auth.check_binding(gate, auth.Binding(keystore.location(home.keyring), keystore.fingerprint(home.id, hashed)))
+    except (Denied, keystore.Unusable) as exc:
+        return Check("parent PIN", "fail", f"{getattr(exc, 'message', exc)}: parent commands are denied")
+    return Check("parent PIN", "ok", f"set; its hash is in the keyring it was set in ({gate.binding.words()})")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
 from chorectl.cli.app import new_app
-from chorectl.cli.state import interactive, message, read_secret, require_parent, state
+from chorectl.cli.state import env_text, interactive, message, read_secret, require_parent, state
 from chorectl.domain.dates import iso, now
 from chorectl.errors import BadInput, Denied, InvalidState, StorageError
 
@@ -23,7 +22,7 @@ def ask_new_pin(env_var: str) -> str:
     """A new PIN from *env_var*, or asked twice on a terminal."""
     from chorectl.security.pin import check_rules
 
-    given = os.environ.get(env_var) or None
+    given = env_text(env_var)
     if given is None:
         if not interactive():
             raise Denied("a new parent PIN is needed", hint=f"run it on a terminal, or set {env_var}")
@@ -64,16 +63,30 @@ def _choose_keyring(asked: KeyringKind | None) -> str:
     return "file"
 
 
+def _binding(kind: str, household_id: str, hashed: str):
+    """Where *hashed* is kept for this household, as the database records it."""
+    from chorectl.security import keystore
+    from chorectl.services.auth import Binding
+
+    try:
+        where = keystore.location(kind)
+    except keystore.Unusable as exc:
+        raise StorageError(f"the PIN could not be stored: {exc}") from None
+    return Binding(where, keystore.fingerprint(household_id, hashed))
+
+
 def _store_pin(hashed: str):
     from chorectl.security import keystore
 
-    def store(household_id: str, kind: str) -> None:
+    def store(household_id: str, kind: str):
         if keystore.has_entry(kind, household_id):
             raise InvalidState(
                 f"the keyring already holds a PIN for this household ({household_id})",
                 hint=keystore.RECOVERY_HINT,
             )
+        binding = _binding(kind, household_id, hashed)
         keystore.set_hash(kind, household_id, hashed)
+        return binding
 
     return store
 
@@ -130,9 +143,13 @@ def pin_change(ctx: typer.Context) -> None:
     st = state(ctx)
     hashed = hash_pin(ask_new_pin("CHORECTL_NEW_PIN"))
     gate = auth.gate(st.uow())
-    keystore.set_hash(gate.keyring, gate.household_id, hashed)
+    auth.change_pin(
+        st.uow(write=True),
+        now=now(),
+        here=_binding(gate.keyring, gate.household_id, hashed),
+        store=lambda: keystore.set_hash(gate.keyring, gate.household_id, hashed),
+    )
     session.end(gate.household_id)
-    auth.record(st.uow(write=True), "pin change", None, now=now())
     message("The parent PIN was changed.")
 
 
@@ -146,9 +163,10 @@ def pin_recover(
 ) -> None:
     """Set a new PIN when the keyring lost the old one. Recorded in 'chorectl log'.
 
-    Works only on a terminal, and only while the keyring has no entry for this
-    household; with the PIN at hand, use 'pin change'. Not a way around a PIN
-    that still exists.
+    Works only on a terminal, and only while the keyring has no usable entry
+    for this household: none at all, or one this database does not recognise
+    (another keyring, or a hash replaced behind its back). With the PIN at
+    hand, use 'pin change'. Not a way around a PIN that still exists.
     """
     from chorectl.security import keystore
     from chorectl.security.pin import hash_pin
@@ -156,13 +174,19 @@ def pin_recover(
 
     st = state(ctx)
     gate = auth.gate(st.uow())
-    present = keystore.has_entry(gate.keyring, gate.household_id)
-    if present is None:
+    try:
+        hashed = keystore.read(gate.keyring, gate.household_id, "look up the PIN")
+    except keystore.Unusable:
         raise StorageError(
             f"the keyring cannot be reached ({keystore.describe(gate.keyring)}); recover where it can",
-        )
-    if present:
-        raise InvalidState("the keyring still holds this household's PIN", hint="use: chorectl pin change")
+        ) from None
+    if hashed:
+        try:
+            auth.check_binding(gate, _binding(gate.keyring, gate.household_id, hashed))
+        except Denied:
+            pass  # the entry there is not this household's PIN: recovering is what is needed
+        else:
+            raise InvalidState("the keyring still holds this household's PIN", hint="use: chorectl pin change")
     if not interactive():
         raise Denied("pin recover is done by a person at a terminal, never by a script")
     hashed = hash_pin(ask_new_pin("CHORECTL_NEW_PIN"))
@@ -170,6 +194,7 @@ def pin_recover(
         st.uow(write=True),
         household_id=household_id,
         now=now(),
+        here=_binding(gate.keyring, gate.household_id, hashed),
         store_pin=lambda hid, kind: keystore.set_hash(kind, hid, hashed),
     )
     from chorectl.security import session
@@ -188,20 +213,19 @@ def unlock(
 
     A convenience, not a security boundary: see 'Security model' in the README.
     """
-    from datetime import datetime
-
-    from chorectl.security import session
+    from chorectl.security import clock, session
     from chorectl.services import auth
 
     require_parent(ctx, allow_session=False)
     st = state(ctx)
-    gate = auth.gate(st.uow())
+    gate = auth.gate(st.uow())  # bound by the PIN's check just now
+    moment = clock.instant()
     try:
-        expires = session.start(gate.household_id, minutes)
+        expires = session.start(gate.household_id, gate.binding.fingerprint, minutes, moment)
     except OSError as exc:
         raise StorageError(f"no private folder for the unlock session ({exc})") from None
-    auth.record(st.uow(write=True), "unlock", f"{minutes} min", now=now())
-    message(f"Unlocked until {iso(datetime.fromtimestamp(expires).astimezone())}; 'chorectl lock' ends it.")
+    auth.record(st.uow(write=True), "unlock", f"{minutes} min", now=moment.wall)
+    message(f"Unlocked until {iso(expires)}; 'chorectl lock' ends it.")
 
 
 def lock(ctx: typer.Context) -> None:

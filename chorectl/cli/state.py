@@ -9,7 +9,6 @@ from pathlib import Path
 
 import typer
 
-from chorectl.domain.dates import now
 from chorectl.errors import Denied
 
 
@@ -73,19 +72,21 @@ def require_parent(ctx: typer.Context, *, allow_session: bool = True) -> None:
     """The parent PIN gate. Raises :class:`Denied` (exit 3) and changes nothing when it fails.
 
     In CLI.md's order: an unlock session, then CHORECTL_PIN, then a hidden
-    prompt on a terminal. Wrong PINs are counted and lock parent commands out.
+    prompt on a terminal. Wrong PINs are counted and lock parent commands out;
+    a PIN hash from another keyring than the household's, or swapped in the
+    keyring since it was set, is refused (see :mod:`chorectl.services.auth`).
     """
-    from chorectl.security import keystore, pin, session
+    from chorectl.security import clock, keystore, pin, session
     from chorectl.services import auth
 
     st = state(ctx)
     gate = auth.gate(st.uow())
     if not gate.pin_set:
         raise Denied("this household has no parent PIN yet", hint="run: chorectl init")
-    if allow_session and session.active(gate.household_id):
+    fingerprint = gate.binding.fingerprint if gate.binding else None
+    if allow_session and session.active(gate.household_id, fingerprint, clock.instant()):
         return
-    auth.refuse_if_locked(gate, now())
-    given = os.environ.get("CHORECTL_PIN") or None  # an empty value is no PIN
+    given = env_text("CHORECTL_PIN")
     how = f"{ctx.command_path}, PIN from CHORECTL_PIN"
     if given is None:
         if not interactive():
@@ -93,21 +94,33 @@ def require_parent(ctx: typer.Context, *, allow_session: bool = True) -> None:
                 "this is a parent command and needs the parent PIN",
                 hint="run it on a terminal, set CHORECTL_PIN for a script, or 'chorectl unlock' first",
             )
+        auth.settle_lock(st.uow(write=True), clock.instant())  # no prompt while locked out
         how = f"{ctx.command_path}, PIN typed at the prompt"
         try:
             given = read_secret("Parent PIN: ")
         except (EOFError, KeyboardInterrupt):
             raise Denied("no parent PIN was given") from None
     hashed = keystore.get_hash(gate.keyring, gate.household_id)
-    auth.begin_attempt(st.uow(write=True), now=now())  # counted before it is checked
-    ok = pin.verify(given, hashed)
-    after = auth.end_attempt(st.uow(write=True), ok=ok, now=now(), how=how)
-    if not ok:
+    here = auth.Binding(keystore.where(gate.keyring), keystore.fingerprint(gate.household_id, hashed))
+    auth.check_binding(gate, here)  # before the bcrypt check: nothing to count
+    auth.check_pin(st.uow(write=True), verify=lambda: pin.verify(given, hashed), now=clock.instant(), how=how, here=here)
+
+
+def env_text(name: str) -> str | None:
+    """A text environment variable, or None when unset or empty.
+
+    Python hands undecodable bytes over as lone surrogates; such a value is
+    refused (exit 2) here, before it can reach a hash, a log line or a terminal.
+    """
+    value = os.environ.get(name) or None
+    if value is not None:
         try:
-            auth.refuse_if_locked(after, now())
-        except Denied as locked:
-            raise Denied(f"wrong parent PIN; {locked.message}") from None
-        raise Denied("wrong parent PIN")
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            from chorectl.errors import BadInput
+
+            raise BadInput(f"{name} is not valid UTF-8 text") from None
+    return value
 
 
 def message(text: str) -> None:

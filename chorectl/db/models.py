@@ -31,6 +31,16 @@ class Household(SQLModel, table=True):
     # Wrong PINs in a row, and until when parent commands are locked out.
     failed_pins: int = 0
     locked_until: Optional[datetime] = _at(nullable=True)
+    # Which keyring holds the PIN's hash (backend, and a file keyring's path),
+    # and a fingerprint of that hash (sha256 of it, never the salt or the PIN),
+    # both written by init, pin change and pin recover: a keyring or hash that
+    # does not match is refused (schema 3).
+    keyring_location: Optional[str] = None
+    pin_fingerprint: Optional[str] = None
+    # The lockout's end on the kernel's clock, which nobody can move: this
+    # boot's id and its uptime in seconds when the lock ends (schema 3).
+    lock_boot: Optional[str] = None
+    lock_uptime_until: Optional[float] = None
 
 
 class Member(SQLModel, table=True):

@@ -1,8 +1,21 @@
-"""How long wrong PINs lock parent commands out: a pure rule, tested without a clock."""
+"""How long wrong PINs lock parent commands out, and how long a wait lasts whatever the clock does.
+
+Pure rules, tested without a clock: the caller passes an :class:`Instant`.
+
+The wall clock can be moved by anyone (a wrong system time, ``faketime``, a
+time zone trick); a lockout measured on it alone can be skipped by moving it
+forward, or stretched to years by a clock that was ahead. So every wait is
+measured on two clocks: the wall clock, and the kernel's time since boot
+(``/proc/uptime`` on Linux), which no unprivileged user can move. While the
+machine has not rebooted, the kernel's clock decides; across a reboot the
+wall clock does, but never for longer than the wait's own length measured
+from the current moment, in either direction.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 FREE_TRIES = 3  # typos happen: the first wrong PINs in a row cost nothing
 FIRST_LOCK = timedelta(seconds=30)
@@ -26,3 +39,90 @@ def wait_words(wait: timedelta) -> str:
     minutes, seconds = divmod(rest, 60)
     parts = [f"{hours} h" if hours else "", f"{minutes} min" if minutes else "", f"{seconds} s" if seconds else ""]
     return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Instant:
+    """A moment on both clocks: the wall clock, and the kernel's time since boot.
+
+    *boot* names the boot (Linux's boot id) and *uptime* is seconds since it;
+    both are None where the OS does not say (then the wall clock alone decides).
+    """
+
+    wall: datetime
+    boot: str | None = None
+    uptime: float | None = None
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A wait that ends *length* after it began: a lockout, or an unlock session.
+
+    *ends* is on the wall clock (for messages); *boot*/*uptime_ends* on the
+    kernel's clock, when it could be read.
+    """
+
+    length: timedelta
+    ends: datetime
+    boot: str | None = None
+    uptime_ends: float | None = None
+
+    @classmethod
+    def starting(cls, now: Instant, length: timedelta) -> Wait:
+        seconds = length.total_seconds()
+        uptime_ends = None if now.uptime is None else now.uptime + seconds
+        return cls(length, now.wall + length, now.boot if uptime_ends is not None else None, uptime_ends)
+
+    def _same_boot(self, now: Instant) -> bool:
+        return self.boot is not None and self.boot == now.boot and self.uptime_ends is not None and now.uptime is not None
+
+    def left(self, now: Instant) -> timedelta:
+        """How much of the wait is left at *now* (zero once over), never more than its length."""
+        if self._same_boot(now):
+            seconds = self.uptime_ends - now.uptime  # the kernel's clock: nobody moved it
+        else:
+            seconds = (self.ends - now.wall).total_seconds()
+        seconds = min(seconds, self.length.total_seconds())
+        return timedelta(seconds=max(0.0, seconds))
+
+    def anchored(self, now: Instant) -> Wait:
+        """The same wait, re-anchored at *now* on both clocks if it had drifted from them.
+
+        A wait whose wall-clock end lies further off than its length (the
+        clock was ahead when it began, or went back since), or that began in
+        another boot, is re-measured from now, so it ends after at most its
+        length of real time. Callers store the result.
+        """
+        left = self.left(now)
+        if left <= timedelta(0):
+            return self
+        fresh = Wait.starting(now, left)
+        fresh = Wait(self.length, fresh.ends, fresh.boot, fresh.uptime_ends)
+        if self._same_boot(now) and abs((self.ends - fresh.ends).total_seconds()) < 1:
+            return self
+        return fresh
+
+
+def lock_for(failures: int, now: Instant) -> Wait | None:
+    """The lockout that *failures* wrong PINs in a row start at *now*, if any."""
+    length = lock_after(failures)
+    return None if length is None else Wait.starting(now, length)
+
+
+def session_valid(created: Instant, wait: Wait, now: Instant, *, skew: timedelta = timedelta(seconds=5)) -> bool:
+    """Whether an unlock session made at *created*, lasting *wait*, still holds at *now*.
+
+    Never before the moment it was made, never past its length on either
+    clock, and not across a reboot when the kernel's clock was known.
+    """
+    if now.wall < created.wall - skew or now.wall >= wait.ends:
+        return False
+    if wait.ends - created.wall > wait.length + skew:
+        return False
+    if created.boot is not None and created.uptime is not None:
+        if now.boot != created.boot or now.uptime is None:
+            return False  # made in another boot: sessions end with the machine, as sudo's do
+        elapsed = now.uptime - created.uptime
+        if elapsed < -skew.total_seconds() or elapsed >= wait.length.total_seconds():
+            return False
+    return True

@@ -110,6 +110,47 @@ def _name(ring) -> str:
     return name
 
 
+def location(kind: str) -> str:
+    """Which keyring *kind* means here and now: the backend, and where it keeps its file.
+
+    The household records this when its PIN is set; a PIN read from any other
+    keyring (another ``PYTHON_KEYRING_BACKEND``, another ``XDG_DATA_HOME``) is
+    refused. Raises :class:`Unusable` if there is no keyring.
+    """
+    if kind == "file":
+        return f"file keyring {file_keyring_path()}"
+    ring = backend(kind)
+    parts = []
+    for member in _members(ring):
+        if _is_file_fallback(member) and member is not ring and len(_members(ring)) > 1:
+            continue  # a chain reads the real keyring first; its file fallbacks do not name it
+        where = getattr(member, "file_path", None)
+        parts.append(_name(member) + (f" at {where}" if where else ""))
+    return "; ".join(parts)
+
+
+def where(kind: str) -> str:
+    """:func:`location`, or :class:`Denied` when the keyring cannot be had."""
+    try:
+        return location(kind)
+    except Unusable as exc:
+        raise Denied(
+            f"the parent PIN cannot be checked: {exc}",
+            hint="run it where the keyring is reachable (your desktop session); see 'Keyrings' in the README",
+        ) from None
+
+
+def fingerprint(household_id: str, hashed: str) -> str:
+    """A fingerprint of the stored hash, to notice it being swapped.
+
+    SHA-256 over the whole bcrypt string: it says nothing of the salt, so it
+    is no help in guessing the PIN (that still needs the hash from the keyring).
+    """
+    import hashlib
+
+    return hashlib.sha256(f"chorectl pin\0{household_id}\0{hashed}".encode()).hexdigest()[:32]
+
+
 def describe(kind: str) -> str:
     """The backend in use, for messages and ``doctor``."""
     try:
@@ -129,7 +170,7 @@ def system_usable() -> bool:
     return True
 
 
-def _read(kind: str, household_id: str, what: str) -> str | None:
+def read(kind: str, household_id: str, what: str) -> str | None:
     """The household's entry in the *kind* keyring (None if absent); :class:`Unusable` if it cannot be asked."""
     ring = backend(kind)
     return _with_timeout(lambda: ring.get_password(SERVICE, household_id), what)
@@ -138,7 +179,7 @@ def _read(kind: str, household_id: str, what: str) -> str | None:
 def get_hash(kind: str, household_id: str) -> str:
     """The stored hash, or :class:`Denied` when it cannot be had."""
     try:
-        hashed = _read(kind, household_id, "read the PIN")
+        hashed = read(kind, household_id, "read the PIN")
     except Unusable as exc:
         raise Denied(
             f"the parent PIN cannot be checked: {exc}",
@@ -155,7 +196,7 @@ def get_hash(kind: str, household_id: str) -> str:
 def has_entry(kind: str, household_id: str) -> bool | None:
     """Whether the keyring holds this household's entry; None if it cannot be asked."""
     try:
-        return bool(_read(kind, household_id, "look up the PIN"))
+        return bool(read(kind, household_id, "look up the PIN"))
     except Unusable:
         return None
 

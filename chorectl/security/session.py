@@ -3,11 +3,19 @@
 A convenience, not a security boundary: anyone who runs commands as this user
 can read or forge these files (and the database, and the keyring).
 
-A record is bound to the household, the user and, when it was made on a
-terminal, to that terminal; one made without a terminal serves that user's
-scripts. It is honoured only if it is a regular file owned by this user,
-readable by nobody else, names the same household, user and terminal,
-was not made in the future, and has not expired.
+A record is bound, as sudo binds its tty tickets, to the terminal's name
+*and* the login session: the session id and the session leader's start time.
+Linux hands a closed tab's ``/dev/pts/N`` to the next tab that opens, but
+that tab is a new session, so it does not inherit the unlock. A record made
+without a terminal (a script that ran ``unlock`` with ``CHORECTL_PIN``)
+serves the commands of that same session without a terminal: the rest of the
+script, not a command in another tab with its input redirected.
+
+A record is honoured only if it is a regular file owned by this user, readable
+by nobody else, names the same household, PIN (by its fingerprint), user,
+terminal and login session, and holds on both clocks (see
+:func:`chorectl.domain.lockout.session_valid`): never before the moment it was
+made, never past its length, never across a reboot. Expired records are removed.
 """
 
 from __future__ import annotations
@@ -18,11 +26,12 @@ import os
 import stat
 import sys
 import tempfile
-import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from chorectl.domain.lockout import Instant, Wait, session_valid
+
 MAX_MINUTES = 24 * 60
-CLOCK_SKEW = 5.0  # seconds a record may be "from the future" (clock steps)
 
 
 def _terminal() -> str | None:
@@ -33,6 +42,28 @@ def _terminal() -> str | None:
         except (OSError, ValueError, AttributeError):
             continue
     return None
+
+
+def _start_time(pid: int) -> str | None:
+    """When process *pid* started, in clock ticks since boot (``/proc/PID/stat`` field 22)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+        return text.rsplit(")", 1)[1].split()[19]  # fields after the command name start at field 3
+    except (OSError, IndexError):
+        return None
+
+
+def _login_session() -> str | None:
+    """This terminal's login session: its id and its leader's start time, like sudo's tty tickets."""
+    try:
+        sid = os.getsid(0)
+    except OSError:
+        return None
+    return f"{sid}@{_start_time(sid) or '?'}"
+
+
+def _bound_to() -> dict:
+    return {"terminal": _terminal(), "login": _login_session()}
 
 
 def folder() -> Path:
@@ -60,23 +91,28 @@ def folder() -> Path:
     raise OSError("no private folder for unlock sessions")
 
 
-def _path(household_id: str, terminal: str | None) -> Path:
-    key = hashlib.sha256(f"{household_id}\0{os.getuid()}\0{terminal or '-'}".encode()).hexdigest()[:24]
-    return folder() / f"unlock-{key}.json"
+def _path(household_id: str, bound: dict) -> Path:
+    key = f"{household_id}\0{os.getuid()}\0{bound['terminal'] or '-'}\0{bound['login'] or '-'}"
+    return folder() / f"unlock-{hashlib.sha256(key.encode()).hexdigest()[:24]}.json"
 
 
-def start(household_id: str, minutes: int) -> float:
-    """Write the record for this household, user and terminal; returns when it expires."""
-    now = time.time()
-    terminal = _terminal()
+def start(household_id: str, pin: str, minutes: int, now: Instant) -> datetime:
+    """Write the record for this household, PIN fingerprint, user and terminal; returns when it expires."""
+    minutes = max(1, min(minutes, MAX_MINUTES))
+    wait = Wait.starting(now, timedelta(minutes=minutes))
+    bound = _bound_to()
     record = {
         "household": household_id,
+        "pin": pin,
         "uid": os.getuid(),
-        "terminal": terminal,
-        "created": now,
-        "expires": now + 60 * minutes,
+        **bound,
+        "created": now.wall.timestamp(),
+        "expires": wait.ends.timestamp(),
+        "boot": now.boot,
+        "uptime": now.uptime,
     }
-    target = _path(household_id, terminal)
+    target = _path(household_id, bound)
+    sweep(now)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".unlock-")
     try:
         with os.fdopen(fd, "w") as out:
@@ -85,35 +121,82 @@ def start(household_id: str, minutes: int) -> float:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return record["expires"]
+    return wait.ends
 
 
-def active(household_id: str) -> float | None:
-    """When this terminal's (or this user's scripts') session expires, or None."""
-    terminal = _terminal()
+def _read(path: Path) -> dict | None:
+    """A record, if *path* is a private regular file of this user holding one."""
     try:
-        path = _path(household_id, terminal)
         info = path.lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+            return None
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _holds(record: dict, now: Instant) -> bool:
+    """Whether a record's time is still good on both clocks."""
+    try:
+        created_wall = datetime.fromtimestamp(float(record["created"])).astimezone()
+        ends = datetime.fromtimestamp(float(record["expires"])).astimezone()
+        boot, uptime = record.get("boot"), record.get("uptime")
+        uptime = None if uptime is None else float(uptime)
+        length = ends - created_wall
+        if length > timedelta(minutes=MAX_MINUTES) or length <= timedelta(0):
+            return False
+        created = Instant(created_wall, boot if isinstance(boot, str) else None, uptime)
+        wait = Wait(length, ends, created.boot, None if uptime is None else uptime + length.total_seconds())
+        return session_valid(created, wait, now)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return False
+
+
+def active(household_id: str, pin: str | None, now: Instant) -> datetime | None:
+    """When this terminal's (or this user's scripts') session expires, or None."""
+    if not pin:
+        return None
+    bound = _bound_to()
+    try:
+        path = _path(household_id, bound)
     except OSError:
         return None
-    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+    record = _read(path)
+    if record is None:
         return None
-    try:
-        record = json.loads(path.read_text())
-        created, expires = float(record["created"]), float(record["expires"])
-    except (OSError, ValueError, KeyError, TypeError):
+    if not _holds(record, now):
+        path.unlink(missing_ok=True)  # expired, or never to be trusted: gone
         return None
-    now = time.time()
     if (
         record.get("household") != household_id
+        or record.get("pin") != pin
         or record.get("uid") != os.getuid()
-        or record.get("terminal") != terminal
-        or created > now + CLOCK_SKEW  # dated in the future: not to be trusted
-        or expires - created > 60 * MAX_MINUTES
-        or expires <= now
+        or record.get("terminal") != bound["terminal"]
+        or record.get("login") != bound["login"]
     ):
         return None
-    return expires
+    return datetime.fromtimestamp(float(record["expires"])).astimezone()
+
+
+def sweep(now: Instant) -> int:
+    """Remove this user's records that no longer hold (expired, from another boot, damaged)."""
+    removed = 0
+    try:
+        place = folder()
+    except OSError:
+        return 0
+    for path in place.glob("unlock-*.json"):
+        record = _read(path)
+        if record is not None and record.get("uid") == os.getuid() and _holds(record, now):
+            continue
+        try:
+            if path.lstat().st_uid == os.getuid():
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def end(household_id: str) -> int:
@@ -124,11 +207,8 @@ def end(household_id: str) -> int:
     except OSError:
         return 0
     for path in place.glob("unlock-*.json"):
-        try:
-            record = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if record.get("household") == household_id and record.get("uid") == os.getuid():
+        record = _read(path)
+        if record is not None and record.get("household") == household_id and record.get("uid") == os.getuid():
             path.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -1,19 +1,45 @@
-"""The parent PIN's bookkeeping in the database: lockout and the audit of attempts.
+"""The parent PIN's bookkeeping in the database: its binding, the lockout, the audit of attempts.
 
 The hash itself is never here; it lives in the keyring (:mod:`chorectl.security`).
+What the database keeps is *which* keyring holds it and a fingerprint of it
+(:class:`Binding`), so that a PIN set in another keyring, or a hash swapped
+in the keyring behind the household's back, is refused.
+
+Every PIN check is one write transaction (``BEGIN IMMEDIATE``): the lockout is
+read, the bcrypt check runs, and its outcome is counted and logged, all under
+the household's write lock. So at most one check per household is in flight,
+parallel guesses queue and stop at the lockout, and a right PIN is never
+denied because others ran at the same moment. Only wrong PINs are counted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chorectl.db.models import Household
 from chorectl.domain.dates import iso
-from chorectl.domain.lockout import lock_after, wait_words
+from chorectl.domain.lockout import Instant, Wait, lock_after, lock_for, wait_words
 from chorectl.errors import Denied, InvalidState
 from chorectl.services import household as household_service
 from chorectl.services.uow import UnitOfWork
+
+MISMATCH_HINT = (
+    "run it with the keyring the PIN was set in (same user, same PYTHON_KEYRING_BACKEND and"
+    " data folder); 'chorectl doctor' shows both. If the PIN is truly lost: chorectl pin recover"
+)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Which keyring holds the household's PIN hash, and a fingerprint of that hash."""
+
+    location: str
+    fingerprint: str
+
+    def words(self) -> str:
+        return f"keyring: {self.location}; hash fingerprint {self.fingerprint[:12]}"
 
 
 @dataclass(frozen=True)
@@ -24,69 +50,183 @@ class Gate:
     keyring: str
     pin_set: bool
     failed_pins: int
-    locked_until: datetime | None
+    lock: Wait | None
+    binding: Binding | None
+
+    @property
+    def locked_until(self) -> datetime | None:
+        return self.lock.ends if self.lock else None
+
+
+def _lock(home: Household) -> Wait | None:
+    length = lock_after(home.failed_pins)
+    if length is None or home.locked_until is None:
+        return None
+    return Wait(length, home.locked_until, home.lock_boot, home.lock_uptime_until)
+
+
+def _store_lock(home: Household, wait: Wait | None) -> None:
+    if wait is None:
+        home.locked_until = home.lock_boot = home.lock_uptime_until = None
+    else:
+        home.locked_until, home.lock_boot, home.lock_uptime_until = wait.ends, wait.boot, wait.uptime_ends
+
+
+def _gate(home: Household) -> Gate:
+    binding = None
+    if home.keyring_location is not None and home.pin_fingerprint is not None:
+        binding = Binding(home.keyring_location, home.pin_fingerprint)
+    return Gate(home.id, home.keyring, home.pin_set, home.failed_pins, _lock(home), binding)
+
+
+def gate_of(home: Household) -> Gate:
+    return _gate(home)
+
+
+def _home(uow: UnitOfWork) -> Household:
+    return uow.session.get(Household, household_service.require(uow).id)
 
 
 def gate(uow: UnitOfWork) -> Gate:
     with uow:
-        home = household_service.require(uow)
-        return Gate(home.id, home.keyring, home.pin_set, home.failed_pins, home.locked_until)
+        return _gate(household_service.require(uow))
 
 
-def refuse_if_locked(state: Gate, now: datetime) -> None:
-    if state.locked_until is not None and state.locked_until > now:
-        wait = wait_words(state.locked_until - now)
+def lock_left(state: Gate, now: Instant) -> timedelta:
+    """How long parent commands stay locked (zero when they are not)."""
+    return state.lock.left(now) if state.lock else timedelta(0)
+
+
+def _refuse_if_locked(state: Gate, now: Instant) -> None:
+    left = lock_left(state, now)
+    if left > timedelta(0):
         raise Denied(
-            f"parent commands are locked after {state.failed_pins} wrong PINs; try again in {wait}"
-            f" (at {iso(state.locked_until)})",
+            f"parent commands are locked after {state.failed_pins} wrong PINs; try again in {wait_words(left)}"
+            f" (at {iso(now.wall + left)})",
         )
 
 
-def begin_attempt(uow: UnitOfWork, *, now: datetime) -> Gate:
-    """Count a PIN attempt as wrong *before* the PIN is checked, under the write lock.
+def _anchor(home: Household, now: Instant) -> bool:
+    """Re-measure a lockout that drifted from the clocks (see :meth:`Wait.anchored`); True if it changed."""
+    lock = _lock(home)
+    if lock is None:
+        return False
+    anchored = lock.anchored(now)
+    if anchored == lock:
+        return False
+    _store_lock(home, anchored)
+    return True
 
-    Parallel guesses queue here: once the count reaches the lockout they are
-    refused without being checked. A process that dies mid-check leaves a
-    wrong attempt counted: the safe side. :func:`end_attempt` settles it.
+
+def settle_lock(uow: UnitOfWork, now: Instant) -> Gate:
+    """Refuse while parent commands are locked out: before a PIN is even asked for.
+
+    A lockout whose end drifted further off than its own length (the clock
+    was ahead, or went back, or the machine rebooted) is re-measured from now
+    and stored, so it ends after at most its length of real time.
     """
     with uow:
-        home = uow.session.get(Household, household_service.require(uow).id)
-        state = Gate(home.id, home.keyring, home.pin_set, home.failed_pins, home.locked_until)
-        refuse_if_locked(state, now)
-        home.failed_pins += 1
-        lock = lock_after(home.failed_pins)
-        home.locked_until = now + lock if lock else None
-        uow.session.add(home)
-        uow.commit()
-        return Gate(home.id, home.keyring, home.pin_set, home.failed_pins, home.locked_until)
+        home = _home(uow)
+        if _anchor(home, now):
+            uow.session.add(home)
+            uow.commit()
+        state = _gate(home)
+    _refuse_if_locked(state, now)
+    return state
 
 
-def end_attempt(uow: UnitOfWork, *, ok: bool, now: datetime, how: str) -> Gate:
-    """A right PIN clears the count (and any lock it started); a wrong one stays counted."""
+def check_binding(state: Gate, here: Binding) -> None:
+    """Refuse a PIN hash from another keyring, or one swapped in the keyring since it was set.
+
+    A household from before bindings were kept has none; :func:`check_pin`
+    binds it at its next right PIN (and logs that).
+    """
+    if state.binding is None:
+        return
+    if here.location != state.binding.location:
+        raise Denied(
+            f"this household's PIN was set in another keyring ({state.binding.location}); here it is {here.location}",
+            hint=MISMATCH_HINT,
+        )
+    if here.fingerprint != state.binding.fingerprint:
+        raise Denied(
+            "the PIN hash in the keyring is not the one this household's PIN was set with"
+            " (it was replaced outside 'chorectl init', 'pin change' or 'pin recover' on this database)",
+            hint=MISMATCH_HINT,
+        )
+
+
+def check_pin(uow: UnitOfWork, *, verify: Callable[[], bool], now: Instant, how: str, here: Binding) -> None:
+    """Check a PIN under the household's write lock; count and log the outcome; :class:`Denied` if wrong.
+
+    *verify()* runs the bcrypt check (a quarter of a second). Only a wrong PIN
+    is counted: a process that dies mid-check leaves the count as it was and
+    learnt nothing. The lockout is checked again here, under the lock, so
+    guesses that queued while others were checked stop at it.
+    """
     with uow:
-        home = uow.session.get(Household, household_service.require(uow).id)
+        home = _home(uow)
+        anchored = _anchor(home, now)
+        state = _gate(home)
+        try:
+            _refuse_if_locked(state, now)
+        except Denied:
+            if anchored:
+                uow.session.add(home)
+                uow.commit()
+            raise
+        check_binding(state, here)
+        ok = verify()
         if ok:
-            home.failed_pins, home.locked_until = 0, None
-            uow.record("pin ok", how, at=now)
+            home.failed_pins = 0
+            _store_lock(home, None)
+            uow.record("pin ok", how, at=now.wall)
+            if state.binding is None:
+                home.keyring_location, home.pin_fingerprint = here.location, here.fingerprint
+                uow.record("pin bind", f"the PIN is bound to its keyring ({here.words()})", at=now.wall)
         else:
+            home.failed_pins += 1
+            lock = lock_for(home.failed_pins, now)
+            _store_lock(home, lock)
             detail = f"{how}; {home.failed_pins} wrong in a row"
-            if home.locked_until is not None and home.locked_until > now:
-                detail += f"; locked for {wait_words(home.locked_until - now)}"
-            uow.record("pin failed", detail, at=now, actor="unknown")
+            if lock is not None:
+                detail += f"; locked for {wait_words(lock.length)}"
+            uow.record("pin failed", detail, at=now.wall, actor="unknown")
         uow.session.add(home)
         uow.commit()
-        return Gate(home.id, home.keyring, home.pin_set, home.failed_pins, home.locked_until)
+        after = _gate(home)
+    if not ok:
+        try:
+            _refuse_if_locked(after, now)
+        except Denied as locked:
+            raise Denied(f"wrong parent PIN; {locked.message}") from None
+        raise Denied("wrong parent PIN")
 
 
 def record(uow: UnitOfWork, action: str, detail: str | None, *, now: datetime) -> None:
-    """An audit line on its own (unlock, lock, a PIN change)."""
+    """An audit line on its own (unlock, lock)."""
     with uow:
         uow.record(action, detail, at=now)
         uow.commit()
 
 
-def recover(uow: UnitOfWork, *, household_id: str, now: datetime, store_pin) -> None:
-    """Give a household whose keyring entry is lost a new PIN: deliberate, and in the log."""
+def change_pin(uow: UnitOfWork, *, now: datetime, here: Binding, store: Callable[[], None]) -> None:
+    """Give the household a new PIN: *store()* writes its hash to the keyring, inside this transaction.
+
+    The new binding and the log line are committed only if the keyring took
+    the hash; if the keyring refuses, nothing changes.
+    """
+    with uow:
+        home = _home(uow)
+        home.keyring_location, home.pin_fingerprint = here.location, here.fingerprint
+        uow.session.add(home)
+        uow.record("pin change", here.words(), at=now)
+        store()
+        uow.commit()
+
+
+def recover(uow: UnitOfWork, *, household_id: str, now: datetime, here: Binding, store_pin: Callable) -> None:
+    """Give a household whose keyring entry is lost (or no longer its own) a new PIN: deliberate, and in the log."""
     with uow:
         home = household_service.require(uow)
         if household_id.strip().lower() != home.id:
@@ -96,12 +236,14 @@ def recover(uow: UnitOfWork, *, household_id: str, now: datetime, store_pin) -> 
             )
         store_pin(home.id, home.keyring)
         home = uow.session.get(Household, home.id)
-        home.pin_set, home.failed_pins, home.locked_until = True, 0, None
+        home.pin_set, home.failed_pins = True, 0
+        _store_lock(home, None)
+        home.keyring_location, home.pin_fingerprint = here.location, here.fingerprint
         uow.session.add(home)
         # Nobody proved to be a parent here: the log says so, for the parents to see.
         uow.record(
             "pin recover",
-            f"a new PIN was set without the old one (keyring: {home.keyring})",
+            f"a new PIN was set without the old one ({here.words()})",
             at=now,
             actor="unknown",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
@@ -12,6 +13,9 @@ from chorectl.db.models import Household
 from chorectl.domain.text import clean_currency
 from chorectl.errors import InvalidState, NotFound
 from chorectl.services.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from chorectl.services.auth import Binding
 
 
 def get(uow: UnitOfWork) -> Household | None:
@@ -44,13 +48,15 @@ def _refuse_if_pin_set(household: Household | None) -> None:
 
 
 def initialise(
-    uow: UnitOfWork, *, currency: str, now: datetime, store_pin: Callable[[str], None], keyring: str = "system"
+    uow: UnitOfWork, *, currency: str, now: datetime, store_pin: Callable[[str], Binding], keyring: str = "system"
 ) -> Household:
     """Create the household and give it its PIN, all in one write transaction.
 
-    *store_pin(household_id)* puts the PIN's hash in the keyring. If it fails,
-    or another ``init`` got there first, nothing is created. A household left
-    without a PIN by an older version is reused, keeping its id.
+    *store_pin(household_id)* puts the PIN's hash in the keyring and says where
+    (a :class:`~chorectl.services.auth.Binding`, kept so that no other keyring
+    or hash is accepted later). If it fails, or another ``init`` got there
+    first, nothing is created. A household left without a PIN by an older
+    version is reused, keeping its id.
     """
     symbol = clean_currency(currency)
     with uow:
@@ -60,9 +66,10 @@ def initialise(
             household = Household(id=uuid.uuid4().hex, currency=symbol, created_at=now)
         household.currency = symbol
         household.keyring = keyring
-        store_pin(household.id)
+        binding = store_pin(household.id)
         household.pin_set = True
+        household.keyring_location, household.pin_fingerprint = binding.location, binding.fingerprint
         uow.session.add(household)
-        uow.record("init", f"household {household.id}, currency {symbol}, {keyring} keyring", at=now)
+        uow.record("init", f"household {household.id}, currency {symbol}; {binding.words()}", at=now)
         uow.commit()
         return household

@@ -1,0 +1,397 @@
+"""The parent PIN against a curious child at the same keyboard (issue 11), in-process.
+
+Each test is a class of way around the PIN: a moved clock, a keyring of the
+child's choosing, a hash swapped in the keyring, a recovered copy of the
+database, a reused terminal name, an over-long PIN. The kernel's clock since
+boot is the ``kernel`` fixture (conftest): it follows the wall clock unless a
+test pins it, as a child moving the wall clock cannot move the kernel's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from chorectl.domain.lockout import Instant, Wait, lock_for, session_valid
+from chorectl.security import keystore, session
+from chorectl.security.pin import check_rules, hash_pin
+from chorectl.errors import BadInput
+from tests.conftest import PIN
+from tests.helpers import query, snapshot
+
+BERLIN = ZoneInfo("Europe/Berlin")
+START = datetime(2026, 11, 21, 18, 0, tzinfo=BERLIN)
+TEN_YEARS = timedelta(days=3653)
+
+
+@contextmanager
+def at(moment: datetime):
+    with time_machine.travel(moment, tick=False):
+        yield
+
+
+def actions(cli) -> list[str]:
+    return [r["action"] for r in csv.DictReader(io.StringIO(cli.ok("log -f csv").stdout))]
+
+
+def lock_out(cli, n: int = 3) -> None:
+    for _ in range(n):
+        assert cli("member add Zed", pin="0000").exit_code == 3
+
+
+# ============================================================ the rule, without a clock
+
+
+def test_a_lock_is_measured_on_the_kernel_clock_while_the_machine_runs():
+    begin = Instant(START, "boot", 100.0)
+    lock = lock_for(3, begin)
+    assert lock.length == timedelta(seconds=30)
+    # the wall clock jumps two hours ahead; the kernel says 10 s passed
+    assert lock.left(Instant(START + timedelta(hours=2), "boot", 110.0)) == timedelta(seconds=20)
+    # the wall clock goes back a year; the kernel says 31 s passed
+    assert lock.left(Instant(START - timedelta(days=365), "boot", 131.0)) == timedelta(0)
+
+
+def test_a_lock_across_a_reboot_is_bounded_by_its_length_in_both_directions():
+    lock = lock_for(3, Instant(START + TEN_YEARS, "boot-1", 100.0))  # set while the clock was ten years ahead
+    after_reboot = Instant(START, "boot-2", 5.0)
+    assert lock.left(after_reboot) == timedelta(seconds=30)  # not ten years
+    anchored = lock.anchored(after_reboot)
+    assert anchored.boot == "boot-2" and anchored.uptime_ends == 35.0
+    assert anchored.left(Instant(START + timedelta(seconds=31), "boot-2", 36.0)) == timedelta(0)
+    # a clock that went back does not stretch it either
+    back = lock_for(3, Instant(START, None, None))
+    assert back.left(Instant(START - timedelta(days=30), None, None)) == timedelta(seconds=30)
+
+
+def test_a_lock_on_a_machine_without_a_kernel_clock_uses_the_wall_clock():
+    lock = lock_for(4, Instant(START))
+    assert lock.left(Instant(START + timedelta(seconds=59))) == timedelta(seconds=1)
+    assert lock.left(Instant(START + timedelta(seconds=60))) == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("wall", "uptime", "boot", "valid"),
+    [
+        (timedelta(minutes=1), 60.0, "b", True),
+        (timedelta(minutes=-1), -60.0, "b", False),  # before the moment it was made
+        (timedelta(minutes=-1), 600.0, "b", False),  # the wall clock went back after it expired
+        (timedelta(minutes=1), 600.0, "b", False),  # the kernel says it expired
+        (timedelta(minutes=6), 60.0, "b", False),  # the wall clock says it expired
+        (timedelta(minutes=1), 60.0, "another boot", False),  # rebooted
+    ],
+)
+def test_a_session_holds_only_inside_its_time_on_both_clocks(wall, uptime, boot, valid):
+    made = Instant(START, "b", 0.0)
+    wait = Wait.starting(made, timedelta(minutes=5))
+    assert session_valid(made, wait, Instant(START + wall, boot, uptime)) is valid
+
+
+# ============================================================ 1. parallel right PINs
+
+
+def test_only_wrong_pins_are_counted(household):
+    cli = household
+    for _ in range(5):
+        cli.parent("adjust Amy +1 --reason ok")
+        assert query("SELECT failed_pins FROM household") == [(0,)]
+    assert cli("adjust Amy +1 --reason x", pin="0000").exit_code == 3
+    assert query("SELECT failed_pins FROM household") == [(1,)]
+    cli.parent("adjust Amy +1 --reason ok")
+    assert query("SELECT failed_pins, locked_until FROM household") == [(0, None)]
+
+
+# ============================================================ 4. the clock is not trusted
+
+
+def test_moving_the_clock_forward_between_guesses_does_not_skip_the_lockout(household, kernel):
+    cli = household
+    kernel.follow_wall = False
+    with at(START):
+        lock_out(cli)
+    for hours in (1, 24, 24 * 365):
+        with at(START + timedelta(hours=hours)):
+            refused = cli("member add Cleo", pin=PIN)
+            assert refused.exit_code == 3 and "try again in 30 s" in refused.stderr
+    kernel.uptime += 31  # half a minute really passes
+    with at(START + timedelta(seconds=31)):
+        cli.parent("member add Cleo")
+
+
+def test_wrong_pins_under_a_moving_clock_keep_counting(household, kernel):
+    cli = household
+    kernel.follow_wall = False
+    for i, moment in enumerate([START, START + timedelta(days=400), START - timedelta(days=30)]):
+        with at(moment):
+            cli("member add Zed", pin="0000")
+        assert query("SELECT failed_pins FROM household") == [(i + 1,)]
+    kernel.uptime += 31
+    for i, moment in enumerate([START + timedelta(days=9000), START - timedelta(days=9000)]):
+        with at(moment):
+            cli("member add Zed", pin="0000")
+        assert query("SELECT failed_pins FROM household") == [(4 + i,)]
+        kernel.uptime += 3600
+    with at(START):
+        cli.parent("member add Cleo")
+    assert query("SELECT failed_pins FROM household") == [(0,)]
+
+
+def test_a_clock_ten_years_ahead_does_not_lock_parents_out_for_ten_years(household, kernel):
+    cli = household
+    kernel.follow_wall = False
+    with at(START + TEN_YEARS):
+        lock_out(cli)
+    with at(START):  # the clock is put right
+        refused = cli("member add Cleo", pin=PIN)
+        assert "try again in 30 s" in refused.stderr
+        doctor = cli("doctor").stdout
+        assert "locked until 2026-11-21T18:00:30+01:00" in doctor
+    kernel.uptime += 30
+    with at(START + timedelta(seconds=30)):
+        cli.parent("member add Cleo")
+
+
+def test_a_lock_from_a_wrong_clock_ends_after_its_length_even_across_a_reboot(household, kernel):
+    cli = household
+    kernel.follow_wall = False
+    with at(START + TEN_YEARS):
+        lock_out(cli)
+    kernel.boot, kernel.follow_wall = "test-boot-2", True  # a reboot, with the clock put right
+    with at(START):
+        refused = cli("member add Cleo", pin=PIN)
+        assert "try again in 30 s" in refused.stderr
+    with at(START + timedelta(seconds=31)):
+        cli.parent("member add Cleo")
+
+
+def test_an_expired_session_does_not_come_back_when_the_clock_goes_back(household, kernel):
+    cli = household
+    with at(START):
+        cli.parent("unlock --minutes 5")
+        cli.ok("member add Cleo")
+    with at(START + timedelta(minutes=6)):
+        assert cli("member add Dora").exit_code == 3
+    assert list(session.folder().glob("unlock-*.json")) == []  # expired: removed
+    with at(START + timedelta(minutes=1)):
+        assert cli("member add Dora").exit_code == 3
+
+
+def test_a_session_ends_on_the_kernel_clock_whatever_the_wall_clock_says(household, kernel):
+    cli = household
+    kernel.follow_wall = False
+    with at(START):
+        cli.parent("unlock --minutes 5")
+        cli.ok("member add Cleo")
+    kernel.uptime += 301
+    with at(START + timedelta(minutes=1)):  # the wall clock held back
+        assert cli("member add Dora").exit_code == 3
+
+
+def test_a_session_does_not_survive_a_reboot(household, kernel):
+    cli = household
+    cli.parent("unlock --minutes 60")
+    cli.ok("member add Cleo")
+    kernel.boot = "test-boot-2"
+    assert cli("member add Dora").exit_code == 3
+
+
+def test_starting_a_session_removes_expired_ones(household, kernel):
+    cli = household
+    with at(START):
+        cli.parent("unlock --minutes 1")
+    stale = list(session.folder().glob("unlock-*.json"))
+    assert len(stale) == 1
+    (session.folder() / "unlock-000000000000000000000000.json").write_text("not json")
+    with at(START + timedelta(hours=1)):
+        cli.parent("unlock --minutes 1", env={})
+    left = list(session.folder().glob("unlock-*.json"))
+    assert len(left) == 1 and left[0].read_text() != "not json"
+
+
+# ============================================================ 3. sessions follow the terminal's session
+
+
+def test_a_session_is_bound_to_the_terminals_login_session_not_its_name(household, monkeypatch):
+    cli = household
+    monkeypatch.setattr(session, "_terminal", lambda: "/dev/pts/7")
+    monkeypatch.setattr(session, "_login_session", lambda: "4242@1000")
+    cli.parent("unlock")
+    cli.ok("member add Cleo")
+    # the tab is closed; the next tab gets /dev/pts/7 again, as a new login session
+    monkeypatch.setattr(session, "_login_session", lambda: "4300@1090")
+    assert cli("member add Dora").exit_code == 3
+    # the same session id reused by a later process: its start time differs
+    monkeypatch.setattr(session, "_login_session", lambda: "4242@5000")
+    assert cli("member add Dora").exit_code == 3
+
+
+def test_the_login_session_is_read_from_the_kernel():
+    import os
+
+    here = session._login_session()
+    sid = os.getsid(0)
+    assert here is not None and here.startswith(f"{sid}@")
+    assert here.split("@")[1].isdigit()
+
+
+# ============================================================ 2. the PIN is bound to its keyring and hash
+
+
+def test_init_records_the_keyring_and_a_fingerprint_of_the_hash(household, ring):
+    (stored,) = ring.store.values()
+    (row,) = query("SELECT id, keyring_location, pin_fingerprint FROM household")
+    assert row[1] == "tests.conftest.MemoryKeyring"
+    assert row[2] == keystore.fingerprint(row[0], stored)
+    assert stored[7:29] not in row[2]  # the salt stays in the keyring
+    (init,) = query("SELECT detail FROM audit WHERE action = 'init'")
+    assert "keyring: tests.conftest.MemoryKeyring" in init[0] and row[2][:12] in init[0]
+
+
+def test_a_hash_swapped_in_the_keyring_is_refused_even_with_its_own_pin(household, ring):
+    cli = household
+    (key,) = ring.store
+    ring.store[key] = hash_pin("1111")  # the child writes a hash of their own PIN into the keyring
+    before = snapshot()
+    refused = cli("adjust Amy +1 --reason x", pin="1111")
+    assert refused.exit_code == 3
+    assert refused.stderr.startswith("Error: the PIN hash in the keyring is not the one")
+    assert "\nHint: " in refused.stderr and len(refused.stderr.splitlines()) == 2
+    assert cli("member add Cleo", pin=PIN).exit_code == 3  # nor the family's own, now
+    assert snapshot() == before
+    assert query("SELECT failed_pins FROM household") == [(0,)]  # not a guess: nothing counted
+    doctor = cli("doctor")
+    assert doctor.exit_code == 1
+    assert "fail  parent PIN" in doctor.stdout and "not the one" in doctor.stdout
+
+
+def test_a_pin_from_another_keyring_is_refused(household, monkeypatch, tmp_path):
+    """The same household id in a keyring of the child's choosing (another backend)."""
+    cli = household
+    import keyring
+
+    from tests.conftest import MemoryKeyring
+
+    class ChildsKeyring(MemoryKeyring):
+        pass
+
+    (hid,) = query("SELECT id FROM household")[0]
+    other = ChildsKeyring()
+    other.set_password("chorectl", hid, hash_pin("1111"))
+    keyring.set_keyring(other)
+    before = snapshot()
+    refused = cli("member add Cleo", pin="1111")
+    assert refused.exit_code == 3
+    assert "this household's PIN was set in another keyring (tests.conftest.MemoryKeyring)" in refused.stderr
+    assert "here it is tests.test_pin_hardening" in refused.stderr and "\nHint: " in refused.stderr
+    assert snapshot() == before and query("SELECT failed_pins FROM household") == [(0,)]
+
+
+@pytest.fixture
+def recover_on_a_terminal(monkeypatch):
+    from chorectl.cli import household as household_cli
+
+    monkeypatch.setattr(household_cli, "interactive", lambda: True)
+
+
+def test_recovering_a_copy_in_another_keyring_does_not_open_the_familys_database(
+    cli, tmp_path, monkeypatch, recover_on_a_terminal
+):
+    """issue 11: back up (an open command), recover the copy in a keyring of one's own, use the new PIN."""
+    family = tmp_path / "chorectl.db"
+    cli.parent("init --keyring file")
+    cli.parent("member add Amy")
+    cli.parent("adjust Amy +5 --reason pocket")
+    copy = tmp_path / "copy.db"
+    cli.ok(f"backup {copy}")
+    (hid,) = query("SELECT id FROM household")[0]
+    elsewhere = {"XDG_DATA_HOME": str(tmp_path / "child-data"), "CHORECTL_NEW_PIN": "1111"}
+    recovered = cli(["--db", str(copy), "pin", "recover", "--household-id", hid], env=elsewhere)
+    assert recovered.exit_code == 0, recovered.stderr
+    cli.ok(["--db", str(copy), "pay", "Amy", "5"], pin="1111", env=elsewhere)  # the copy is the child's now
+
+    before = snapshot(family)
+    refused = cli(["--db", str(family), "pay", "Amy", "5"], pin="1111", env=elsewhere)
+    assert refused.exit_code == 3, refused.stderr
+    assert refused.stderr.startswith("Error: this household's PIN was set in another keyring (file keyring ")
+    assert "\nHint: " in refused.stderr
+    # in the family's own keyring the child's PIN is just a wrong one
+    assert cli(["--db", str(family), "pay", "Amy", "5"], pin="1111").stderr == "Error: wrong parent PIN\n"
+    # an unlock session made on the copy does not open the family's database either
+    cli.ok(["--db", str(copy), "unlock"], pin="1111", env=elsewhere)
+    assert cli(["--db", str(family), "pay", "Amy", "5"], env=elsewhere).exit_code == 3
+    assert snapshot(family) == before
+    cli.ok(["--db", str(family), "pay", "Amy", "5"], pin=PIN)  # the family's PIN still works
+    recovery = query("SELECT detail FROM audit WHERE action = 'pin recover'", path=copy)
+    assert len(recovery) == 1 and "child-data" in recovery[0][0]
+
+
+def test_pin_change_and_recover_rebind_and_are_logged(household, ring, recover_on_a_terminal):
+    cli = household
+    (hid,) = query("SELECT id FROM household")[0]
+    first = query("SELECT pin_fingerprint FROM household")[0][0]
+    cli.parent("pin change", env={"CHORECTL_NEW_PIN": "8642"})
+    second = query("SELECT pin_fingerprint FROM household")[0][0]
+    assert second != first and second == keystore.fingerprint(hid, ring.store[("chorectl", hid)])
+    cli.ok("member add Cleo", pin="8642")
+    # recover refuses while the keyring holds this household's own PIN ...
+    assert cli(f"pin recover --household-id {hid}", env={"CHORECTL_NEW_PIN": "9753"}).exit_code == 1
+    # ... and works when the entry there is not the one this database knows
+    ring.store[("chorectl", hid)] = hash_pin("1111")
+    cli.ok(f"pin recover --household-id {hid}", env={"CHORECTL_NEW_PIN": "9753"})
+    cli.ok("member add Dora", pin="9753")
+    log = actions(cli)
+    assert log.count("pin change") == 1 and log.count("pin recover") == 1
+    details = dict(query("SELECT action, detail FROM audit WHERE action IN ('pin change', 'pin recover')"))
+    assert second[:12] in details["pin change"] and "hash fingerprint" in details["pin recover"]
+
+
+def test_a_household_from_before_bindings_is_bound_by_its_next_right_pin(household, ring):
+    cli = household
+    from tests.helpers import db_path
+    import sqlite3
+
+    con = sqlite3.connect(db_path())
+    con.execute("UPDATE household SET keyring_location = NULL, pin_fingerprint = NULL")
+    con.commit()
+    con.close()
+    assert "not yet bound" in cli("doctor").stdout
+    cli.parent("member add Cleo")
+    assert query("SELECT keyring_location FROM household") == [("tests.conftest.MemoryKeyring",)]
+    assert "pin bind" in actions(cli)
+    assert cli("doctor").exit_code == 0
+
+
+# ============================================================ 8. PIN length in the unit it is counted in
+
+
+def test_a_long_pin_of_multibyte_letters_is_refused_in_bytes():
+    pin = "ü" * 37  # 37 characters, 74 bytes
+    with pytest.raises(BadInput) as refused:
+        check_rules(pin)
+    assert refused.value.message == "the PIN must be at most 72 bytes in UTF-8 (this one has 37 characters, 74 bytes)"
+    check_rules("ü" * 36)
+    with pytest.raises(BadInput, match="at most 64 characters"):
+        check_rules("1" * 65)
+
+
+def test_init_with_a_long_multibyte_pin_says_bytes(cli):
+    refused = cli("init", pin="ü" * 37)
+    assert refused.exit_code == 2
+    assert "72 bytes" in refused.stderr and "64 characters" not in refused.stderr
+
+
+@pytest.mark.parametrize("variable", ["CHORECTL_PIN", "CHORECTL_NEW_PIN"])
+def test_an_undecodable_pin_in_the_environment_is_refused_without_a_traceback(household, variable):
+    cli = household
+    before = snapshot()
+    env = {"CHORECTL_PIN": PIN, variable: "\udcff4321"}  # the byte 0xff, as Python hands it over
+    result = cli("pin change", env=env)
+    assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr == f"Error: {variable} is not valid UTF-8 text\n"
+    assert snapshot() == before
