@@ -387,3 +387,44 @@ def test_a_restored_backup_without_the_ledger_triggers_gets_them_back(household,
     household.parent(["restore", str(crafted)])
     names = {r[0] for r in query("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert {"ledger_no_update", "audit_no_delete"} <= names
+
+
+# ---------------------------------------------------------------- a database name is a file name
+
+
+def test_a_file_colon_name_is_a_file_of_that_name_not_a_uri(cli, tmp_path, monkeypatch):
+    """Debian's SQLite reads 'file:' names as URIs even without uri=True: 'file:x.db' would open x.db."""
+    monkeypatch.chdir(tmp_path)
+    db = ["--db", "file:x.db"]
+    cli.parent([*db, "init"])
+    cli.parent([*db, "member", "add", "Amy"])
+    assert (tmp_path / "file:x.db").is_file() and not (tmp_path / "x.db").exists()
+    assert query("SELECT name FROM member", path=tmp_path / "file:x.db") == [("Amy",)]
+    # backup into a folder whose name is URI-like, then restore over the 'file:' database
+    (tmp_path / "file:saved").mkdir()
+    cli.ok([*db, "backup", "file:saved/copy.db"])
+    assert query("SELECT name FROM member", path=tmp_path / "file:saved" / "copy.db") == [("Amy",)]
+    cli.parent([*db, "member", "add", "Ben"])
+    cli.parent([*db, "restore", "file:saved/copy.db"])
+    assert query("SELECT name FROM member", path=tmp_path / "file:x.db") == [("Amy",)]
+    assert json.loads(cli.ok([*db, "member", "list", "-f", "json"]).stdout)[0]["name"] == "Amy"
+    assert not (tmp_path / "x.db").exists() and not (tmp_path / "saved").exists()
+
+
+def test_a_database_named_colon_memory_keeps_its_data(cli, tmp_path, monkeypatch):
+    """Path('./:memory:') prints as ':memory:'; it is still a file, never SQLite's in-memory database."""
+    monkeypatch.chdir(tmp_path)
+    cli.parent(["--db", "./:memory:", "init"])
+    cli.parent(["--db", "./:memory:", "member", "add", "Amy"])  # a second run: the household is still there
+    assert json.loads(cli.ok(["--db", ":memory:", "member", "list", "-f", "json"]).stdout)[0]["name"] == "Amy"
+    assert query("SELECT name FROM member", path=tmp_path / ":memory:") == [("Amy",)]
+
+
+def test_names_with_uri_characters_and_spaces_are_plain_files(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("a?mode=ro.db", "b#frag.db", "c%20d.db", "e f.db", "file:g?cache=shared.db"):
+        cli.parent(["--db", name, "init"])
+        cli.parent(["--db", name, "member", "add", "Amy"])
+        assert query("SELECT name FROM member", path=tmp_path / name) == [("Amy",)], name
+    names = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
+    assert names == sorted(["a?mode=ro.db", "b#frag.db", "c%20d.db", "e f.db", "file:g?cache=shared.db"])

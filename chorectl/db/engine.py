@@ -72,22 +72,33 @@ def _on_begin(conn) -> None:
 
 
 def make_engine(path: Path | str) -> Engine:
-    """An engine for *path*; ``":memory:"`` for tests that need no file."""
-    if str(path) == ":memory:":
-        from sqlalchemy.pool import StaticPool
+    """An engine for the file *path*. Any name is a file name: never a URI, never ``:memory:``."""
+    from chorectl.db.uri import file_uri
 
-        engine = create_engine(
-            "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
-        )
-    else:
-        path = Path(path)
-        prepare_file(path)
-        # A creator, not a "sqlite:///path" URL: a '?' or '#' in the file's name
-        # would be parsed as part of the URL and another file opened instead.
-        engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000), poolclass=NullPool)
+    path = Path(path)
+    prepare_file(path)
+    # A creator, not a "sqlite:///path" URL, and an escaped URI of the absolute path, not the
+    # name as given: SQLite reads "file:x.db" as a URI (opening x.db) and ":memory:" as no file.
+    uri = file_uri(path)
+    engine = create_engine(
+        "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000), poolclass=NullPool
+    )
+    _listen(engine)
+    return engine
+
+
+def memory_engine() -> Engine:
+    """An engine on a private in-memory database, for tests and the reference schema; never a file."""
+    from sqlalchemy.pool import StaticPool
+
+    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    _listen(engine)
+    return engine
+
+
+def _listen(engine: Engine) -> None:
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
-    return engine
 
 
 @dataclass(frozen=True)

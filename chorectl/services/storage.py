@@ -6,8 +6,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from chorectl.db.copies import beside, copy_database, read_only_uri
+from chorectl.db.copies import beside, copy_database
 from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION
+from chorectl.db.uri import connect
 from chorectl.errors import InvalidState, NotFound, StorageError
 
 
@@ -37,7 +38,7 @@ def inspect(path: Path) -> Candidate:
         if f.read(16) != b"SQLite format 3\x00":
             raise InvalidState(f"{path} is not a chorectl backup (not an SQLite database)")
     try:
-        con = sqlite3.connect(read_only_uri(path), uri=True)
+        con = connect(path, mode="ro")
         try:
             app_id = con.execute("PRAGMA application_id").fetchone()[0]
             version = con.execute("PRAGMA user_version").fetchone()[0]
@@ -81,9 +82,9 @@ def restore(db: Path, candidate: Candidate) -> Path:
     kept = beside(db, "before-restore")
     copy_database(db, kept)
     try:
-        src = sqlite3.connect(read_only_uri(candidate.path), uri=True)
+        src = connect(candidate.path, mode="ro")
         try:
-            dest = sqlite3.connect(db, timeout=15)
+            dest = connect(db, timeout=15)
             try:
                 src.backup(dest)  # under the destination's write lock: readers see old or new, never half
                 dest.execute("PRAGMA journal_mode = WAL")  # the copy came without it
