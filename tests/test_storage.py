@@ -63,7 +63,7 @@ def test_an_old_database_is_upgraded_keeping_every_row(cli, old_db, tmp_path):
     again = cli.ok("balance")
     assert "Upgraded" not in again.stderr  # once only
     checks = {line.split()[1]: line.split()[0] for line in cli("doctor").stdout.splitlines()}
-    assert [checks[k] for k in ("schema", "integrity", "references", "balances")] == ["ok"] * 4
+    assert [checks[k] for k in ("schema", "structure", "integrity", "references", "balances")] == ["ok"] * 5
 
 
 def test_the_upgraded_database_works_for_everything(cli, old_db):
@@ -376,17 +376,139 @@ def test_backup_refuses_to_overwrite_the_live_journal(household):
     assert result.exit_code == 1 and "journal files" in result.stderr
 
 
-def test_a_restored_backup_without_the_ledger_triggers_gets_them_back(household, tmp_path):
+# ---------------------------------------------------------------- the schema itself: restore and doctor
+
+# Damage that SQLite's integrity check does not see: each is (SQL, what the error must name).
+DAMAGE = {
+    "dropped table": ("DROP TABLE assignment", "table assignment is missing"),
+    "dropped trigger": ("DROP TRIGGER ledger_no_update", "trigger ledger_no_update is missing"),
+    "altered trigger": (
+        "DROP TRIGGER ledger_no_update; CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT 1; END",
+        "trigger ledger_no_update is altered",
+    ),
+    "dropped index": ("DROP INDEX ix_ledger_at", "index ix_ledger_at is missing"),
+    "extra trigger": (
+        "CREATE TRIGGER sneaky AFTER INSERT ON ledger BEGIN DELETE FROM audit; END",
+        "extra trigger sneaky",
+    ),
+    "changed column": ("ALTER TABLE audit DROP COLUMN detail", "column audit.detail is missing"),
+}
+
+
+def damage(path: Path, kind: str) -> str:
+    sql, named = DAMAGE[kind]
+    con = sqlite3.connect(path)
+    con.executescript(sql)
+    con.close()
+    return named
+
+
+def one_error(result) -> str:
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    return errors[0]
+
+
+@pytest.mark.parametrize("kind", list(DAMAGE))
+def test_restore_refuses_a_backup_whose_schema_was_altered(household, tmp_path, kind):
     crafted = tmp_path / "crafted.db"
     household.ok(["backup", str(crafted)])
-    con = sqlite3.connect(crafted)
-    con.execute("DROP TRIGGER ledger_no_update")
-    con.execute("DROP TRIGGER audit_no_delete")
-    con.commit()
+    named = damage(crafted, kind)
+    before = snapshot(everything=True)
+    result = household(["restore", str(crafted)], pin=PIN)
+    assert result.exit_code == 1, result.stderr
+    error = one_error(result)
+    assert str(crafted) in error and named in error, error
+    assert result.stderr.splitlines()[1].startswith("Hint: ")
+    assert snapshot(everything=True) == before
+    assert not list(tmp_path.glob("chorectl.db.before-restore-*"))
+    household.ok("balance")  # the live database still works
+
+
+@pytest.mark.parametrize("kind", ["dropped trigger", "altered trigger", "dropped table"])
+def test_restore_refuses_an_old_backup_whose_schema_was_altered(household, tmp_path, kind):
+    """An older backup is upgraded first (on a private copy); the upgrade ends with the same comparison."""
+    crafted = tmp_path / "old.db"
+    shutil.copy(FIXTURE, crafted)
+    named = damage(crafted, kind)
+    before = snapshot()  # the PIN was checked (and logged) before the copy was upgraded
+    result = household(["restore", str(crafted)], pin=PIN)
+    assert result.exit_code == 1, result.stderr
+    assert str(crafted) in one_error(result) and named in one_error(result)
+    assert snapshot() == before
+    assert not list(tmp_path.glob("chorectl.db.before-restore-*"))
+
+
+@pytest.mark.parametrize("kind", ["dropped trigger", "altered trigger", "dropped index", "dropped table"])
+def test_doctor_fails_on_a_live_database_with_an_altered_schema(household, kind):
+    named = damage(Path(os.environ["CHORECTL_DB"]), kind)
+    result = household("doctor")
+    assert result.exit_code == 1, result.stdout
+    rows = {line.split()[1]: line for line in result.stdout.splitlines()}
+    assert rows["structure"].startswith("fail") and named in rows["structure"]
+    assert "Traceback" not in result.stderr
+
+
+def test_doctor_fails_when_the_ledger_can_be_edited_again(household):
+    """The issue's case: the guard is rewritten to do nothing, and an entry really can be edited."""
+    household.parent("adjust Amy +2 --reason start")
+    damage(Path(os.environ["CHORECTL_DB"]), "altered trigger")
+    assert query("UPDATE ledger SET amount = 99900 RETURNING id") == [(1,)]
+    assert household("doctor").exit_code == 1
+
+
+def test_doctor_is_ok_on_a_new_database(household):
+    result = household("doctor")
+    assert result.exit_code == 0, result.stdout
+    assert {line.split()[0] for line in result.stdout.splitlines()} == {"ok"}
+    assert "structure" in result.stdout
+
+
+def test_doctor_is_ok_on_an_upgraded_database(cli, old_db, ring):
+    (home,) = query("SELECT id FROM household", path=old_db)
+    ring.set_password("chorectl", home[0], "$2b$04$" + "x" * 53)  # the fixture's PIN hash is not in this keyring
+    result = cli("doctor")
+    assert result.stderr.startswith("Upgraded the database from schema 1")
+    assert result.exit_code == 0, result.stdout
+    assert {line.split()[0] for line in result.stdout.splitlines()} == {"ok"}
+    assert query("PRAGMA user_version", path=old_db) == [(SCHEMA_VERSION,)]
+
+
+def test_same_triggers_written_differently_are_the_same(household):
+    """Whitespace, comments, keyword case and identifier quoting do not matter; the words do."""
+    con = sqlite3.connect(os.environ["CHORECTL_DB"])
+    con.executescript(
+        """DROP TRIGGER ledger_no_update;
+        create   trigger "Ledger_No_Update" before update on [ledger] -- the same guard
+          begin select raise(ABORT, 'ledger entries are never edited; add a reversing entry') ; end;
+        ANALYZE;"""
+    )
     con.close()
-    household.parent(["restore", str(crafted)])
-    names = {r[0] for r in query("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    assert {"ledger_no_update", "audit_no_delete"} <= names
+    result = household("doctor")
+    assert result.exit_code == 0, result.stdout
+
+
+def test_everyday_commands_do_not_load_the_schema_comparison(household):
+    code = (
+        "import sys\n"
+        "from chorectl.cli import main\n"
+        "sys.argv = ['chorectl', 'balance']\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print('chorectl.db.schema' in sys.modules, 'alembic' in sys.modules, file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert proc.stderr.split()[-2:] == ["False", "False"]
+
+
+def test_an_old_database_with_an_altered_guard_is_refused_not_upgraded(cli, old_db, tmp_path):
+    damage(old_db, "altered trigger")
+    before = old_db.read_bytes()
+    result = cli("balance")
+    assert result.exit_code == 1
+    assert "trigger ledger_no_update is altered" in one_error(result)
+    assert old_db.read_bytes() == before
+    assert not list(tmp_path.glob("family.db.schema1-*"))  # nothing changed: no copy left behind
 
 
 # ---------------------------------------------------------------- a database name is a file name
