@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import sqlite3
 from contextlib import closing
@@ -15,6 +17,7 @@ from chorectl.db.engine import SCHEMA_VERSION, ensure_schema, make_engine, memor
 from chorectl.db.uri import connect, file_uri
 from chorectl.errors import InvalidState, StorageError
 from chorectl.services import doctor, storage
+from chorectl.services.targets import check_target
 from chorectl.services.uow import UnitOfWork
 
 # ---------------------------------------------------------------- a database name is a file name
@@ -234,3 +237,48 @@ def test_doctor_checks_the_structure(tmp_path):
     checks, _home = doctor.database_checks(UnitOfWork(engine))
     assert ("balances", "fail") in {(c.name, c.status) for c in checks}
     engine.dispose()
+
+
+# ---------------------------------------------------------------- where copies may be written
+
+
+def test_check_target_allows_a_new_name_or_a_regular_file(tmp_path):
+    db = fresh(tmp_path / "c.db")
+    other = tmp_path / "other.db"
+    other.write_text("x")
+    assert check_target(other, db=db, what="backup") == other
+    assert check_target(tmp_path / "new.db", db=db, what="backup") == tmp_path / "new.db"
+
+
+def test_check_target_refuses_what_a_rename_would_destroy(tmp_path):
+    db = fresh(tmp_path / "c.db")
+    (tmp_path / "folder").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "link").symlink_to(tmp_path / "other.db")
+    os.link(db, tmp_path / "hard.db")
+    (tmp_path / "alias").symlink_to(tmp_path)
+    ring = Path(os.environ["XDG_DATA_HOME"]) / "chorectl" / "pin-keyring.cfg"  # need not exist: its name is enough
+    cases = {
+        "folder": "not a regular file (a folder)",
+        "fifo": "not a regular file (a named pipe)",
+        "link": "symbolic link",
+        "hard.db": "it is the live database",
+        "c.db": "it is the live database",
+        "c.db-journal": "journal files",
+        "alias/c.db-wal": "journal files",
+        "folder/../c.db-shm": "journal files",
+        str(ring): "the PIN keyring file",
+    }
+    for name, says in cases.items():
+        with pytest.raises(InvalidState, match=re.escape(says)) as caught:
+            check_target(tmp_path / name, db=db, what="backup")
+        assert caught.value.hint, name
+
+
+def test_check_target_guards_the_journals_of_the_real_file_behind_a_linked_database(tmp_path):
+    real = fresh(tmp_path / "real.db")
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    for name in ("real.db", "real.db-wal", "link.db-wal"):
+        with pytest.raises(InvalidState, match="live database"):
+            check_target(tmp_path / name, db=link, what="export")

@@ -550,3 +550,125 @@ def test_names_with_uri_characters_and_spaces_are_plain_files(cli, tmp_path, mon
         assert query("SELECT name FROM member", path=tmp_path / name) == [("Amy",)], name
     names = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
     assert names == sorted(["a?mode=ro.db", "b#frag.db", "c%20d.db", "e f.db", "file:g?cache=shared.db"])
+
+
+# ---------------------------------------------------------------- where backup and export may write
+
+# Each writer: argv that writes to TARGET, replacing whatever regular file is there.
+WRITERS = {
+    "backup": lambda target: ["backup", "--force", str(target)],
+    "export": lambda target: ["export", "members", "-o", str(target)],
+}
+
+
+def keyring_file() -> Path:
+    path = Path(os.environ["XDG_DATA_HOME"]) / "chorectl" / "pin-keyring.cfg"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[chorectl]\nhousehold = $2b$12$the-parents-hash\n")
+    return path
+
+
+def refused(cli, writer: str, target: Path, *, says: str) -> None:
+    result = cli(WRITERS[writer](target))
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert says in one_error(result), result.stderr
+    assert result.stderr.splitlines()[1].startswith("Hint: "), result.stderr
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".part")]  # no temp file left
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_the_live_database_and_its_journals_are_never_written(household, tmp_path, writer):
+    db = Path(os.environ["CHORECTL_DB"])
+    before = snapshot(everything=True)
+    reader = sqlite3.connect(db)  # while a connection is open, the -wal and -shm exist
+    reader.execute("SELECT count(*) FROM member").fetchall()
+    assert (tmp_path / "chorectl.db-wal").exists() and (tmp_path / "chorectl.db-shm").exists()
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "alias").symlink_to(tmp_path)  # a symlinked folder
+    for target in (
+        db,
+        tmp_path / "chorectl.db-wal",
+        tmp_path / "chorectl.db-shm",
+        tmp_path / "chorectl.db-journal",  # does not exist now; SQLite would create it
+        tmp_path / "sub" / ".." / "chorectl.db",
+        tmp_path / "alias" / "chorectl.db",
+        tmp_path / "alias" / "chorectl.db-wal",
+    ):
+        refused(household, writer, target, says="the live database")
+    reader.close()
+    assert snapshot(everything=True) == before
+    assert not (tmp_path / "chorectl.db-journal").exists()
+    household.ok("doctor")
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_hard_link_to_the_database_is_refused(household, tmp_path, writer):
+    db = Path(os.environ["CHORECTL_DB"])
+    link = tmp_path / "hard.db"
+    os.link(db, link)
+    refused(household, writer, link, says="the live database")
+    assert os.path.samefile(db, link)
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_the_file_keyring_is_never_written(household, writer):
+    ring = keyring_file()
+    before = ring.read_bytes()
+    refused(household, writer, ring, says="PIN keyring")
+    assert ring.read_bytes() == before
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_symlink_is_refused_with_the_real_file_named(household, tmp_path, writer):
+    real = tmp_path / "real.db"
+    real.write_text("precious")
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    result = household(WRITERS[writer](link))
+    assert result.exit_code == 1
+    assert "symbolic link" in one_error(result)
+    assert result.stderr.splitlines()[1] == f"Hint: name the real file instead: {real}"
+    assert link.is_symlink() and real.read_text() == "precious"
+    dangling = tmp_path / "dangling.db"
+    dangling.symlink_to(tmp_path / "nowhere" / "x.db")
+    refused(household, writer, dangling, says="symbolic link")
+    assert dangling.is_symlink() and not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_fifo_is_not_replaced(household, tmp_path, writer):
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    refused(household, writer, fifo, says="not a regular file")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can make a device node")
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_device_is_not_replaced(household, tmp_path, writer):
+    """As root, os.replace() would swap a device node for a regular file (it did, to /dev/null).
+
+    A private null device in the test's folder stands in for /dev/null: the test never
+    risks the machine's own, even when run against code that has the bug."""
+    import stat
+
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except OSError as exc:
+        pytest.skip(f"cannot make a device node here: {exc.strerror}")
+    before = os.lstat(device)
+    refused(household, writer, device, says="not a regular file")
+    after = os.lstat(device)
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_regular_file_or_a_new_name_is_still_written(household, tmp_path, writer):
+    old = tmp_path / "old.out"
+    old.write_text("old")
+    household.ok(WRITERS[writer](old))
+    household.ok(WRITERS[writer](tmp_path / "new.out"))
+    assert old.read_bytes() != b"old" and (tmp_path / "new.out").stat().st_size > 0

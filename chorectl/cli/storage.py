@@ -15,10 +15,21 @@ FileArg = Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False, help="T
 
 def backup(
     ctx: typer.Context,
-    file: FileArg,
-    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", dir_okay=False, help="The backup file: a new name, or (with --force) a regular file."
+        ),
+    ],
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists and is a regular file.")] = False,
 ) -> None:
-    """Copy the whole database to FILE, safely even while others write. No PIN needed."""
+    """Copy the whole database to FILE, safely even while others write. No PIN needed.
+
+    FILE is written whole or not at all. It must be a new name or a regular
+    file: a symbolic link is refused (name the file it points to instead), and
+    so are devices, pipes, the database itself, its -wal/-shm/-journal files
+    and the PIN keyring file, even with --force.
+    """
     from chorectl.services import storage
 
     st = state(ctx)

@@ -10,14 +10,15 @@ from chorectl.db.copies import beside, copy_database
 from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION, ensure_schema, make_engine
 from chorectl.db.uri import connect
 from chorectl.errors import ChorectlError, InvalidState, NotFound, StorageError
+from chorectl.services.targets import check_target
 
 
 def backup(db: Path, target: Path, *, force: bool = False) -> None:
-    target = target.expanduser()
+    """Copy the database *db* to *target*: a new name, or with *force* an existing regular file
+    (never a link, a device, the database, its journals or the PIN keyring: see :mod:`.targets`)."""
+    target = check_target(target, db=db, what="backup")
     if target.exists() and not force:
         raise InvalidState(f"{target} exists already", hint="choose another name, or add --force to replace it")
-    if target.resolve() in {db.resolve(), *(db.resolve().with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))}:
-        raise InvalidState("the backup cannot be the database itself or one of its journal files")
     copy_database(db, target)
 
 
