@@ -66,7 +66,7 @@ def test_an_old_database_is_upgraded_keeping_every_row(cli, old_db, tmp_path):
     again = cli.ok("balance")
     assert "Upgraded" not in again.stderr  # once only
     checks = {line.split()[1]: line.split()[0] for line in cli("doctor").stdout.splitlines()}
-    assert [checks[k] for k in ("schema", "integrity", "references", "balances")] == ["ok"] * 4
+    assert [checks[k] for k in ("schema", "structure", "integrity", "references", "balances")] == ["ok"] * 5
 
 
 def test_the_upgraded_database_works_for_everything(cli, old_db):
@@ -379,14 +379,299 @@ def test_backup_refuses_to_overwrite_the_live_journal(household):
     assert result.exit_code == 1 and "journal files" in result.stderr
 
 
-def test_a_restored_backup_without_the_ledger_triggers_gets_them_back(household, tmp_path):
+# ---------------------------------------------------------------- the schema itself: restore and doctor
+
+# Damage that SQLite's integrity check does not see: each is (SQL, what the error must name).
+DAMAGE = {
+    "dropped table": ("DROP TABLE assignment", "table assignment is missing"),
+    "dropped trigger": ("DROP TRIGGER ledger_no_update", "trigger ledger_no_update is missing"),
+    "altered trigger": (
+        "DROP TRIGGER ledger_no_update; CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT 1; END",
+        "trigger ledger_no_update is altered",
+    ),
+    "dropped index": ("DROP INDEX ix_ledger_at", "index ix_ledger_at is missing"),
+    "extra trigger": (
+        "CREATE TRIGGER sneaky AFTER INSERT ON ledger BEGIN DELETE FROM audit; END",
+        "extra trigger sneaky",
+    ),
+    "changed column": ("ALTER TABLE audit DROP COLUMN detail", "column audit.detail is missing"),
+}
+
+
+def damage(path: Path, kind: str) -> str:
+    sql, named = DAMAGE[kind]
+    con = sqlite3.connect(path)
+    con.executescript(sql)
+    con.close()
+    return named
+
+
+def one_error(result) -> str:
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    return errors[0]
+
+
+@pytest.mark.parametrize("kind", list(DAMAGE))
+def test_restore_refuses_a_backup_whose_schema_was_altered(household, tmp_path, kind):
     crafted = tmp_path / "crafted.db"
     household.ok(["backup", str(crafted)])
-    con = sqlite3.connect(crafted)
-    con.execute("DROP TRIGGER ledger_no_update")
-    con.execute("DROP TRIGGER audit_no_delete")
-    con.commit()
+    named = damage(crafted, kind)
+    before = snapshot(everything=True)
+    result = household(["restore", str(crafted)], pin=PIN)
+    assert result.exit_code == 1, result.stderr
+    error = one_error(result)
+    assert str(crafted) in error and named in error, error
+    assert result.stderr.splitlines()[1].startswith("Hint: ")
+    assert snapshot(everything=True) == before
+    assert not list(tmp_path.glob("chorectl.db.before-restore-*"))
+    household.ok("balance")  # the live database still works
+
+
+@pytest.mark.parametrize("kind", ["dropped trigger", "altered trigger", "dropped table"])
+def test_restore_refuses_an_old_backup_whose_schema_was_altered(household, tmp_path, kind):
+    """An older backup is upgraded first (on a private copy); the upgrade ends with the same comparison."""
+    crafted = tmp_path / "old.db"
+    shutil.copy(FIXTURE, crafted)
+    named = damage(crafted, kind)
+    before = snapshot()  # the PIN was checked (and logged) before the copy was upgraded
+    result = household(["restore", str(crafted)], pin=PIN)
+    assert result.exit_code == 1, result.stderr
+    assert str(crafted) in one_error(result) and named in one_error(result)
+    assert snapshot() == before
+    assert not list(tmp_path.glob("chorectl.db.before-restore-*"))
+
+
+@pytest.mark.parametrize("kind", ["dropped trigger", "altered trigger", "dropped index", "dropped table"])
+def test_doctor_fails_on_a_live_database_with_an_altered_schema(household, kind):
+    named = damage(Path(os.environ["CHORECTL_DB"]), kind)
+    result = household("doctor")
+    assert result.exit_code == 1, result.stdout
+    rows = {line.split()[1]: line for line in result.stdout.splitlines()}
+    assert rows["structure"].startswith("fail") and named in rows["structure"]
+    assert "Traceback" not in result.stderr
+
+
+def test_doctor_fails_when_the_ledger_can_be_edited_again(household):
+    """The issue's case: the guard is rewritten to do nothing, and an entry really can be edited."""
+    household.parent("adjust Amy +2 --reason start")
+    damage(Path(os.environ["CHORECTL_DB"]), "altered trigger")
+    assert query("UPDATE ledger SET amount = 99900 RETURNING id") == [(1,)]
+    assert household("doctor").exit_code == 1
+
+
+def test_doctor_is_ok_on_a_new_database(household):
+    result = household("doctor")
+    assert result.exit_code == 0, result.stdout
+    assert {line.split()[0] for line in result.stdout.splitlines()} == {"ok"}
+    assert "structure" in result.stdout
+
+
+def test_doctor_is_ok_on_an_upgraded_database(cli, old_db, ring):
+    (home,) = query("SELECT id FROM household", path=old_db)
+    ring.set_password("chorectl", home[0], "$2b$04$" + "x" * 53)  # the fixture's PIN hash is not in this keyring
+    result = cli("doctor")
+    assert result.stderr.startswith("Upgraded the database from schema 1")
+    assert result.exit_code == 0, result.stdout
+    assert {line.split()[0] for line in result.stdout.splitlines()} == {"ok"}
+    assert query("PRAGMA user_version", path=old_db) == [(SCHEMA_VERSION,)]
+
+
+def test_same_triggers_written_differently_are_the_same(household):
+    """Whitespace, comments, keyword case and identifier quoting do not matter; the words do."""
+    con = sqlite3.connect(os.environ["CHORECTL_DB"])
+    con.executescript(
+        """DROP TRIGGER ledger_no_update;
+        create   trigger "Ledger_No_Update" before update on [ledger] -- the same guard
+          begin select raise(ABORT, 'ledger entries are never edited; add a reversing entry') ; end;
+        ANALYZE;"""
+    )
     con.close()
-    household.parent(["restore", str(crafted)])
-    names = {r[0] for r in query("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    assert {"ledger_no_update", "audit_no_delete"} <= names
+    result = household("doctor")
+    assert result.exit_code == 0, result.stdout
+
+
+def test_everyday_commands_do_not_load_the_schema_comparison(household):
+    code = (
+        "import sys\n"
+        "from chorectl.cli import main\n"
+        "sys.argv = ['chorectl', 'balance']\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print('chorectl.db.schema' in sys.modules, 'alembic' in sys.modules, file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert proc.stderr.split()[-2:] == ["False", "False"]
+
+
+def test_an_old_database_with_an_altered_guard_is_refused_not_upgraded(cli, old_db, tmp_path):
+    damage(old_db, "altered trigger")
+    before = old_db.read_bytes()
+    result = cli("balance")
+    assert result.exit_code == 1
+    assert "trigger ledger_no_update is altered" in one_error(result)
+    assert old_db.read_bytes() == before
+    assert not list(tmp_path.glob("family.db.schema1-*"))  # nothing changed: no copy left behind
+
+
+# ---------------------------------------------------------------- a database name is a file name
+
+
+def test_a_file_colon_name_is_a_file_of_that_name_not_a_uri(cli, tmp_path, monkeypatch):
+    """Debian's SQLite reads 'file:' names as URIs even without uri=True: 'file:x.db' would open x.db."""
+    monkeypatch.chdir(tmp_path)
+    db = ["--db", "file:x.db"]
+    cli.parent([*db, "init"])
+    cli.parent([*db, "member", "add", "Amy"])
+    assert (tmp_path / "file:x.db").is_file() and not (tmp_path / "x.db").exists()
+    assert query("SELECT name FROM member", path=tmp_path / "file:x.db") == [("Amy",)]
+    # backup into a folder whose name is URI-like, then restore over the 'file:' database
+    (tmp_path / "file:saved").mkdir()
+    cli.ok([*db, "backup", "file:saved/copy.db"])
+    assert query("SELECT name FROM member", path=tmp_path / "file:saved" / "copy.db") == [("Amy",)]
+    cli.parent([*db, "member", "add", "Ben"])
+    cli.parent([*db, "restore", "file:saved/copy.db"])
+    assert query("SELECT name FROM member", path=tmp_path / "file:x.db") == [("Amy",)]
+    assert json.loads(cli.ok([*db, "member", "list", "-f", "json"]).stdout)[0]["name"] == "Amy"
+    assert not (tmp_path / "x.db").exists() and not (tmp_path / "saved").exists()
+
+
+def test_a_database_named_colon_memory_keeps_its_data(cli, tmp_path, monkeypatch):
+    """Path('./:memory:') prints as ':memory:'; it is still a file, never SQLite's in-memory database."""
+    monkeypatch.chdir(tmp_path)
+    cli.parent(["--db", "./:memory:", "init"])
+    cli.parent(["--db", "./:memory:", "member", "add", "Amy"])  # a second run: the household is still there
+    assert json.loads(cli.ok(["--db", ":memory:", "member", "list", "-f", "json"]).stdout)[0]["name"] == "Amy"
+    assert query("SELECT name FROM member", path=tmp_path / ":memory:") == [("Amy",)]
+
+
+def test_names_with_uri_characters_and_spaces_are_plain_files(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("a?mode=ro.db", "b#frag.db", "c%20d.db", "e f.db", "file:g?cache=shared.db"):
+        cli.parent(["--db", name, "init"])
+        cli.parent(["--db", name, "member", "add", "Amy"])
+        assert query("SELECT name FROM member", path=tmp_path / name) == [("Amy",)], name
+    names = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
+    assert names == sorted(["a?mode=ro.db", "b#frag.db", "c%20d.db", "e f.db", "file:g?cache=shared.db"])
+
+
+# ---------------------------------------------------------------- where backup and export may write
+
+# Each writer: argv that writes to TARGET, replacing whatever regular file is there.
+WRITERS = {
+    "backup": lambda target: ["backup", "--force", str(target)],
+    "export": lambda target: ["export", "members", "-o", str(target)],
+}
+
+
+def keyring_file() -> Path:
+    path = Path(os.environ["XDG_DATA_HOME"]) / "chorectl" / "pin-keyring.cfg"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[chorectl]\nhousehold = $2b$12$the-parents-hash\n")
+    return path
+
+
+def refused(cli, writer: str, target: Path, *, says: str) -> None:
+    result = cli(WRITERS[writer](target))
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert says in one_error(result), result.stderr
+    assert result.stderr.splitlines()[1].startswith("Hint: "), result.stderr
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".part")]  # no temp file left
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_the_live_database_and_its_journals_are_never_written(household, tmp_path, writer):
+    db = Path(os.environ["CHORECTL_DB"])
+    before = snapshot(everything=True)
+    reader = sqlite3.connect(db)  # while a connection is open, the -wal and -shm exist
+    reader.execute("SELECT count(*) FROM member").fetchall()
+    assert (tmp_path / "chorectl.db-wal").exists() and (tmp_path / "chorectl.db-shm").exists()
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "alias").symlink_to(tmp_path)  # a symlinked folder
+    for target in (
+        db,
+        tmp_path / "chorectl.db-wal",
+        tmp_path / "chorectl.db-shm",
+        tmp_path / "chorectl.db-journal",  # does not exist now; SQLite would create it
+        tmp_path / "sub" / ".." / "chorectl.db",
+        tmp_path / "alias" / "chorectl.db",
+        tmp_path / "alias" / "chorectl.db-wal",
+    ):
+        refused(household, writer, target, says="the live database")
+    reader.close()
+    assert snapshot(everything=True) == before
+    assert not (tmp_path / "chorectl.db-journal").exists()
+    household.ok("doctor")
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_hard_link_to_the_database_is_refused(household, tmp_path, writer):
+    db = Path(os.environ["CHORECTL_DB"])
+    link = tmp_path / "hard.db"
+    os.link(db, link)
+    refused(household, writer, link, says="the live database")
+    assert os.path.samefile(db, link)
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_the_file_keyring_is_never_written(household, writer):
+    ring = keyring_file()
+    before = ring.read_bytes()
+    refused(household, writer, ring, says="PIN keyring")
+    assert ring.read_bytes() == before
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_symlink_is_refused_with_the_real_file_named(household, tmp_path, writer):
+    real = tmp_path / "real.db"
+    real.write_text("precious")
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    result = household(WRITERS[writer](link))
+    assert result.exit_code == 1
+    assert "symbolic link" in one_error(result)
+    assert result.stderr.splitlines()[1] == f"Hint: name the real file instead: {real}"
+    assert link.is_symlink() and real.read_text() == "precious"
+    dangling = tmp_path / "dangling.db"
+    dangling.symlink_to(tmp_path / "nowhere" / "x.db")
+    refused(household, writer, dangling, says="symbolic link")
+    assert dangling.is_symlink() and not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_fifo_is_not_replaced(household, tmp_path, writer):
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    refused(household, writer, fifo, says="not a regular file")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can make a device node")
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_device_is_not_replaced(household, tmp_path, writer):
+    """As root, os.replace() would swap a device node for a regular file (it did, to /dev/null).
+
+    A private null device in the test's folder stands in for /dev/null: the test never
+    risks the machine's own, even when run against code that has the bug."""
+    import stat
+
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except OSError as exc:
+        pytest.skip(f"cannot make a device node here: {exc.strerror}")
+    before = os.lstat(device)
+    refused(household, writer, device, says="not a regular file")
+    after = os.lstat(device)
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_regular_file_or_a_new_name_is_still_written(household, tmp_path, writer):
+    old = tmp_path / "old.out"
+    old.write_text("old")
+    household.ok(WRITERS[writer](old))
+    household.ok(WRITERS[writer](tmp_path / "new.out"))
+    assert old.read_bytes() != b"old" and (tmp_path / "new.out").stat().st_size > 0

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import typer
 
+from chorectl.db.uri import connect
+
 
 def _db(ctx: typer.Context) -> Path | None:
     root = ctx.find_root()
@@ -30,7 +32,7 @@ def _query(ctx: typer.Context, sql: str) -> list[str]:
     if path is None or not path.is_file():
         return []
     try:
-        con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=1)
+        con = connect(path, mode="ro", timeout=1)
         try:
             return [row[0] for row in con.execute(sql)]
         finally:

@@ -11,7 +11,9 @@ from chorectl.domain.dates import iso
 def doctor(ctx: typer.Context) -> None:
     """Check the database (schema, integrity, balances = ledger sums), the keyring and the PIN state.
 
-    Exits 1 when something is wrong.
+    The schema check compares the tables, columns, indexes and the append-only
+    ledger and log triggers with the ones this chorectl makes: a missing or
+    altered one is a fail. Exits 1 when something is wrong.
     """
     from chorectl.security import clock, keystore, session
     from chorectl.services import auth

@@ -40,7 +40,14 @@ def export(
     member: MemberOpt = None,
     output: Annotated[
         Optional[Path],
-        typer.Option("--output", "-o", metavar="FILE", dir_okay=False, help="Write to FILE (atomically) instead of stdout."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            dir_okay=False,
+            help="Write to FILE (atomically) instead of stdout. FILE is a new name or a regular file: "
+            "not a symbolic link (name the real file), a device, the database or the PIN keyring.",
+        ),
     ] = None,
     raw: RawOpt = False,
 ) -> None:
@@ -63,17 +70,23 @@ def export(
             render.write_rows(kind.value, rows, fmt, out, raw=raw)
         return
     total = export_service.count(st.uow(), kind.value) if sys.stderr.isatty() else None
-    written = write_atomically(output, lambda out, tick: render.write_rows(kind.value, rows, fmt, out, raw=raw, on_row=tick), total)
+    written = write_atomically(
+        output, lambda out, tick: render.write_rows(kind.value, rows, fmt, out, raw=raw, on_row=tick), total, db=st.db_path
+    )
     message(f"Wrote {written} {kind.value} rows to {output}.")
 
 
-def write_atomically(path: Path, write, total: int | None) -> int:
+def write_atomically(path: Path, write, total: int | None, *, db: Path) -> int:
     """Write through a temp file in the same folder, then rename it into place.
 
     An interrupted export leaves the old file (or none), never half a file.
-    *write(out, tick)* writes the rows and calls *tick()* once per row.
+    *write(out, tick)* writes the rows and calls *tick()* once per row. *path*
+    must be a regular file or a new name, and not the database *db*, its
+    journals or the PIN keyring (the rule backup follows too).
     """
-    path = path.expanduser()
+    from chorectl.services.targets import check_target
+
+    path = check_target(path, db=db, what="export")
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)

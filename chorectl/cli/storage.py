@@ -15,10 +15,21 @@ FileArg = Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False, help="T
 
 def backup(
     ctx: typer.Context,
-    file: FileArg,
-    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", dir_okay=False, help="The backup file: a new name, or (with --force) a regular file."
+        ),
+    ],
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists and is a regular file.")] = False,
 ) -> None:
-    """Copy the whole database to FILE, safely even while others write. No PIN needed."""
+    """Copy the whole database to FILE, safely even while others write. No PIN needed.
+
+    FILE is written whole or not at all. It must be a new name or a regular
+    file: a symbolic link is refused (name the file it points to instead), and
+    so are devices, pipes, the database itself, its -wal/-shm/-journal files
+    and the PIN keyring file, even with --force.
+    """
     from chorectl.services import storage
 
     st = state(ctx)
@@ -30,13 +41,14 @@ def backup(
 def restore(ctx: typer.Context, file: FileArg) -> None:
     """Replace the database with a backup FILE. Parent command.
 
-    FILE must be a chorectl database that passes SQLite's integrity check; it
-    is copied and checked first, upgraded if it is older, and only then put in
+    FILE must be a chorectl database that passes SQLite's integrity check and
+    has exactly the tables, indexes and triggers this chorectl makes; it is
+    copied and checked first, upgraded if it is older, and only then put in
     place in one step. The replaced database is kept as a copy beside it.
     """
     import tempfile
 
-    from chorectl.db.engine import TRIGGERS, ensure_schema, make_engine
+    from chorectl.db.engine import make_engine
     from chorectl.security import keystore, session
     from chorectl.services import auth, storage
     from chorectl.services.uow import UnitOfWork
@@ -46,12 +58,8 @@ def restore(ctx: typer.Context, file: FileArg) -> None:
     require_parent(ctx)
     current = auth.gate(st.uow())
     with tempfile.TemporaryDirectory(prefix="chorectl-restore-", dir=st.db_path.parent) as work:
-        candidate = storage.stage(file, Path(work))
+        candidate = storage.stage(file, Path(work))  # checked, upgraded; nothing live is touched yet
         staged = make_engine(candidate.path)
-        ensure_schema(staged)  # upgrade the copy if it is older; nothing live is touched yet
-        with staged.begin() as conn:  # the append-only and running-total triggers, whatever FILE had
-            for trigger in TRIGGERS:
-                conn.exec_driver_sql(trigger)
         if candidate.household_id != current.household_id:
             # A backup of another household (a new machine, a recreated database): give it the
             # PIN that was just checked, unless its own is still in the keyring.

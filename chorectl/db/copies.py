@@ -8,13 +8,8 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from chorectl.db.uri import connect
 from chorectl.errors import StorageError
-
-
-def read_only_uri(path: Path) -> str:
-    """A URI that opens exactly *path*, read-only: '#', '?' and '%' in names are escaped,
-    so SQLite never opens (or creates) some other, shorter path instead."""
-    return Path(path).resolve().as_uri() + "?mode=ro"
 
 
 def copy_database(source: Path, target: Path) -> None:
@@ -26,9 +21,9 @@ def copy_database(source: Path, target: Path) -> None:
     except OSError as exc:
         raise StorageError(f"cannot write in {folder}: {exc.strerror}") from None
     try:
-        src = sqlite3.connect(read_only_uri(source), uri=True, timeout=15)
+        src = connect(source, mode="ro", timeout=15)
         try:
-            dest = sqlite3.connect(tmp)
+            dest = connect(tmp)
             try:
                 src.backup(dest)  # page by page; restarts if a writer changes the source meanwhile
                 dest.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file

@@ -20,16 +20,17 @@ APPLICATION_ID = 0x43484F52  # "CHOR": marks the file as a chorectl database
 BUSY_TIMEOUT_MS = 15_000
 
 # The ledger is append-only, and ledger_total is its running sum per member and kind.
+# Created with a new file; doctor, restore and upgrades compare them (chorectl.db.schema).
 TRIGGERS = (
-    """CREATE TRIGGER IF NOT EXISTS ledger_no_update BEFORE UPDATE ON ledger
+    """CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
        BEGIN SELECT RAISE(ABORT, 'ledger entries are never edited; add a reversing entry'); END""",
-    """CREATE TRIGGER IF NOT EXISTS ledger_no_delete BEFORE DELETE ON ledger
+    """CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
        BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted; add a reversing entry'); END""",
-    """CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS ledger_total_add AFTER INSERT ON ledger
+    """CREATE TRIGGER ledger_total_add AFTER INSERT ON ledger
        BEGIN
          INSERT INTO ledger_total (member_id, kind, total, entries)
          VALUES (NEW.member_id, NEW.kind, NEW.amount, 1)
@@ -72,22 +73,33 @@ def _on_begin(conn) -> None:
 
 
 def make_engine(path: Path | str) -> Engine:
-    """An engine for *path*; ``":memory:"`` for tests that need no file."""
-    if str(path) == ":memory:":
-        from sqlalchemy.pool import StaticPool
+    """An engine for the file *path*. Any name is a file name: never a URI, never ``:memory:``."""
+    from chorectl.db.uri import file_uri
 
-        engine = create_engine(
-            "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
-        )
-    else:
-        path = Path(path)
-        prepare_file(path)
-        # A creator, not a "sqlite:///path" URL: a '?' or '#' in the file's name
-        # would be parsed as part of the URL and another file opened instead.
-        engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000), poolclass=NullPool)
+    path = Path(path)
+    prepare_file(path)
+    # A creator, not a "sqlite:///path" URL, and an escaped URI of the absolute path, not the
+    # name as given: SQLite reads "file:x.db" as a URI (opening x.db) and ":memory:" as no file.
+    uri = file_uri(path)
+    engine = create_engine(
+        "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000), poolclass=NullPool
+    )
+    _listen(engine)
+    return engine
+
+
+def memory_engine() -> Engine:
+    """An engine on a private in-memory database, for tests and the reference schema; never a file."""
+    from sqlalchemy.pool import StaticPool
+
+    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    _listen(engine)
+    return engine
+
+
+def _listen(engine: Engine) -> None:
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
-    return engine
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,19 @@ def _ensure_schema(engine: Engine, path: Path | None) -> Upgrade | None:
 
         backup = beside(path, f"schema{version}")  # a name of our own, even when others race us
         copy_database(path, backup)
+    try:
+        upgraded = _create_or_upgrade(engine, backup)
+    except BaseException:
+        if backup is not None:
+            backup.unlink(missing_ok=True)  # nothing was changed: the copy would only pile up
+        raise
+    if upgraded is None and backup is not None:
+        backup.unlink(missing_ok=True)  # another process upgraded it first; its copy stays
+    _use_wal(engine)
+    return upgraded
+
+
+def _create_or_upgrade(engine: Engine, backup: Path | None) -> Upgrade | None:
     upgraded = None
     with engine.connect().execution_options(chorectl_begin="IMMEDIATE") as conn:
         with conn.begin():
@@ -142,14 +167,24 @@ def _ensure_schema(engine: Engine, path: Path | None) -> Upgrade | None:
                 from chorectl.db.migrations import upgrade
 
                 upgrade(conn, version)
-                for trigger in TRIGGERS:  # append-only and running totals, whatever the old file had
-                    conn.exec_driver_sql(trigger)
+                # Every version had the triggers: an old file without them, or with altered
+                # ones, was changed outside chorectl and is refused, not repaired.
+                _refuse_other_schema(conn)  # in the transaction: a damaged file stays as it was
                 upgraded = Upgrade(version, SCHEMA_VERSION, backup)
             conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    if upgraded is None and backup is not None:
-        backup.unlink(missing_ok=True)  # another process upgraded it first; its copy stays
-    _use_wal(engine)
     return upgraded
+
+
+def _refuse_other_schema(conn) -> None:
+    """After an upgrade, the file must have exactly the schema a new one gets (see chorectl.db.schema)."""
+    from chorectl.db import schema
+
+    found = schema.differences(conn)
+    if found:
+        raise StorageError(
+            f"this database's tables, indexes or triggers are not the ones chorectl makes: {schema.summary(found)}",
+            hint="the file was not changed; it was altered outside chorectl: put a backup in its place",
+        )
 
 
 def _use_wal(engine: Engine) -> None:

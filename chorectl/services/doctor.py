@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 
+from chorectl.db import schema
 from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION
 from chorectl.services import household as household_service
 from chorectl.services.uow import UnitOfWork
@@ -33,28 +34,49 @@ def database_checks(uow: UnitOfWork) -> tuple[list[Check], object]:
                 f"version {version} (this chorectl: {SCHEMA_VERSION}), journal {mode}",
             )
         )
+        differ = schema.differences(uow.session.connection())
+        checks.append(
+            Check(
+                "structure",
+                "fail" if differ else "ok",
+                "; ".join(differ) if differ else "tables, indexes and append-only triggers as this chorectl makes them",
+            )
+        )
         problems = [row[0] for row in run("PRAGMA integrity_check").fetchall()]
         checks.append(Check("integrity", "ok" if problems == ["ok"] else "fail", "; ".join(problems[:5])))
         dangling = run("PRAGMA foreign_key_check").fetchall()
         checks.append(
             Check("references", "ok" if not dangling else "fail", f"{len(dangling)} rows point at nothing" if dangling else "ok")
         )
-        mismatched = uow.session.execute(
-            text(
-                """
-                SELECT m.name, COALESCE(l.total, 0), COALESCE(t.total, 0)
-                FROM member m
-                LEFT JOIN (SELECT member_id, SUM(amount) AS total FROM ledger GROUP BY member_id) l ON l.member_id = m.id
-                LEFT JOIN (SELECT member_id, SUM(total) AS total FROM ledger_total GROUP BY member_id) t ON t.member_id = m.id
-                WHERE COALESCE(l.total, 0) != COALESCE(t.total, 0)
-                """
-            )
-        ).all()
-        entries = uow.session.execute(text("SELECT COUNT(*) FROM ledger")).scalar()
-        if mismatched:
-            detail = "; ".join(f"{name}: ledger {a / 100:.2f}, balance {b / 100:.2f}" for name, a, b in mismatched)
-            checks.append(Check("balances", "fail", detail))
+        tables = _tables(uow)
+        missing = {"member", "ledger", "ledger_total"} - tables
+        if missing:  # the structure row says what differs; this check cannot run without them
+            checks.append(Check("balances", "fail", f"not checked: no table {', '.join(sorted(missing))}"))
         else:
-            checks.append(Check("balances", "ok", f"every balance equals its ledger sum ({entries} entries)"))
-        home = household_service.get(uow)
+            checks.append(_balances(uow))
+        home = household_service.get(uow) if "household" in tables else None
     return checks, home
+
+
+def _tables(uow: UnitOfWork) -> set[str]:
+    rows = uow.session.connection().exec_driver_sql("SELECT lower(name) FROM sqlite_master WHERE type = 'table'")
+    return {name for (name,) in rows}
+
+
+def _balances(uow: UnitOfWork) -> Check:
+    mismatched = uow.session.execute(
+        text(
+            """
+            SELECT m.name, COALESCE(l.total, 0), COALESCE(t.total, 0)
+            FROM member m
+            LEFT JOIN (SELECT member_id, SUM(amount) AS total FROM ledger GROUP BY member_id) l ON l.member_id = m.id
+            LEFT JOIN (SELECT member_id, SUM(total) AS total FROM ledger_total GROUP BY member_id) t ON t.member_id = m.id
+            WHERE COALESCE(l.total, 0) != COALESCE(t.total, 0)
+            """
+        )
+    ).all()
+    entries = uow.session.execute(text("SELECT COUNT(*) FROM ledger")).scalar()
+    if mismatched:
+        detail = "; ".join(f"{name}: ledger {a / 100:.2f}, balance {b / 100:.2f}" for name, a, b in mismatched)
+        return Check("balances", "fail", detail)
+    return Check("balances", "ok", f"every balance equals its ledger sum ({entries} entries)")

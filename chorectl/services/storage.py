@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from chorectl.db.copies import beside, copy_database, read_only_uri
-from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION
-from chorectl.errors import InvalidState, NotFound, StorageError
+from chorectl.db.copies import beside, copy_database
+from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION, ensure_schema, make_engine
+from chorectl.db.uri import connect
+from chorectl.errors import ChorectlError, InvalidState, NotFound, StorageError
+from chorectl.services.targets import check_target
 
 
 def backup(db: Path, target: Path, *, force: bool = False) -> None:
-    target = target.expanduser()
+    """Copy the database *db* to *target*: a new name, or with *force* an existing regular file
+    (never a link, a device, the database, its journals or the PIN keyring: see :mod:`.targets`)."""
+    target = check_target(target, db=db, what="backup")
     if target.exists() and not force:
         raise InvalidState(f"{target} exists already", hint="choose another name, or add --force to replace it")
-    if target.resolve() in {db.resolve(), *(db.resolve().with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))}:
-        raise InvalidState("the backup cannot be the database itself or one of its journal files")
     copy_database(db, target)
 
 
@@ -28,51 +30,84 @@ class Candidate:
     keyring: str = "system"
 
 
-def inspect(path: Path) -> Candidate:
-    """Make sure *path* is a sound chorectl database before anything is replaced with it."""
+def inspect(path: Path, *, name: Path | None = None) -> Candidate:
+    """Make sure *path* is a sound chorectl database before anything is replaced with it.
+
+    Sound: a chorectl database of a schema version this chorectl reads, that
+    passes SQLite's integrity check and, when it is of this version, has exactly
+    the tables, columns, indexes and triggers this chorectl makes (an older one
+    is compared after :func:`stage` upgrades it). *name* is how errors call it.
+    """
     path = path.expanduser()
+    name = name or path
     if not path.is_file():
-        raise NotFound(f"no file {path}")
+        raise NotFound(f"no file {name}")
     with path.open("rb") as f:
         if f.read(16) != b"SQLite format 3\x00":
-            raise InvalidState(f"{path} is not a chorectl backup (not an SQLite database)")
+            raise InvalidState(f"{name} is not a chorectl backup (not an SQLite database)")
     try:
-        con = sqlite3.connect(read_only_uri(path), uri=True)
+        con = connect(path, mode="ro")
         try:
             app_id = con.execute("PRAGMA application_id").fetchone()[0]
             version = con.execute("PRAGMA user_version").fetchone()[0]
             if app_id != APPLICATION_ID:
-                raise InvalidState(f"{path} is an SQLite database, but not a chorectl one")
+                raise InvalidState(f"{name} is an SQLite database, but not a chorectl one")
             if not 1 <= version <= SCHEMA_VERSION:
-                raise InvalidState(f"{path} has schema {version}; this chorectl reads 1 to {SCHEMA_VERSION}")
+                raise InvalidState(f"{name} has schema {version}; this chorectl reads 1 to {SCHEMA_VERSION}")
             problems = [row[0] for row in con.execute("PRAGMA integrity_check").fetchall()]
             if problems != ["ok"]:
-                raise InvalidState(f"{path} fails SQLite's integrity check: {'; '.join(problems[:3])}")
+                raise InvalidState(f"{name} fails SQLite's integrity check: {'; '.join(problems[:3])}")
+            if version == SCHEMA_VERSION:
+                _refuse_other_schema(con, name)
             columns = {r[1] for r in con.execute("PRAGMA table_info(household)")}
             keyring = "keyring" if "keyring" in columns else "'system'"
             row = con.execute(f"SELECT id, {keyring} FROM household").fetchone()
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        raise InvalidState(f"{path} cannot be read as a database ({exc})") from None
+        raise InvalidState(f"{name} cannot be read as a database ({exc})") from None
     if row is None:
-        raise InvalidState(f"{path} holds no household")
+        raise InvalidState(f"{name} holds no household")
     return Candidate(path, row[0], version, row[1] or "system")
 
 
+def _refuse_other_schema(con: sqlite3.Connection, name: Path) -> None:
+    from chorectl.db import schema
+
+    found = schema.differences(con)
+    if found:
+        raise InvalidState(
+            f"{name} does not have the tables, indexes and triggers this chorectl makes: {schema.summary(found)}",
+            hint="the file was changed outside chorectl; restore another backup (the database was not changed)",
+        )
+
+
 def stage(path: Path, work: Path) -> Candidate:
-    """Copy *path* into the private folder *work*, then check the copy.
+    """Copy *path* into the private folder *work*, check the copy, and upgrade it if it is older.
 
     Everything after this reads the copy, never *path* again, so a file swapped
     in while the parent types the PIN cannot slip past the checks. (The caller
     inspects *path* itself first, for a clear error before asking for the PIN.)
+    The copy that comes back has this chorectl's schema, compared in full.
     """
     path = path.expanduser()
     if not path.is_file():
         raise NotFound(f"no file {path}")
     staged = work / "restore.db"
     copy_database(path, staged)
-    return inspect(staged)
+    candidate = inspect(staged, name=path)
+    if candidate.schema < SCHEMA_VERSION:
+        engine = make_engine(staged)
+        try:
+            ensure_schema(engine)  # an upgrade ends by comparing the schema with a new file's
+        except ChorectlError as exc:
+            raise InvalidState(
+                f"{path} cannot be restored: {exc.message}", hint="the database was not changed"
+            ) from None
+        finally:
+            engine.dispose()
+        candidate = replace(candidate, schema=SCHEMA_VERSION)
+    return candidate
 
 
 def restore(db: Path, candidate: Candidate) -> Path:
@@ -81,9 +116,9 @@ def restore(db: Path, candidate: Candidate) -> Path:
     kept = beside(db, "before-restore")
     copy_database(db, kept)
     try:
-        src = sqlite3.connect(read_only_uri(candidate.path), uri=True)
+        src = connect(candidate.path, mode="ro")
         try:
-            dest = sqlite3.connect(db, timeout=15)
+            dest = connect(db, timeout=15)
             try:
                 src.backup(dest)  # under the destination's write lock: readers see old or new, never half
                 dest.execute("PRAGMA journal_mode = WAL")  # the copy came without it
