@@ -395,3 +395,16 @@ def test_an_undecodable_pin_in_the_environment_is_refused_without_a_traceback(ho
     assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
     assert result.stderr == f"Error: {variable} is not valid UTF-8 text\n"
     assert snapshot() == before
+
+
+def test_a_backup_from_before_a_pin_change_restores_with_the_pin_that_restored_it(household, tmp_path):
+    cli = household
+    backup = tmp_path / "before.db"
+    cli.ok(f"backup {backup}")
+    cli.parent("pin change", env={"CHORECTL_NEW_PIN": "8642"})
+    cli.ok(f"restore {backup}", pin="8642")
+    cli.ok("member add Cleo", pin="8642")  # the restored household is bound to today's PIN
+    assert cli("member add Dora", pin=PIN).exit_code == 3  # not to the one in the backup
+    assert cli("doctor").exit_code == 0
+    (detail,) = query("SELECT detail FROM audit WHERE action = 'restore'")[0]
+    assert "hash fingerprint" in detail

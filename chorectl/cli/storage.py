@@ -60,13 +60,20 @@ def restore(ctx: typer.Context, file: FileArg) -> None:
     with tempfile.TemporaryDirectory(prefix="chorectl-restore-", dir=st.db_path.parent) as work:
         candidate = storage.stage(file, Path(work))  # checked, upgraded; nothing live is touched yet
         staged = make_engine(candidate.path)
+        # The restored household keeps the PIN that was just checked, bound to where it lives now.
+        # A backup of another household (a new machine, a recreated database) gets it too,
+        # unless its own is still in the keyring.
+        hashed = keystore.get_hash(current.keyring, current.household_id)
+        kind, owner = current.keyring, current.household_id
         if candidate.household_id != current.household_id:
-            # A backup of another household (a new machine, a recreated database): give it the
-            # PIN that was just checked, unless its own is still in the keyring.
-            if not keystore.has_entry(candidate.keyring, candidate.household_id):
-                hashed = keystore.get_hash(current.keyring, current.household_id)
+            if keystore.has_entry(candidate.keyring, candidate.household_id):
+                kind, owner = candidate.keyring, candidate.household_id
+                hashed = keystore.get_hash(kind, owner)
+            else:
                 keystore.set_hash(candidate.keyring, candidate.household_id, hashed)
-        auth.record(UnitOfWork(staged, write=True), "restore", f"from {file}", now=now())
+                kind, owner = candidate.keyring, candidate.household_id
+        here = auth.Binding(keystore.where(kind), keystore.fingerprint(owner, hashed))
+        auth.adopt(UnitOfWork(staged, write=True), keyring=kind, here=here, now=now(), detail=f"from {file}")
         staged.dispose()
         kept = storage.restore(st.db_path, candidate)
     session.end(current.household_id)

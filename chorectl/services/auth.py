@@ -203,6 +203,22 @@ def check_pin(uow: UnitOfWork, *, verify: Callable[[], bool], now: Instant, how:
         raise Denied("wrong parent PIN")
 
 
+def adopt(uow: UnitOfWork, *, keyring: str, here: Binding, now: datetime, detail: str) -> None:
+    """A restored database takes the PIN that was just checked: bound to it, its lockout cleared.
+
+    The backup may predate a PIN change (or any binding at all); without this,
+    the restored household would refuse the very PIN that restored it.
+    """
+    with uow:
+        home = _home(uow)
+        home.keyring, home.keyring_location, home.pin_fingerprint = keyring, here.location, here.fingerprint
+        home.pin_set, home.failed_pins = True, 0
+        _store_lock(home, None)
+        uow.session.add(home)
+        uow.record("restore", f"{detail}; {here.words()}", at=now)
+        uow.commit()
+
+
 def record(uow: UnitOfWork, action: str, detail: str | None, *, now: datetime) -> None:
     """An audit line on its own (unlock, lock)."""
     with uow:
