@@ -92,6 +92,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from chorectl.security import clock
 
     monkeypatch.setattr(clock, "kernel", KernelClock())
+    monkeypatch.setattr(clock, "realtime", time.time)  # the kernel's real time: time-machine moves it here
     ring = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(ring)

@@ -141,12 +141,32 @@ def test_init_asks_twice_on_a_terminal(cli, monkeypatch, ring):
 def test_init_mismatched_pins_changes_nothing(cli, monkeypatch, ring):
     from chorectl.cli import household as household_cli
 
-    answers = iter(["2468", "2469"])
+    answers = iter(["2468", "2469"] * 3)  # three tries, each mismatched
     monkeypatch.setattr(household_cli, "interactive", lambda: True)
     monkeypatch.setattr(household_cli, "read_secret", lambda prompt: next(answers))
     result = cli("init")
     assert result.exit_code == 2
+    assert result.stderr.endswith("Error: the two PINs differ; nothing was changed\n")
+    assert result.stderr.count("The two PINs differ; try again.") == 3
     assert ring.store == {}
+
+
+@pytest.mark.parametrize("command", ["init", "pin change"])
+def test_a_new_pin_that_will_not_do_is_asked_again_on_a_terminal(cli, monkeypatch, ring, command):
+    """issue 12: a too-short new PIN on a terminal said so and ended the flow; it asks again."""
+    from chorectl.cli import household as household_cli
+
+    if command != "init":
+        cli.parent("init")
+    prompts = []
+    answers = iter(["12", "2468", "2469", "2468", "2468"])
+    monkeypatch.setattr(household_cli, "interactive", lambda: True)
+    monkeypatch.setattr(household_cli, "read_secret", lambda prompt: prompts.append(prompt) or next(answers))
+    result = cli.ok(command, pin=PIN if command != "init" else None)
+    assert "the PIN must be at least 4 characters; try again." in result.stderr
+    assert "The two PINs differ; try again." in result.stderr
+    assert prompts == ["New parent PIN: ", "New parent PIN: ", "Same PIN again: ", "New parent PIN: ", "Same PIN again: "]
+    cli.ok("member add Amy", pin="2468")
 
 
 def test_init_short_pin_is_bad_input(cli, ring):

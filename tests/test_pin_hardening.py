@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -48,14 +49,24 @@ def lock_out(cli, n: int = 3) -> None:
 # ============================================================ the rule, without a clock
 
 
-def test_a_lock_is_measured_on_the_kernel_clock_while_the_machine_runs():
+def test_a_lock_is_over_only_when_both_clocks_say_so():
     begin = Instant(START, "boot", 100.0)
     lock = lock_for(3, begin)
     assert lock.length == timedelta(seconds=30)
-    # the wall clock jumps two hours ahead; the kernel says 10 s passed
+    # the real time jumps two hours ahead; the time since boot says 10 s passed
     assert lock.left(Instant(START + timedelta(hours=2), "boot", 110.0)) == timedelta(seconds=20)
-    # the wall clock goes back a year; the kernel says 31 s passed
-    assert lock.left(Instant(START - timedelta(days=365), "boot", 131.0)) == timedelta(0)
+    # the time since boot jumps (a time namespace); the real time says 10 s passed
+    assert lock.left(Instant(START + timedelta(seconds=10), "boot", 5000.0)) == timedelta(seconds=20)
+    assert lock.left(Instant(START + timedelta(seconds=30), "boot", 130.0)) == timedelta(0)
+
+
+def test_a_clock_that_went_back_holds_a_lock_for_at_most_its_length():
+    lock = lock_for(3, Instant(START, "boot", 100.0))
+    back = Instant(START - timedelta(days=365), "boot", 131.0)
+    assert lock.left(back) == timedelta(seconds=30)  # not a year
+    anchored = lock.anchored(back)
+    assert anchored.ends == back.wall + timedelta(seconds=30) and anchored.uptime_ends == 161.0
+    assert anchored.left(Instant(back.wall + timedelta(seconds=30), "boot", 161.0)) == timedelta(0)
 
 
 def test_a_lock_across_a_reboot_is_bounded_by_its_length_in_both_directions():
@@ -124,6 +135,20 @@ def test_moving_the_clock_forward_between_guesses_does_not_skip_the_lockout(hous
         cli.parent("member add Cleo")
 
 
+def test_moving_the_time_since_boot_does_not_skip_the_lockout(household, kernel):
+    """A time namespace (unshare -T --boottime) offsets /proc/uptime; the real time still counts."""
+    cli = household
+    kernel.follow_wall = False
+    with at(START):
+        lock_out(cli)
+    kernel.uptime += 5000
+    with at(START + timedelta(seconds=10)):
+        refused = cli("member add Cleo", pin=PIN)
+        assert refused.exit_code == 3 and "try again in 20 s" in refused.stderr
+    with at(START + timedelta(seconds=30)):
+        cli.parent("member add Cleo")
+
+
 def test_wrong_pins_under_a_moving_clock_keep_counting(household, kernel):
     cli = household
     kernel.follow_wall = False
@@ -131,13 +156,16 @@ def test_wrong_pins_under_a_moving_clock_keep_counting(household, kernel):
         with at(moment):
             cli("member add Zed", pin="0000")
         assert query("SELECT failed_pins FROM household") == [(i + 1,)]
-    kernel.uptime += 31
-    for i, moment in enumerate([START + timedelta(days=9000), START - timedelta(days=9000)]):
-        with at(moment):
-            cli("member add Zed", pin="0000")
-        assert query("SELECT failed_pins FROM household") == [(4 + i,)]
-        kernel.uptime += 3600
-    with at(START):
+    kernel.uptime += 31  # locked at START - 30 days for 30 s: both clocks move past it
+    with at(START - timedelta(days=29)):
+        cli("member add Zed", pin="0000")
+    assert query("SELECT failed_pins FROM household") == [(4,)]
+    kernel.uptime += 61
+    with at(START + timedelta(days=9000)):
+        cli("member add Zed", pin="0000")
+    assert query("SELECT failed_pins FROM household") == [(5,)]  # nothing the clock did reset the count
+    kernel.uptime += 121
+    with at(START + timedelta(days=9001)):
         cli.parent("member add Cleo")
     assert query("SELECT failed_pins FROM household") == [(0,)]
 
@@ -299,10 +327,13 @@ def recover_on_a_terminal(monkeypatch):
     monkeypatch.setattr(household_cli, "interactive", lambda: True)
 
 
-def test_recovering_a_copy_in_another_keyring_does_not_open_the_familys_database(
+def test_recovering_in_another_keyring_is_refused_on_a_copy_and_on_the_original(
     cli, tmp_path, monkeypatch, recover_on_a_terminal
 ):
-    """issue 11: back up (an open command), recover the copy in a keyring of one's own, use the new PIN."""
+    """issue 11: back up (an open command), recover in a keyring of one's own, use the new PIN.
+
+    Also the same keyring spelt another way (``..``), which once overwrote the
+    family's own entry from the copy."""
     family = tmp_path / "chorectl.db"
     cli.parent("init --keyring file")
     cli.parent("member add Amy")
@@ -310,25 +341,34 @@ def test_recovering_a_copy_in_another_keyring_does_not_open_the_familys_database
     copy = tmp_path / "copy.db"
     cli.ok(f"backup {copy}")
     (hid,) = query("SELECT id FROM household")[0]
-    elsewhere = {"XDG_DATA_HOME": str(tmp_path / "child-data"), "CHORECTL_NEW_PIN": "1111"}
-    recovered = cli(["--db", str(copy), "pin", "recover", "--household-id", hid], env=elsewhere)
-    assert recovered.exit_code == 0, recovered.stderr
-    cli.ok(["--db", str(copy), "pay", "Amy", "5"], pin="1111", env=elsewhere)  # the copy is the child's now
-
-    before = snapshot(family)
-    refused = cli(["--db", str(family), "pay", "Amy", "5"], pin="1111", env=elsewhere)
-    assert refused.exit_code == 3, refused.stderr
-    assert refused.stderr.startswith("Error: this household's PIN was set in another keyring (file keyring ")
-    assert "\nHint: " in refused.stderr
-    # in the family's own keyring the child's PIN is just a wrong one
-    assert cli(["--db", str(family), "pay", "Amy", "5"], pin="1111").stderr == "Error: wrong parent PIN\n"
-    # an unlock session made on the copy does not open the family's database either
-    cli.ok(["--db", str(copy), "unlock"], pin="1111", env=elsewhere)
-    assert cli(["--db", str(family), "pay", "Amy", "5"], env=elsewhere).exit_code == 3
-    assert snapshot(family) == before
+    data = os.environ["XDG_DATA_HOME"]
+    before = snapshot(family), snapshot(copy)
+    keyring_file = keystore.file_keyring_path().read_text()
+    for where in (str(tmp_path / "child-data"), f"{data}/../share", data):
+        elsewhere = {"XDG_DATA_HOME": where, "CHORECTL_NEW_PIN": "1111"}
+        for db in (copy, family):
+            refused = cli(["--db", str(db), "pin", "recover", "--household-id", hid], env=elsewhere)
+            assert refused.exit_code in (1, 3), refused.stderr
+            assert refused.stderr.startswith("Error: ") and "\nHint: " in refused.stderr
+            assert cli(["--db", str(db), "pay", "Amy", "5"], pin="1111", env=elsewhere).exit_code == 3
+    assert (snapshot(family), snapshot(copy)) == before
+    assert keystore.file_keyring_path().read_text() == keyring_file  # the family's entry untouched
     cli.ok(["--db", str(family), "pay", "Amy", "5"], pin=PIN)  # the family's PIN still works
-    recovery = query("SELECT detail FROM audit WHERE action = 'pin recover'", path=copy)
-    assert len(recovery) == 1 and "child-data" in recovery[0][0]
+    assert query("SELECT COUNT(*) FROM audit WHERE action = 'pin recover'") == [(0,)]
+
+
+def test_a_session_is_bound_to_the_pin_it_was_made_with(household):
+    cli = household
+    cli.parent("unlock")
+    cli.ok("member add Cleo")
+    from tests.helpers import db_path
+    import sqlite3
+
+    con = sqlite3.connect(db_path())  # as if this were a copy whose PIN was set anew
+    con.execute("UPDATE household SET pin_fingerprint = 'another'")
+    con.commit()
+    con.close()
+    assert cli("member add Dora").exit_code == 3
 
 
 def test_pin_change_and_recover_rebind_and_are_logged(household, ring, recover_on_a_terminal):
@@ -341,8 +381,12 @@ def test_pin_change_and_recover_rebind_and_are_logged(household, ring, recover_o
     cli.ok("member add Cleo", pin="8642")
     # recover refuses while the keyring holds this household's own PIN ...
     assert cli(f"pin recover --household-id {hid}", env={"CHORECTL_NEW_PIN": "9753"}).exit_code == 1
-    # ... and works when the entry there is not the one this database knows
+    # ... and does not write over a PIN it does not know (set through a copy, or by hand) ...
     ring.store[("chorectl", hid)] = hash_pin("1111")
+    refused = cli(f"pin recover --household-id {hid}", env={"CHORECTL_NEW_PIN": "9753"})
+    assert refused.exit_code == 3 and "does not write over it" in refused.stderr
+    # ... but once the entry is cleared by hand, it sets the new one
+    del ring.store[("chorectl", hid)]
     cli.ok(f"pin recover --household-id {hid}", env={"CHORECTL_NEW_PIN": "9753"})
     cli.ok("member add Dora", pin="9753")
     log = actions(cli)
@@ -408,3 +452,38 @@ def test_a_backup_from_before_a_pin_change_restores_with_the_pin_that_restored_i
     assert cli("doctor").exit_code == 0
     (detail,) = query("SELECT detail FROM audit WHERE action = 'restore'")[0]
     assert "hash fingerprint" in detail
+
+
+def test_refused_pin_attempts_are_logged_too(household, ring):
+    """Attempts refused unchecked (locked out, another keyring's hash) are in the log, never the PIN."""
+    cli = household
+    lock_out(cli)
+    cli("member add Cleo", pin="5555")
+    refused = [r for r in csv.DictReader(io.StringIO(cli.ok("log -f csv").stdout)) if r["action"] == "pin refused"]
+    assert len(refused) == 1 and "locked after 3 wrong PINs" in refused[0]["detail"]
+    assert refused[0]["actor"] == "unknown" and "5555" not in cli.ok("log -f csv").stdout
+
+
+def test_refused_keyring_mismatch_is_logged(household, ring):
+    cli = household
+    (key,) = ring.store
+    ring.store[key] = hash_pin("1111")
+    cli("member add Cleo", pin="1111")
+    details = [d for (d,) in query("SELECT detail FROM audit WHERE action = 'pin refused'")]
+    assert len(details) == 1 and "not the one this household's PIN was set with" in details[0]
+
+
+def test_odd_bytes_in_a_backup_name_or_the_data_folder_are_no_traceback(cli, tmp_path):
+    """Undecodable bytes in paths reach the log and the binding as escapes, not as a failed commit."""
+    odd = os.fsdecode(b"d\xff")
+    cli.parent("init --keyring file", env={"XDG_DATA_HOME": str(tmp_path / odd)})
+    (location,) = query("SELECT keyring_location FROM household")[0]
+    assert "\\udcff" in location
+    env = {"XDG_DATA_HOME": str(tmp_path / odd)}
+    cli.parent("member add Amy", env=env)
+    backup = tmp_path / os.fsdecode(b"b\xff.db")
+    cli.ok(["backup", str(backup)])
+    result = cli(["restore", str(backup)], pin=PIN, env=env)
+    assert result.exit_code == 0, result.stderr
+    (detail,) = query("SELECT detail FROM audit WHERE action = 'restore'")[0]
+    assert "b\\udcff.db" in detail

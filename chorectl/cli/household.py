@@ -18,24 +18,40 @@ class KeyringKind(str, Enum):
     file = "file"
 
 
+NEW_PIN_TRIES = 3
+
+
 def ask_new_pin(env_var: str) -> str:
-    """A new PIN from *env_var*, or asked twice on a terminal."""
+    """A new PIN from *env_var*, or asked twice on a terminal.
+
+    On a terminal a PIN that breaks the rules, or a second entry that differs,
+    says why and asks again (three tries), rather than ending the command.
+    """
     from chorectl.security.pin import check_rules
 
     given = env_text(env_var)
-    if given is None:
-        if not interactive():
-            raise Denied("a new parent PIN is needed", hint=f"run it on a terminal, or set {env_var}")
+    if given is not None:
+        check_rules(given)
+        return given
+    if not interactive():
+        raise Denied("a new parent PIN is needed", hint=f"run it on a terminal, or set {env_var}")
+    problem = None
+    for _ in range(NEW_PIN_TRIES):
         try:
             given = read_secret("New parent PIN: ")
-            check_rules(given)
-            again = read_secret("Same PIN again: ")
+            try:
+                check_rules(given)
+            except BadInput as error:
+                problem = error
+                message(f"{error.message}; try again.")
+                continue
+            if read_secret("Same PIN again: ") == given:
+                return given
+            problem = BadInput("the two PINs differ")
+            message("The two PINs differ; try again.")
         except (EOFError, KeyboardInterrupt):
             raise Denied("no new PIN was given; nothing was changed") from None
-        if again != given:
-            raise BadInput("the two PINs differ; nothing was changed")
-    check_rules(given)
-    return given
+    raise BadInput(f"{problem.message}; nothing was changed", hint=problem.hint)
 
 
 def _choose_keyring(asked: KeyringKind | None) -> str:
@@ -163,10 +179,10 @@ def pin_recover(
 ) -> None:
     """Set a new PIN when the keyring lost the old one. Recorded in 'chorectl log'.
 
-    Works only on a terminal, and only while the keyring has no usable entry
-    for this household: none at all, or one this database does not recognise
-    (another keyring, or a hash replaced behind its back). With the PIN at
-    hand, use 'pin change'. Not a way around a PIN that still exists.
+    Works only on a terminal, only in the keyring the household's PIN lives in,
+    and only while that keyring has no entry for this household. It never
+    writes over a PIN it does not know. With the PIN at hand, use 'pin change'.
+    Not a way around a PIN that still exists.
     """
     from chorectl.security import keystore
     from chorectl.security.pin import hash_pin
@@ -175,18 +191,14 @@ def pin_recover(
     st = state(ctx)
     gate = auth.gate(st.uow())
     try:
-        hashed = keystore.read(gate.keyring, gate.household_id, "look up the PIN")
+        here = keystore.location(gate.keyring)
+        entry = keystore.read(gate.keyring, gate.household_id, "look up the PIN")
     except keystore.Unusable:
         raise StorageError(
             f"the keyring cannot be reached ({keystore.describe(gate.keyring)}); recover where it can",
         ) from None
-    if hashed:
-        try:
-            auth.check_binding(gate, _binding(gate.keyring, gate.household_id, hashed))
-        except Denied:
-            pass  # the entry there is not this household's PIN: recovering is what is needed
-        else:
-            raise InvalidState("the keyring still holds this household's PIN", hint="use: chorectl pin change")
+    fingerprint = keystore.fingerprint(gate.household_id, entry) if entry else None
+    auth.check_recovery(gate, here, entry or None, fingerprint)
     if not interactive():
         raise Denied("pin recover is done by a person at a terminal, never by a script")
     hashed = hash_pin(ask_new_pin("CHORECTL_NEW_PIN"))

@@ -102,7 +102,6 @@ def require_parent(ctx: typer.Context, *, allow_session: bool = True) -> None:
             raise Denied("no parent PIN was given") from None
     hashed = keystore.get_hash(gate.keyring, gate.household_id)
     here = auth.Binding(keystore.where(gate.keyring), keystore.fingerprint(gate.household_id, hashed))
-    auth.check_binding(gate, here)  # before the bcrypt check: nothing to count
     auth.check_pin(st.uow(write=True), verify=lambda: pin.verify(given, hashed), now=clock.instant(), how=how, here=here)
 
 

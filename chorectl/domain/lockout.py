@@ -1,15 +1,16 @@
-"""How long wrong PINs lock parent commands out, and how long a wait lasts whatever the clock does.
+"""How long wrong PINs lock parent commands out, and how long a wait lasts whatever the clocks do.
 
 Pure rules, tested without a clock: the caller passes an :class:`Instant`.
 
-The wall clock can be moved by anyone (a wrong system time, ``faketime``, a
-time zone trick); a lockout measured on it alone can be skipped by moving it
-forward, or stretched to years by a clock that was ahead. So every wait is
-measured on two clocks: the wall clock, and the kernel's time since boot
-(``/proc/uptime`` on Linux), which no unprivileged user can move. While the
-machine has not rebooted, the kernel's clock decides; across a reboot the
-wall clock does, but never for longer than the wait's own length measured
-from the current moment, in either direction.
+A clock can be moved: the system time by its owner (or a wrong RTC), the
+process's view of it by ``faketime``, the time since boot by a time
+namespace. So every wait is measured on two clocks, the real time and the
+kernel's time since boot (:mod:`chorectl.security.clock` reads both past
+``faketime``), and it is over only when *both* say so. A clock that went
+back, or a boot that changed, cannot stretch a wait either: no wait is ever
+longer than its own length measured from the current moment, and a wait that
+drifted is re-anchored there (:meth:`Wait.anchored`), so it ends after at
+most its length of real time.
 """
 
 from __future__ import annotations
@@ -77,30 +78,36 @@ class Wait:
         return self.boot is not None and self.boot == now.boot and self.uptime_ends is not None and now.uptime is not None
 
     def left(self, now: Instant) -> timedelta:
-        """How much of the wait is left at *now* (zero once over), never more than its length."""
+        """How much of the wait is left at *now*: the longer of what the two clocks say,
+        each never more than the wait's length (zero once over)."""
+        length = self.length.total_seconds()
+        seconds = min((self.ends - now.wall).total_seconds(), length)
         if self._same_boot(now):
-            seconds = self.uptime_ends - now.uptime  # the kernel's clock: nobody moved it
-        else:
-            seconds = (self.ends - now.wall).total_seconds()
-        seconds = min(seconds, self.length.total_seconds())
+            seconds = max(seconds, min(self.uptime_ends - now.uptime, length))
         return timedelta(seconds=max(0.0, seconds))
 
     def anchored(self, now: Instant) -> Wait:
         """The same wait, re-anchored at *now* on both clocks if it had drifted from them.
 
-        A wait whose wall-clock end lies further off than its length (the
+        A wait whose end lies further off than its length on either clock (the
         clock was ahead when it began, or went back since), or that began in
-        another boot, is re-measured from now, so it ends after at most its
-        length of real time. Callers store the result.
+        another boot, is re-measured from now with what is left, so it ends
+        after at most its length of real time. Callers store the result.
         """
         left = self.left(now)
         if left <= timedelta(0):
             return self
-        fresh = Wait.starting(now, left)
-        fresh = Wait(self.length, fresh.ends, fresh.boot, fresh.uptime_ends)
-        if self._same_boot(now) and abs((self.ends - fresh.ends).total_seconds()) < 1:
+        length = self.length.total_seconds()
+        drifted = (self.ends - now.wall).total_seconds() > length + 1
+        if now.uptime is not None:
+            if not self._same_boot(now):
+                drifted = True
+            elif self.uptime_ends - now.uptime > length + 1:
+                drifted = True
+        if not drifted:
             return self
-        return fresh
+        fresh = Wait.starting(now, left)
+        return Wait(self.length, fresh.ends, fresh.boot, fresh.uptime_ends)
 
 
 def lock_for(failures: int, now: Instant) -> Wait | None:

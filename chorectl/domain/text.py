@@ -77,3 +77,13 @@ def fold(value: str) -> str:
 def split_names(value: str) -> list[str]:
     """``"Amy, Ben"`` -> ``["Amy", "Ben"]``; ``""`` -> ``[]``."""
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def printable(value: str) -> str:
+    """Text from a path or the environment as UTF-8 that can be stored and shown.
+
+    Python hands undecodable bytes over as lone surrogates; they would fail
+    the database's and the terminal's encoders. They become ``\\udcff``-style
+    escapes instead, so the text still says what it was.
+    """
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -117,16 +117,26 @@ def location(kind: str) -> str:
     keyring (another ``PYTHON_KEYRING_BACKEND``, another ``XDG_DATA_HOME``) is
     refused. Raises :class:`Unusable` if there is no keyring.
     """
+    from chorectl.domain.text import printable
+
     if kind == "file":
-        return f"file keyring {file_keyring_path()}"
+        return printable(f"file keyring {_real(file_keyring_path())}")
     ring = backend(kind)
     parts = []
     for member in _members(ring):
         if _is_file_fallback(member) and member is not ring and len(_members(ring)) > 1:
             continue  # a chain reads the real keyring first; its file fallbacks do not name it
         where = getattr(member, "file_path", None)
-        parts.append(_name(member) + (f" at {where}" if where else ""))
-    return "; ".join(parts)
+        parts.append(_name(member) + (f" at {_real(Path(where))}" if where else ""))
+    return printable("; ".join(parts))
+
+
+def _real(path: Path) -> Path:
+    """The one name of a file, however it was spelt (``..``, a symlinked folder)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
 
 
 def where(kind: str) -> str:

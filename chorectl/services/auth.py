@@ -156,6 +156,33 @@ def check_binding(state: Gate, here: Binding) -> None:
         )
 
 
+def check_recovery(state: Gate, here: str, entry: str | None, fingerprint: str | None) -> None:
+    """Whether ``pin recover`` may set a new PIN: only where the PIN lives, and only if it is gone.
+
+    *here* is the keyring this process would write to, *entry* what it holds
+    for the household (and *fingerprint* its fingerprint). Recovery never
+    moves a PIN to another keyring (a child's environment could name one) and
+    never writes over a PIN it does not know (one set through another copy of
+    this database): those need a person to clear the entry first.
+    """
+    if state.binding is not None and here != state.binding.location:
+        raise Denied(
+            f"this household's PIN lives in another keyring ({state.binding.location}); here it is {here}",
+            hint="recover it where it lives (same user, PYTHON_KEYRING_BACKEND and data folder);"
+            " on a new machine: 'chorectl init' there, then 'chorectl restore' a backup",
+        )
+    if entry is None:
+        return
+    if state.binding is None or fingerprint == state.binding.fingerprint:
+        raise InvalidState("the keyring still holds this household's PIN", hint="use: chorectl pin change")
+    raise Denied(
+        "the keyring holds another PIN for this household (set through another copy of this database,"
+        " or by hand); pin recover does not write over it",
+        hint=f"if it is not yours, clear it first (service chorectl, user {state.household_id};"
+        " see 'Recovering the parent PIN' in the README), then run pin recover again",
+    )
+
+
 def check_pin(uow: UnitOfWork, *, verify: Callable[[], bool], now: Instant, how: str, here: Binding) -> None:
     """Check a PIN under the household's write lock; count and log the outcome; :class:`Denied` if wrong.
 
@@ -166,16 +193,17 @@ def check_pin(uow: UnitOfWork, *, verify: Callable[[], bool], now: Instant, how:
     """
     with uow:
         home = _home(uow)
-        anchored = _anchor(home, now)
+        _anchor(home, now)
         state = _gate(home)
         try:
             _refuse_if_locked(state, now)
-        except Denied:
-            if anchored:
-                uow.session.add(home)
-                uow.commit()
+            check_binding(state, here)
+        except Denied as refused:
+            # Not checked, but an attempt all the same: the log shows it (never the PIN).
+            uow.session.add(home)
+            uow.record("pin refused", f"{how}; {refused.message}", at=now.wall, actor="unknown")
+            uow.commit()
             raise
-        check_binding(state, here)
         ok = verify()
         if ok:
             home.failed_pins = 0

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from chorectl.db.engine import translate_db_error
 from chorectl.db.models import AuditEntry
+from chorectl.domain.text import printable
 
 
 class UnitOfWork:
@@ -55,4 +56,6 @@ class UnitOfWork:
         self, action: str, detail: str | None = None, *, at: datetime, amount: int | None = None, actor: str | None = None
     ) -> None:
         """Add a line to the audit log, in this same transaction: it stands or falls with the change."""
+        if detail is not None:
+            detail = printable(detail)  # a file name with odd bytes must not fail the whole change
         self.session.add(AuditEntry(at=at, actor=actor or self.actor, action=action, detail=detail, amount=amount))
