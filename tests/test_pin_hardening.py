@@ -487,3 +487,19 @@ def test_odd_bytes_in_a_backup_name_or_the_data_folder_are_no_traceback(cli, tmp
     assert result.exit_code == 0, result.stderr
     (detail,) = query("SELECT detail FROM audit WHERE action = 'restore'")[0]
     assert "b\\udcff.db" in detail
+
+
+def test_every_pin_refusal_is_one_error_line_and_one_hint(household, ring):
+    cli = household
+    first = cli("member add Cleo", pin="0000").stderr
+    assert first == (
+        "Error: wrong parent PIN\n"
+        "Hint: 2 more wrong PINs lock parent commands for a while; every attempt is in 'chorectl log'\n"
+    )
+    cli("member add Cleo", pin="0000")
+    third = cli("member add Cleo", pin="0000").stderr.splitlines()
+    assert len(third) == 2 and third[0].startswith("Error: wrong parent PIN; parent commands are locked")
+    assert third[1].startswith("Hint: each further wrong PIN doubles the wait")
+    locked = cli("member add Cleo", pin=PIN).stderr.splitlines()
+    assert len(locked) == 2 and locked[1].startswith("Hint: ")
+    assert cli("member add Cleo").stderr.count("\n") == 2  # no PIN at all

@@ -20,11 +20,12 @@ from datetime import datetime, timedelta
 
 from chorectl.db.models import Household
 from chorectl.domain.dates import iso
-from chorectl.domain.lockout import Instant, Wait, lock_after, lock_for, wait_words
+from chorectl.domain.lockout import FREE_TRIES, Instant, Wait, lock_after, lock_for, wait_words
 from chorectl.errors import Denied, InvalidState
 from chorectl.services import household as household_service
 from chorectl.services.uow import UnitOfWork
 
+LOCKED_HINT = "each further wrong PIN doubles the wait, up to an hour; a right PIN after it clears the count"
 MISMATCH_HINT = (
     "run it with the keyring the PIN was set in (same user, same PYTHON_KEYRING_BACKEND and"
     " data folder); 'chorectl doctor' shows both. If the PIN is truly lost: chorectl pin recover"
@@ -103,6 +104,7 @@ def _refuse_if_locked(state: Gate, now: Instant) -> None:
         raise Denied(
             f"parent commands are locked after {state.failed_pins} wrong PINs; try again in {wait_words(left)}"
             f" (at {iso(now.wall + left)})",
+            hint=LOCKED_HINT,
         )
 
 
@@ -227,8 +229,13 @@ def check_pin(uow: UnitOfWork, *, verify: Callable[[], bool], now: Instant, how:
         try:
             _refuse_if_locked(after, now)
         except Denied as locked:
-            raise Denied(f"wrong parent PIN; {locked.message}") from None
-        raise Denied("wrong parent PIN")
+            raise Denied(f"wrong parent PIN; {locked.message}", hint=LOCKED_HINT) from None
+        free = FREE_TRIES - after.failed_pins
+        raise Denied(
+            "wrong parent PIN",
+            hint=f"{free} more wrong PIN{'s' if free != 1 else ''} lock parent commands for a while;"
+            " every attempt is in 'chorectl log'",
+        )
 
 
 def adopt(uow: UnitOfWork, *, keyring: str, here: Binding, now: datetime, detail: str) -> None:
