@@ -179,16 +179,15 @@ def active(household_id: str, pin: str | None, now: Instant) -> datetime | None:
     return datetime.fromtimestamp(float(record["expires"])).astimezone()
 
 
-def sweep(now: Instant) -> int:
-    """Remove this user's records that no longer hold (expired, from another boot, damaged)."""
+def _remove(doomed) -> int:
+    """Remove this user's records for which ``doomed(record)`` is true (record None: unreadable)."""
     removed = 0
     try:
         place = folder()
     except OSError:
         return 0
     for path in place.glob("unlock-*.json"):
-        record = _read(path)
-        if record is not None and record.get("uid") == os.getuid() and _holds(record, now):
+        if not doomed(_read(path)):
             continue
         try:
             if path.lstat().st_uid == os.getuid():
@@ -199,16 +198,13 @@ def sweep(now: Instant) -> int:
     return removed
 
 
+def sweep(now: Instant) -> int:
+    """Remove this user's records that no longer hold (expired, from another boot, damaged)."""
+    return _remove(lambda record: record is None or record.get("uid") != os.getuid() or not _holds(record, now))
+
+
 def end(household_id: str) -> int:
     """Remove every unlock record of this household for this user; returns how many."""
-    removed = 0
-    try:
-        place = folder()
-    except OSError:
-        return 0
-    for path in place.glob("unlock-*.json"):
-        record = _read(path)
-        if record is not None and record.get("household") == household_id and record.get("uid") == os.getuid():
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    return _remove(
+        lambda record: record is not None and record.get("household") == household_id and record.get("uid") == os.getuid()
+    )
