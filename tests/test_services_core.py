@@ -348,7 +348,7 @@ def test_member_remove_archives_and_keeps_the_ledger(home: World):
         "id": 1, "name": "Amy", "role": "child", "active": False, "balance": 200, "created_at": NOW,
     }
     with home.r() as uow:
-        with pytest.raises(NotFound):
+        with pytest.raises(InvalidState, match="Amy is archived"):
             members.resolve(uow, "Amy")
         assert members.resolve(uow, "Amy", include_archived=True).id == 1
     # History stays: the ledger row and the completion are still there.
@@ -356,7 +356,7 @@ def test_member_remove_archives_and_keeps_the_ledger(home: World):
     assert home.balance("Amy") == 200
     assert home.sql("SELECT member_id, status FROM completion") == [(1, "approved")]
     # Removing twice: there is no active Amy any more.
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidState, match="Amy is archived"):
         members.remove(home.w(), "Amy", now=NOW)
 
 
@@ -671,7 +671,7 @@ def test_done_by_unknown_or_removed_member(home: World):
     with pytest.raises(NotFound):
         home.done("Hoover", "Zed")
     members.remove(home.w(), "Ben", now=NOW)
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidState, match="Ben is archived"):
         home.done("Hoover", "Ben")
     with pytest.raises(NotFound):
         home.done("Nothing", "Amy")

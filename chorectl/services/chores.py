@@ -14,11 +14,11 @@ from chorectl.domain.schedule import Schedule, first_due
 from chorectl.domain.text import clean_note, clean_title, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import members as members_service
+from chorectl.services.members import MAX_ID  # ids above it name nothing
 from chorectl.services import reset, slots
 from chorectl.services.uow import UnitOfWork
 
 STATUSES = ("open", "pending", "approved", "archived", "all")
-MAX_ID = 2**63 - 1  # SQLite's largest integer: anything above names nothing
 
 
 def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Chore:

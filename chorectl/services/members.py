@@ -17,18 +17,32 @@ from chorectl.services.uow import UnitOfWork
 ROLES = ("parent", "child")
 
 
-def resolve(uow: UnitOfWork, name: str, *, include_archived: bool = False) -> Member:
-    """The active member called *name* (any case); archived ones only if asked."""
-    key = fold(name)
-    member = uow.session.exec(
-        select(Member).where(Member.name_key == key, Member.active == True)  # noqa: E712
-    ).first()
-    if member is None and include_archived:
+# SQLite's largest integer: a bigger id names nothing (and would overflow the driver).
+MAX_ID = 2**63 - 1
+
+
+def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Member:
+    """The member *ref* names: an id (digits), or a name in any case.
+
+    An archived member is refused unless *include_archived*. A name is never
+    all digits (:func:`chorectl.domain.text.clean_name` refuses it), so
+    digits always mean an id.
+    """
+    text = ref.strip()
+    if text.isascii() and text.isdigit():
+        member = uow.session.get(Member, int(text)) if int(text) <= MAX_ID else None
+        if member is None:
+            raise NotFound(f"no member with id {text}", hint="see: chorectl member list --all")
+    else:
         member = uow.session.exec(
-            select(Member).where(Member.name_key == key).order_by(col(Member.id).desc())
+            select(Member)
+            .where(Member.name_key == fold(text))
+            .order_by(col(Member.active).desc(), col(Member.id).desc())  # a file from before unique names
         ).first()
-    if member is None:
-        raise NotFound(f"no member called {name!r}", hint="see: chorectl member list")
+        if member is None:
+            raise NotFound(f"no member called {ref!r}", hint="see: chorectl member list")
+    if not member.active and not include_archived:
+        raise InvalidState(f"{member.name} is archived (member {member.id})")
     return member
 
 

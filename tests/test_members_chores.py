@@ -1,0 +1,81 @@
+"""Issue 12, as a parent, cron and a shell script would meet it: members named by id,
+unique names and titles, removing and restoring members, a chore's recent history.
+
+The household fixture: children Amy (id 1) and Ben (id 2), parent Mum (id 3).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import query, snapshot
+
+
+def _json(result) -> list[dict]:
+    return json.loads(result.stdout)
+
+
+def _refused(cli, command, code: int, *, pin: bool = True, **kwargs):
+    """A command that must fail with *code*, one Error line (and a Hint), and change nothing."""
+    before = snapshot()
+    result = cli(command, pin="4321" if pin else None, **kwargs)
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("Error: ") and "Traceback" not in result.stderr
+    assert all(line.startswith("Hint: ") for line in lines[1:]), result.stderr
+    assert snapshot() == before
+    return result
+
+
+# ---------------------------------------------------------------- a member id wherever a NAME goes
+
+
+def test_a_member_id_works_wherever_a_name_does(household):
+    cli = household
+    cli.parent("chore add Dishes --reward 2 --assign 1")
+    cli.parent("chore add Sweep --reward 1")
+    assert query("SELECT member_id FROM assignment") == [(1,)]
+    cli.ok("done Dishes --as 1")
+    cli.ok("done Sweep", env={"CHORECTL_MEMBER": "2"})
+    assert [r["member"] for r in _json(cli.ok("approvals -f json"))] == ["Amy", "Ben"]
+    cli.parent("approve --all")
+    assert cli.ok("balance 1 -f csv").stdout.splitlines()[1:] == ["Amy,2.00,0.00,0.00,0.00,2.00"]
+    assert "Paid Amy $0.50" in cli.parent("pay 1 0.50").stderr
+    cli.parent("adjust 2 +1 --reason helped")
+    assert [(r["member"], r["kind"]) for r in _json(cli.ok("ledger 1 -f json"))] == [
+        ("Amy", "reward"),
+        ("Amy", "payout"),
+    ]
+    assert [r["title"] for r in _json(cli.ok("chore list --member 2 -f json"))] == ["Sweep"]
+    assert [r["chore"] for r in _json(cli.ok("export completions --member 2 -f json"))] == ["Sweep"]
+    assert cli.parent("member rename 2 Benjamin").stderr == "Renamed Ben to Benjamin.\n"
+    assert [r["name"] for r in _json(cli.ok("member list -f json"))] == ["Amy", "Benjamin", "Mum"]
+    assert cli.ok(["balance", " 002 ", "-f", "csv"]).stdout.splitlines()[1].startswith("Benjamin,")
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("balance 99", "Error: no member with id 99\n"),
+        ("ledger 99999999999999999999999", "Error: no member with id 99999999999999999999999\n"),
+        ("chore list --member 0", "Error: no member with id 0\n"),
+    ],
+)
+def test_an_unknown_member_id_is_not_found(household, command, message):
+    result = _refused(household, command, 1, pin=False)
+    assert result.stderr.startswith(message)
+
+
+def test_an_id_names_the_member_it_is_even_when_it_is_not_a_child(household):
+    household.parent("chore add Sweep --reward 1")
+    result = _refused(household, "done Sweep --as 3", 1, pin=False)
+    assert result.stderr.startswith("Error: Mum is a parent")
+    _refused(household, "pay 3 1", 1)  # Mum has no money: the id found her, the balance refuses
+
+
+def test_a_name_of_digits_is_refused_because_digits_are_an_id(household):
+    result = _refused(household, "member add 123", 2)
+    assert "cannot be only digits" in result.stderr
+    _refused(household, "member rename Amy 007", 2)
