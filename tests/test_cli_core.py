@@ -344,8 +344,8 @@ def test_member_remove_keeps_history(busy):
     assert "Amy" in busy.ok("member list --all -f csv").stdout
     assert busy.ok("balance Amy -f csv").stdout.splitlines()[1] == "Amy,1.00,0.00,0.00,0.00,1.00"
     busy.parent("pay Amy 1")  # an archived member can still be paid what they are owed
-    busy.parent("member add Amy")  # the name is free again
-    assert query("SELECT count(*) FROM member WHERE name = 'Amy'") == [(2,)]
+    assert busy("member add Amy", pin=PIN).exit_code == 1  # the name stays theirs
+    assert query("SELECT count(*) FROM member WHERE name = 'Amy'") == [(1,)]
 
 
 def test_chore_assign_several_and_unassign(busy):

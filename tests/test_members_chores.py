@@ -79,3 +79,39 @@ def test_a_name_of_digits_is_refused_because_digits_are_an_id(household):
     result = _refused(household, "member add 123", 2)
     assert "cannot be only digits" in result.stderr
     _refused(household, "member rename Amy 007", 2)
+
+
+# ---------------------------------------------------------------- names are unique, archived members included
+
+
+def test_the_name_of_an_archived_member_stays_theirs(household):
+    cli = household
+    cli.parent("member remove Ben")
+    for command in ("member add ben", "member add BEN --parent", "member rename Amy Ben"):
+        result = _refused(cli, command, 1)
+        assert result.stderr.splitlines() == [
+            "Error: Ben is an archived member (id 2); names stay with their member",
+            "Hint: rename the archived one first: chorectl member rename 2 NEW_NAME",
+        ]
+    cli.parent("member rename 2 'Ben (2019)'")  # an archived member can be renamed...
+    cli.parent("member add Ben")  # ...and the name is free
+    assert query("SELECT id, name, active FROM member WHERE name_key LIKE 'ben%' ORDER BY id") == [
+        (2, "Ben (2019)", 0),
+        (4, "Ben", 1),
+    ]
+
+
+def test_the_database_refuses_a_second_member_of_the_same_name(household):
+    import sqlite3
+
+    from tests.helpers import db_path
+
+    household.parent("member remove Ben")
+    con = sqlite3.connect(db_path())
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        with con:
+            con.execute(
+                "INSERT INTO member (name, name_key, role, active, created_at)"
+                " VALUES ('BEN', 'ben', 'child', 1, '2026-11-21T10:00:00.000000+00:00')"
+            )
+    con.close()

@@ -360,21 +360,22 @@ def test_member_remove_archives_and_keeps_the_ledger(home: World):
         members.remove(home.w(), "Amy", now=NOW)
 
 
-def test_readding_a_removed_name_is_a_new_member(home: World):
+def test_a_removed_members_name_stays_theirs(home: World):
     home.bonus("Amy", 300)
     members.remove(home.w(), "Amy", now=NOW)
+    with pytest.raises(InvalidState, match="Amy is an archived member"):
+        home.member("AMY")
+    with home.r() as uow:
+        assert members.resolve(uow, "amy", include_archived=True).id == 1
+    # Renamed, the archived member keeps their money and frees the name.
+    members.rename(home.w(), "1", "Amy (old)", now=NOW)
     again = home.member("AMY")
     assert again.id == 4 and again.active
     with home.r() as uow:
         assert members.resolve(uow, "amy").id == 4
-        assert members.resolve(uow, "amy", include_archived=True).id == 4  # the active one first
-    # The new Amy starts at zero; the old one's money stays with the old member row.
+        assert members.resolve(uow, "amy (OLD)", include_archived=True).id == 1
     assert home.balance("Amy") == 0
     assert home.raw_balances() == {1: 300}
-    # Removing the new one too: include_archived now finds the most recent.
-    members.remove(home.w(), "Amy", now=NOW)
-    with home.r() as uow:
-        assert members.resolve(uow, "Amy", include_archived=True).id == 4
 
 
 def test_removed_members_chores_become_pool_chores(home: World):

@@ -45,7 +45,9 @@ class Household(SQLModel, table=True):
 
 class Member(SQLModel, table=True):
     __table_args__ = (
-        Index("ux_member_active_name", "name_key", unique=True, sqlite_where=text("active = 1")),
+        # Names are unique among all members, archived ones included (schema 4):
+        # a name always names one member, and `member restore` can bring them back.
+        Index("ux_member_name", "name_key", unique=True),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str

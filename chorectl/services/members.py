@@ -24,7 +24,8 @@ MAX_ID = 2**63 - 1
 def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Member:
     """The member *ref* names: an id (digits), or a name in any case.
 
-    An archived member is refused unless *include_archived*. A name is never
+    Names are unique among all members, archived ones included, so a name
+    names one member. An archived member is refused unless *include_archived*. A name is never
     all digits (:func:`chorectl.domain.text.clean_name` refuses it), so
     digits always mean an id.
     """
@@ -67,17 +68,22 @@ def add(uow: UnitOfWork, name: str, role: str, *, now: datetime) -> Member:
 
 
 def _check_free(uow: UnitOfWork, name: str, *, other_than: int | None = None) -> None:
-    clash = uow.session.exec(
-        select(Member).where(Member.name_key == fold(name), Member.active == True)  # noqa: E712
-    ).first()
-    if clash is not None and clash.id != other_than:
+    """Names are unique among all members, archived ones included (the database enforces it too)."""
+    clash = uow.session.exec(select(Member).where(Member.name_key == fold(name))).first()
+    if clash is None or clash.id == other_than:
+        return
+    if clash.active:
         raise InvalidState(f"there is already a member called {clash.name}")
+    raise InvalidState(
+        f"{clash.name} is an archived member (id {clash.id}); names stay with their member",
+        hint=f"rename the archived one first: chorectl member rename {clash.id} NEW_NAME",
+    )
 
 
 def rename(uow: UnitOfWork, name: str, new_name: str, *, now: datetime) -> tuple[str, Member]:
     new_name = clean_name(new_name)
     with uow:
-        member = resolve(uow, name)
+        member = resolve(uow, name, include_archived=True)  # an archived one too: it frees their name
         _check_free(uow, new_name, other_than=member.id)
         old = member.name
         member.name, member.name_key = new_name, fold(new_name)
