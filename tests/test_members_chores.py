@@ -115,3 +115,75 @@ def test_the_database_refuses_a_second_member_of_the_same_name(household):
                 " VALUES ('BEN', 'ben', 'child', 1, '2026-11-21T10:00:00.000000+00:00')"
             )
     con.close()
+
+
+# ---------------------------------------------------------------- member remove: not while owed or waiting
+
+
+@pytest.fixture
+def owed(household):
+    """Amy is owed $2.00 and has one completion waiting; Ben has two waiting."""
+    cli = household
+    cli.parent("chore add Dishes --reward 2 --assign Amy")
+    cli.parent("chore add Trash --reward 1 --assign Amy")
+    cli.parent("chore add Sweep --reward 1 --assign Ben")
+    cli.parent("chore add Dust --reward 1 --assign Ben")
+    cli.ok("done Dishes")
+    cli.parent("approve 1")
+    cli.ok("done Trash")
+    cli.ok("done Sweep")
+    cli.ok("done Dust")
+    return cli
+
+
+def test_remove_refuses_a_member_who_is_owed_money_or_has_work_waiting(owed):
+    result = _refused(owed, "member remove Amy", 1)
+    assert result.stderr.splitlines() == [
+        "Error: cannot archive Amy: their balance is $2.00 and 1 of their completions waits for approval",
+        "Hint: pay it out: chorectl pay Amy 2.00; approve or reject what waits: chorectl approvals;"
+        " or archive anyway: chorectl member remove Amy --force",
+    ]
+    result = _refused(owed, "member remove 2", 1)
+    assert result.stderr.splitlines() == [
+        "Error: cannot archive Ben: 2 of their completions wait for approval",
+        "Hint: approve or reject what waits: chorectl approvals; or archive anyway: chorectl member remove Ben --force",
+    ]
+
+
+def test_remove_refuses_a_member_who_owes_money_in_the_households_currency(cli):
+    cli.parent("init --currency €")
+    cli.parent("member add 'Mary Ann'")
+    cli.parent("adjust 'mary ann' -1.50 --reason 'broke a cup'")
+    result = _refused(cli, "member remove 'Mary Ann'", 1)
+    assert result.stderr.splitlines() == [
+        "Error: cannot archive Mary Ann: their balance is -€1.50",
+        "Hint: settle it: chorectl adjust 'Mary Ann' +1.50 --reason ...;"
+        " or archive anyway: chorectl member remove 'Mary Ann' --force",
+    ]
+
+
+def test_remove_once_settled_needs_no_force(owed):
+    owed.parent("pay Amy 2")
+    owed.parent("reject 2")
+    assert owed.parent("member remove Amy").stderr.startswith("Archived Amy; their history and ledger stay.\n")
+    assert [m["name"] for m in _json(owed.ok("member list -f json"))] == ["Ben", "Mum"]
+
+
+def test_remove_force_archives_anyway_and_keeps_history_ledger_and_the_waiting_work(owed):
+    result = owed.parent("member remove Amy --force")
+    assert result.stderr.splitlines() == [
+        "Archived Amy; their history and ledger stay.",
+        "Note: 'Dishes' has no assignee now, so any child may do it.",
+        "Note: 'Trash' has no assignee now, so any child may do it.",
+        "Note: Amy's balance is $2.00; settle it with: chorectl pay 1 ...",
+        "Note: 1 of their completions still waits in 'chorectl approvals'.",
+    ]
+    assert query("SELECT active FROM member WHERE id = 1") == [(0,)]
+    assert [(r["id"], r["member"]) for r in _json(owed.ok("approvals -f json"))] == [(2, "Amy"), (3, "Ben"), (4, "Ben")]
+    owed.parent("approve 2")  # the work she did is still paid for
+    assert owed.ok("balance Amy -f csv").stdout.splitlines()[1] == "Amy,3.00,0.00,0.00,0.00,3.00"
+    owed.parent("pay Amy 3")  # and an archived member can be paid out
+    log = _json(owed.ok("log -f json"))
+    assert [e["detail"] for e in log if e["action"] == "member remove"] == [
+        "Amy (--force: their balance is $2.00 and 1 of their completions waits for approval)"
+    ]

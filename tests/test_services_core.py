@@ -339,7 +339,7 @@ def test_member_rename_errors(home: World):
 def test_member_remove_archives_and_keeps_the_ledger(home: World):
     home.chore("Dishes", "2", assign=["Amy"])
     home.approve(home.done("Dishes").id)
-    removed = members.remove(home.w(), "amy", now=NOW)
+    removed = members.remove(home.w(), "amy", now=NOW, force=True)
     member, orphaned = removed.member, removed.orphaned
     assert (member.id, member.active) == (1, False)
     assert orphaned == ["Dishes"]
@@ -362,7 +362,7 @@ def test_member_remove_archives_and_keeps_the_ledger(home: World):
 
 def test_a_removed_members_name_stays_theirs(home: World):
     home.bonus("Amy", 300)
-    members.remove(home.w(), "Amy", now=NOW)
+    members.remove(home.w(), "Amy", now=NOW, force=True)
     with pytest.raises(InvalidState, match="Amy is an archived member"):
         home.member("AMY")
     with home.r() as uow:
@@ -815,7 +815,7 @@ def test_approve_same_id_twice_in_one_batch_pays_once(home: World):
 def test_approving_a_removed_members_completion_pays_them(home: World):
     home.chore("Dishes", "2", assign=["Amy"])
     cid = home.done("Dishes").id
-    members.remove(home.w(), "Amy", now=NOW)
+    members.remove(home.w(), "Amy", now=NOW, force=True)
     home.approve(cid)
     assert home.raw_balances() == {1: 200}
     assert home.balance("Amy") == 200  # balances() finds archived members by name
@@ -903,7 +903,7 @@ def test_pay_message_uses_the_households_symbol(db: World):
 
 def test_pay_an_archived_member_to_settle_up(home: World):
     home.bonus("Ben", 500)
-    members.remove(home.w(), "Ben", now=NOW)
+    members.remove(home.w(), "Ben", now=NOW, force=True)
     _, left = ledger.pay(home.w(), "Ben", 500, note="settled", now=NOW)
     assert left == 0
     assert home.raw_balances() == {2: 0}

@@ -62,13 +62,25 @@ def rename(
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, name: MemberArg) -> None:
-    """Archive a member: their history and ledger stay. Parent command."""
+def remove(
+    ctx: typer.Context,
+    name: MemberArg,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Archive even with a balance or completions waiting for approval."),
+    ] = False,
+) -> None:
+    """Archive a member: their history and ledger stay. Parent command.
+
+    Refused while they are owed money (or owe it) or have completions waiting
+    for approval: pay or review those first, or use --force. Their chores
+    lose them as assignee; a chore left with nobody becomes a pool chore.
+    """
     from chorectl.services import members
 
     require_parent(ctx)
     st = state(ctx)
-    removed = members.remove(st.uow(write=True), name, now=now())
+    removed = members.remove(st.uow(write=True), name, now=now(), force=force)
     message(f"Archived {removed.member.name}; their history and ledger stay.")
     for title in removed.orphaned:
         message(f"Note: {title!r} has no assignee now, so any child may do it.")
@@ -76,6 +88,8 @@ def remove(ctx: typer.Context, name: MemberArg) -> None:
         from chorectl.domain.money import format_money
 
         owed = format_money(removed.balance, st.currency())
-        message(f"Note: {removed.member.name}'s balance is {owed}; settle it with: chorectl pay {removed.member.name} ...")
+        settle = "chorectl pay" if removed.balance > 0 else "chorectl adjust"
+        message(f"Note: {removed.member.name}'s balance is {owed}; settle it with: {settle} {removed.member.id} ...")
     if removed.pending:
-        message(f"Note: {removed.pending} of their completions still wait in 'chorectl approvals'.")
+        waits = "waits" if removed.pending == 1 else "wait"
+        message(f"Note: {removed.pending} of their completions still {waits} in 'chorectl approvals'.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -101,12 +102,25 @@ class Removed:
     pending: int  # their completions still waiting for approval
 
 
-def remove(uow: UnitOfWork, name: str, *, now: datetime) -> Removed:
-    """Archive a member: history and ledger stay; their assignments end."""
-    from chorectl.services import reset, slots
+def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) -> Removed:
+    """Archive a member: history and ledger stay; their assignments end.
+
+    Refused while they have a balance (owed or owing) or completions waiting
+    for approval, unless *force*: archived, they drop out of listings, and
+    money or work left behind would be forgotten.
+    """
+    from chorectl.services import household, reset, slots
 
     with uow:
         member = resolve(uow, name)
+        balance = balance_of(uow, member.id)
+        pending = uow.session.exec(
+            select(func.count()).select_from(Completion).where(
+                Completion.member_id == member.id, Completion.status == "pending"
+            )
+        ).one()
+        if (balance or pending) and not force:
+            raise _unsettled(member, balance, pending, household.currency(uow))
         chores = list(
             uow.session.exec(
                 select(Chore).join(Assignment, col(Assignment.chore_id) == col(Chore.id)).where(
@@ -128,15 +142,38 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime) -> Removed:
                 uow.session.add(chore)
         member.active = False
         uow.session.add(member)
-        pending = uow.session.exec(
-            select(func.count()).select_from(Completion).where(
-                Completion.member_id == member.id, Completion.status == "pending"
-            )
-        ).one()
-        balance = balance_of(uow, member.id)
-        uow.record("member remove", member.name, at=now)
+        forced = f" (--force: {_left(balance, pending, household.currency(uow))})" if balance or pending else ""
+        uow.record("member remove", member.name + forced, at=now)
         uow.commit()
         return Removed(member, orphaned, balance, pending)
+
+
+def _unsettled(member: Member, balance: int, pending: int, currency: str) -> InvalidState:
+    """Why *member* cannot be archived yet, and what to do first."""
+    from chorectl.domain.money import format_cents
+
+    who = shlex.quote(member.name)
+    steps = []
+    if balance > 0:
+        steps.append(f"pay it out: chorectl pay {who} {format_cents(balance)}")
+    elif balance < 0:
+        steps.append(f"settle it: chorectl adjust {who} +{format_cents(-balance)} --reason ...")
+    if pending:
+        steps.append("approve or reject what waits: chorectl approvals")
+    steps.append(f"or archive anyway: chorectl member remove {who} --force")
+    return InvalidState(f"cannot archive {member.name}: {_left(balance, pending, currency)}", hint="; ".join(steps))
+
+
+def _left(balance: int, pending: int, currency: str) -> str:
+    """``their balance is $3.50 and 2 of their completions wait for approval``"""
+    from chorectl.domain.money import format_money
+
+    parts = []
+    if balance:
+        parts.append(f"their balance is {format_money(balance, currency)}")
+    if pending:
+        parts.append(f"{pending} of their completions {'waits' if pending == 1 else 'wait'} for approval")
+    return " and ".join(parts)
 
 
 def balance_of(uow: UnitOfWork, member_id: int) -> int:
