@@ -91,7 +91,8 @@ def test_the_name_of_an_archived_member_stays_theirs(household):
         result = _refused(cli, command, 1)
         assert result.stderr.splitlines() == [
             "Error: Ben is an archived member (id 2); names stay with their member",
-            "Hint: rename the archived one first: chorectl member rename 2 NEW_NAME",
+            "Hint: bring them back with: chorectl member restore Ben"
+            " (or rename the archived one first: chorectl member rename 2 NEW_NAME)",
         ]
     cli.parent("member rename 2 'Ben (2019)'")  # an archived member can be renamed...
     cli.parent("member add Ben")  # ...and the name is free
@@ -187,3 +188,70 @@ def test_remove_force_archives_anyway_and_keeps_history_ledger_and_the_waiting_w
     assert [e["detail"] for e in log if e["action"] == "member remove"] == [
         "Amy (--force: their balance is $2.00 and 1 of their completions waits for approval)"
     ]
+
+
+# ---------------------------------------------------------------- member restore
+
+
+def test_restore_brings_an_archived_member_back_with_their_balance(owed):
+    cli = owed
+    cli.parent("member remove Amy --force")
+    result = _refused(cli, "done Trash --as Amy", 1, pin=False)
+    assert result.stderr.splitlines() == [
+        "Error: Amy is archived (member 1)",
+        "Hint: bring them back with: chorectl member restore Amy",
+    ]
+    result = cli.parent("member restore amy")
+    assert result.stderr.splitlines() == [
+        "Restored child Amy (id 1); balance $2.00.",
+        "Note: their chores were not given back; assign them with: chorectl chore assign CHORE... --to 1",
+        "Note: 1 of their completions waits in 'chorectl approvals'.",
+    ]
+    assert [(m["name"], m["active"], m["balance"]) for m in _json(cli.ok("member list -f json"))] == [
+        ("Amy", True, 2.0),
+        ("Ben", True, 0),
+        ("Mum", True, 0),
+    ]
+    cli.parent("chore add Bins --reward 1 --assign Amy")  # she can be given chores again
+    cli.ok("done Bins --as 1")
+    log = _json(cli.ok("log -f json"))
+    assert [(e["actor"], e["action"], e["detail"]) for e in log if e["action"] == "member restore"] == [
+        ("parent", "member restore", "Amy (child)")
+    ]
+
+
+def test_restore_by_id_and_the_hint_that_leads_there(household):
+    household.parent("member remove Ben")
+    result = _refused(household, "member add Ben", 1)
+    assert "chorectl member restore Ben" in result.stderr
+    assert household.parent("member restore 2").stderr.startswith("Restored child Ben (id 2); balance $0.00.\n")
+    household.parent("member remove Mum")
+    assert household.parent("member restore 3").stderr == "Restored parent Mum (id 3); balance $0.00.\n"
+
+
+def test_restore_refuses_a_member_who_is_not_archived(household):
+    result = _refused(household, "member restore Amy", 1)
+    assert result.stderr.splitlines() == ["Error: Amy is not archived", "Hint: archived members: chorectl member list --all"]
+    result = _refused(household, "member restore Zed", 1)
+    assert result.stderr.startswith("Error: no member called 'Zed'")
+
+
+def test_restore_is_a_parent_command(household):
+    household.parent("member remove Ben")
+    before = snapshot()
+    assert household("member restore Ben").exit_code == 3
+    assert household("member restore Ben", pin="0000").exit_code == 3
+    assert snapshot() == before
+    assert query("SELECT active FROM member WHERE id = 2") == [(0,)]
+
+
+def test_member_list_shows_current_members_and_says_how_many_archived_are_left_out(household):
+    household.parent("member remove Ben")
+    table = household.ok("member list")
+    assert "Ben" not in table.stdout
+    assert table.stderr == "1 archived member is not shown: chorectl member list --all\n"
+    assert "archived" in household.ok("member list --all").stdout
+    csv = household.ok("member list -f csv")
+    assert csv.stderr == "" and [line.split(",")[1] for line in csv.stdout.splitlines()[1:]] == ["Amy", "Mum"]
+    rows = _json(household.ok("member list --all -f json"))
+    assert [(r["id"], r["name"], r["active"]) for r in rows] == [(1, "Amy", True), (2, "Ben", False), (3, "Mum", True)]

@@ -6,13 +6,13 @@ from typing import Annotated
 
 import typer
 
-from chorectl.cli import render
+from chorectl.cli import complete, render
 from chorectl.cli.app import new_app
 from chorectl.cli.options import Format, FormatOpt, MemberArg, RawOpt
 from chorectl.cli.state import message, require_parent, state
 from chorectl.domain.dates import now
 
-app = new_app("member", "Add, list, rename and remove members (parents and children).")
+app = new_app("member", "Add, list, rename, remove and restore members (parents and children).")
 
 
 
@@ -37,14 +37,19 @@ def list_(
     ctx: typer.Context,
     fmt: FormatOpt = Format.table,
     raw: RawOpt = False,
-    all_: Annotated[bool, typer.Option("--all", help="Include archived members.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Archived members too (active: false).")] = False,
 ) -> None:
-    """List members with their balances."""
+    """List members with their ids and balances; archived ones with --all."""
     from chorectl.services import members
 
     st = state(ctx)
-    rows = members.listing(st.uow(), include_archived=all_)
+    everyone = members.listing(st.uow(), include_archived=True)
+    rows = everyone if all_ else [row for row in everyone if row["active"]]
     render.emit("members", rows, fmt, currency=st.currency(), raw=raw)
+    hidden = len(everyone) - len(rows)
+    if hidden and fmt is Format.table:
+        who = "1 archived member is" if hidden == 1 else f"{hidden} archived members are"
+        message(f"{who} not shown: chorectl member list --all")
 
 
 @app.command("rename")
@@ -93,3 +98,30 @@ def remove(
     if removed.pending:
         waits = "waits" if removed.pending == 1 else "wait"
         message(f"Note: {removed.pending} of their completions still {waits} in 'chorectl approvals'.")
+
+
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    name: Annotated[
+        str,
+        typer.Argument(metavar="NAME", help="An archived member's name (any case) or id.", autocompletion=complete.archived),
+    ],
+) -> None:
+    """Bring an archived member back, with their history and balance. Parent command.
+
+    Their old chores are not given back: assign them again with chorectl chore assign.
+    """
+    from chorectl.domain.money import format_money
+    from chorectl.services import members
+
+    require_parent(ctx)
+    st = state(ctx)
+    back = members.restore(st.uow(write=True), name, now=now())
+    member = back.member
+    message(f"Restored {member.role} {member.name} (id {member.id}); balance {format_money(back.balance, st.currency())}.")
+    if member.role == "child":
+        message(f"Note: their chores were not given back; assign them with: chorectl chore assign CHORE... --to {member.id}")
+    if back.pending:
+        waits = "waits" if back.pending == 1 else "wait"
+        message(f"Note: {back.pending} of their completions {waits} in 'chorectl approvals'.")

@@ -44,7 +44,10 @@ def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Mem
         if member is None:
             raise NotFound(f"no member called {ref!r}", hint="see: chorectl member list")
     if not member.active and not include_archived:
-        raise InvalidState(f"{member.name} is archived (member {member.id})")
+        raise InvalidState(
+            f"{member.name} is archived (member {member.id})",
+            hint=f"bring them back with: chorectl member restore {shlex.quote(member.name)}",
+        )
     return member
 
 
@@ -77,7 +80,8 @@ def _check_free(uow: UnitOfWork, name: str, *, other_than: int | None = None) ->
         raise InvalidState(f"there is already a member called {clash.name}")
     raise InvalidState(
         f"{clash.name} is an archived member (id {clash.id}); names stay with their member",
-        hint=f"rename the archived one first: chorectl member rename {clash.id} NEW_NAME",
+        hint=f"bring them back with: chorectl member restore {shlex.quote(clash.name)}"
+        f" (or rename the archived one first: chorectl member rename {clash.id} NEW_NAME)",
     )
 
 
@@ -174,6 +178,36 @@ def _left(balance: int, pending: int, currency: str) -> str:
     if pending:
         parts.append(f"{pending} of their completions {'waits' if pending == 1 else 'wait'} for approval")
     return " and ".join(parts)
+
+
+@dataclass
+class Restored:
+    member: Member
+    balance: int  # what they are owed (or owe), as they left it
+    pending: int  # their completions waiting for approval
+
+
+def restore(uow: UnitOfWork, name: str, *, now: datetime) -> Restored:
+    """Bring an archived member back, with their history and balance.
+
+    Their old assignments are not given back: archiving ended them, and their
+    chores may have found other hands since.
+    """
+    with uow:
+        member = resolve(uow, name, include_archived=True)
+        if member.active:
+            raise InvalidState(f"{member.name} is not archived", hint="archived members: chorectl member list --all")
+        member.active = True
+        uow.session.add(member)
+        pending = uow.session.exec(
+            select(func.count()).select_from(Completion).where(
+                Completion.member_id == member.id, Completion.status == "pending"
+            )
+        ).one()
+        balance = balance_of(uow, member.id)
+        uow.record("member restore", f"{member.name} ({member.role})", at=now)
+        uow.commit()
+        return Restored(member, balance, pending)
 
 
 def balance_of(uow: UnitOfWork, member_id: int) -> int:
