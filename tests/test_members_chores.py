@@ -255,3 +255,46 @@ def test_member_list_shows_current_members_and_says_how_many_archived_are_left_o
     assert csv.stderr == "" and [line.split(",")[1] for line in csv.stdout.splitlines()[1:]] == ["Amy", "Mum"]
     rows = _json(household.ok("member list --all -f json"))
     assert [(r["id"], r["name"], r["active"]) for r in rows] == [(1, "Amy", True), (2, "Ben", False), (3, "Mum", True)]
+
+
+# ---------------------------------------------------------------- chore titles are unique among live chores
+
+
+@pytest.mark.parametrize("command", ["chore add dishes --reward 1", "chore add ' DISHES ' --assign Ben", "chore edit Sweep --title DiShEs"])
+def test_a_second_live_chore_of_the_same_title_is_refused(household, command):
+    household.parent("chore add Dishes --reward 2 --assign Amy")
+    household.parent("chore add Sweep --reward 1")
+    result = _refused(household, command, 1)
+    assert result.stderr.splitlines() == [
+        "Error: there is already a chore called Dishes (id 1)",
+        "Hint: use another title, or remove the old one first: chorectl chore remove 1",
+    ]
+    household.ok("done Dishes")  # the title still names one chore
+
+
+def test_a_chore_may_change_its_own_titles_case_and_reuse_an_archived_title(household):
+    household.parent("chore add Dishes --reward 2 --assign Amy")
+    household.parent("chore edit dishes --title DISHES")
+    household.parent("chore remove Dishes")
+    assert household.parent("chore add Dishes --reward 3").stderr == "Added chore 2: Dishes.\n"
+    household.ok("done dishes --as Ben")  # the live one
+    assert query("SELECT chore_id FROM completion") == [(2,)]
+
+
+def test_the_database_refuses_a_second_live_chore_of_the_same_title(household):
+    import sqlite3
+
+    from tests.helpers import db_path
+
+    household.parent("chore add Dishes --reward 2")
+    con = sqlite3.connect(db_path())
+    insert = (
+        "INSERT INTO chore (title, title_key, reward_min, reward_max, archived, created_at)"
+        " VALUES ('DISHES', 'dishes', 1, 1, ?, '2026-11-21T10:00:00.000000+00:00')"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        with con:
+            con.execute(insert, (0,))
+    with con:
+        con.execute(insert, (1,))  # an archived one may share it
+    con.close()

@@ -1,6 +1,7 @@
 """The schema step that makes member names unique among all members (archived ones
-included) upgrades a file that already holds such twins: it must not fail, and it
-must not lose a row, a balance or the way to pay it."""
+included) and chore titles unique among live chores upgrades a file that already
+holds such twins: it must not fail, and it must not lose a row, a balance or the
+way to pay it."""
 
 from __future__ import annotations
 
@@ -29,8 +30,17 @@ def as_before_the_step(path: Path) -> None:
     with con:
         con.execute("DROP INDEX ux_member_name")
         con.execute("CREATE UNIQUE INDEX ux_member_active_name ON member (name_key) WHERE active = 1")
+        con.execute("DROP INDEX ux_chore_live_title")
         con.execute(f"PRAGMA user_version = {STEP}")
     con.close()
+
+
+def _chore(con, chore_id: int, title: str, archived: bool = False) -> None:
+    con.execute(
+        "INSERT INTO chore (id, title, title_key, reward_min, reward_max, archived, created_at)"
+        " VALUES (?, ?, ?, 100, 100, ?, '2026-11-01T10:00:00.000000+00:00')",
+        (chore_id, title, title.casefold(), int(archived)),
+    )
 
 
 def _member(con, member_id: int, name: str, active: bool) -> None:
@@ -116,3 +126,58 @@ def test_the_schema1_fixture_with_twins_upgrades_too(cli, tmp_path, monkeypatch)
         (3, "Cleo (2)", 0),
         (5, "Cleo", 1),
     ]
+
+
+@pytest.fixture
+def same_titles(household) -> Path:
+    """Before the step: two live chores called Dishes (any case), as the old `chore add`
+    allowed, one of them done; an archived Dishes; and a chore called "Dishes (2)"."""
+    cli = household
+    cli.parent("chore add Dishes --reward 1 --assign Amy")
+    path = db_path()
+    as_before_the_step(path)
+    con = sqlite3.connect(path)
+    with con:
+        _chore(con, 2, "Dishes (2)")
+        _chore(con, 3, "DISHES", archived=True)
+        _chore(con, 4, "dishes")
+        _chore(con, 5, "Dishes")
+        con.execute(  # Ben did the second one (`done 4 --as Ben`: a title was ambiguous)
+            "INSERT INTO completion (chore_id, member_id, status, completed_at)"
+            " VALUES (4, 2, 'pending', '2026-11-02T10:00:00.000000+00:00')"
+        )
+    con.close()
+    return path
+
+
+def test_the_upgrade_renames_the_newer_live_chores_of_the_same_title(cli, same_titles):
+    result = cli.ok("chore list --status all -f json")
+    assert result.stderr.startswith(f"Upgraded the database from schema {STEP} to {SCHEMA_VERSION}")
+    assert [(c["id"], c["title"], c["status"]) for c in json.loads(result.stdout)] == [
+        (1, "Dishes", "open"),  # the oldest keeps the title
+        (2, "Dishes (2)", "open"),
+        (3, "DISHES", "archived"),  # archived chores may share it
+        (4, "dishes (3)", "pending"),  # its completion stays with it
+        (5, "Dishes (4)", "open"),
+    ]
+    log = json.loads(cli.ok("log -f json").stdout)
+    assert [(e["action"], e["detail"]) for e in log if e["actor"] == "chorectl"] == [
+        ("chore edit", "#4 dishes -> dishes (3) (upgrade: live chores' titles are unique)"),
+        ("chore edit", "#5 Dishes -> Dishes (4) (upgrade: live chores' titles are unique)"),
+    ]
+    cli.ok("done dishes")  # a title names one chore again: Amy's
+    assert [c["chore"] for c in json.loads(cli.ok("approvals -f json").stdout)] == ["dishes (3)", "Dishes"]
+
+
+def test_a_file_with_every_kind_of_twin_gets_the_schema_of_a_new_one(cli, twins, tmp_path, monkeypatch):
+    con = sqlite3.connect(twins)
+    with con:
+        _chore(con, 1, "Dishes")
+        _chore(con, 2, "dishes")
+    con.close()
+    cli.ok("chore list")
+    fresh = tmp_path / "fresh.db"
+    monkeypatch.setenv("CHORECTL_DB", str(fresh))
+    cli.parent("init")
+    assert _schema(twins) == _schema(fresh)
+    assert query("SELECT id, title FROM chore ORDER BY id", path=twins) == [(1, "Dishes"), (2, "dishes (2)")]

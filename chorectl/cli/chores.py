@@ -60,7 +60,9 @@ def _recurrence(every: str | None, cooldown: str | None):
 @app.command("add")
 def add(
     ctx: typer.Context,
-    title: Annotated[str, typer.Argument(metavar="TITLE", help="What to do.")],
+    title: Annotated[
+        str, typer.Argument(metavar="TITLE", help="What to do; no other live chore may have this title (any case).")
+    ],
     reward: RewardOpt = None,
     assign: Annotated[
         Optional[str],
@@ -155,7 +157,7 @@ def show(ctx: typer.Context, chore: ChoreArg, fmt: FormatOpt = Format.table, raw
 def edit(
     ctx: typer.Context,
     chore: ChoreArg,
-    title: Annotated[Optional[str], typer.Option("--title", metavar="T", help="A new title.")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", metavar="T", help="A new title, not another live chore's (any case).")] = None,
     reward: RewardOpt = None,
     every: EveryOpt = None,
     cooldown: CooldownOpt = None,
@@ -212,7 +214,7 @@ def assign(
 
 @app.command("remove")
 def remove(ctx: typer.Context, chore: ChoreArg) -> None:
-    """Archive a chore: its history stays. Parent command."""
+    """Archive a chore: its history stays, and its title may be used again. Parent command."""
     from chorectl.services import chores
 
     require_parent(ctx)

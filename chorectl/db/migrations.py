@@ -38,48 +38,65 @@ def _v2_to_v3(op) -> None:
 
 
 def _v3_to_v4(op) -> None:
-    # Member names are unique among all members, archived ones included
-    # (issue 12: a re-added "Ben" beside the archived one made two identical
-    # rows, and the old balance could no longer be paid). An older file may
-    # hold such twins already: the current member (or else the newest) keeps
-    # the name, each other one becomes "Ben (2)", "Ben (3)"..., logged.
-    import sqlalchemy as sa
-
-    conn = op.get_bind()
-    taken = {key for (key,) in conn.execute(sa.text("SELECT name_key FROM member"))}
-    groups: dict[str, list] = {}
-    for row in conn.execute(sa.text("SELECT id, name, name_key, active FROM member ORDER BY id")):
-        groups.setdefault(row.name_key, []).append(row)
-    for key, twins in groups.items():
-        if len(twins) < 2:
-            continue
-        keeper = max(twins, key=lambda m: (bool(m.active), m.id))
-        n = 2
-        for member in twins:
-            if member is keeper:
-                continue
-            while f"{key} ({n})" in taken:
-                n += 1
-            taken.add(f"{key} ({n})")
-            conn.execute(
-                sa.text("UPDATE member SET name = :name, name_key = :key WHERE id = :id"),
-                {"name": f"{member.name} ({n})", "key": f"{key} ({n})", "id": member.id},
-            )
-            _log(conn, "member rename", f"{member.name} -> {member.name} ({n}) (upgrade: names are unique, archived members included)")
-    op.drop_index("ux_member_active_name", table_name="member")
-    op.create_index("ux_member_name", "member", ["name_key"], unique=True)
-
-
-def _log(conn, action: str, detail: str) -> None:
-    """A line in the audit log for what an upgrade changed in the data (actor: chorectl)."""
+    # Issue 12: a name names one member, a title one live chore.
+    # - Member names are unique among all members, archived ones included: a
+    #   re-added "Ben" beside the archived one made two identical rows, and the
+    #   old balance could no longer be paid.
+    # - Live chores' titles are unique in any case: a second "Dishes" made
+    #   `done Dishes` an error. Archived chores may share a title.
+    # An older file may hold such twins already, and must still upgrade: the
+    # current member (else the newest) and the oldest live chore keep the name;
+    # each other one becomes "Ben (2)", "Dishes (2)"..., logged by "chorectl".
     from datetime import datetime, timezone
 
     import sqlalchemy as sa
 
-    conn.execute(
-        sa.text("INSERT INTO audit (at, actor, action, detail) VALUES (:at, 'chorectl', :action, :detail)"),
-        {"at": datetime.now(timezone.utc).isoformat(timespec="microseconds"), "action": action, "detail": detail},
-    )
+    conn = op.get_bind()
+    at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+    def rename_twins(table: str, column: str, rows: list, keeper, action: str, prefix, because: str) -> None:
+        taken = {row.key for row in rows}
+        groups: dict[str, list] = {}
+        for row in rows:
+            groups.setdefault(row.key, []).append(row)
+        for key, twins in groups.items():
+            if len(twins) < 2:
+                continue
+            keep = keeper(twins)
+            n = 2
+            for row in twins:
+                if row is keep:
+                    continue
+                while f"{key} ({n})" in taken:
+                    n += 1
+                taken.add(f"{key} ({n})")
+                new = f"{row.text} ({n})"
+                conn.execute(
+                    sa.text(f"UPDATE {table} SET {column} = :new, {column}_key = :key WHERE id = :id"),
+                    {"new": new, "key": f"{key} ({n})", "id": row.id},
+                )
+                conn.execute(
+                    sa.text("INSERT INTO audit (at, actor, action, detail) VALUES (:at, 'chorectl', :action, :detail)"),
+                    {"at": at, "action": action, "detail": f"{prefix(row)}{row.text} -> {new} (upgrade: {because})"},
+                )
+
+    members = conn.execute(sa.text("SELECT id, name AS text, name_key AS key, active FROM member ORDER BY id")).all()
+    rename_twins(
+        "member", "name", members,
+        keeper=lambda twins: max(twins, key=lambda m: (bool(m.active), m.id)),
+        action="member rename", prefix=lambda m: "", because="names are unique, archived members included",
+    )  # fmt: skip
+    chores = conn.execute(
+        sa.text("SELECT id, title AS text, title_key AS key FROM chore WHERE archived = 0 ORDER BY id")
+    ).all()
+    rename_twins(
+        "chore", "title", chores,
+        keeper=lambda twins: twins[0],
+        action="chore edit", prefix=lambda c: f"#{c.id} ", because="live chores' titles are unique",
+    )  # fmt: skip
+    op.drop_index("ux_member_active_name", table_name="member")
+    op.create_index("ux_member_name", "member", ["name_key"], unique=True)
+    op.create_index("ux_chore_live_title", "chore", ["title_key"], unique=True, sqlite_where=sa.text("archived = 0"))
 
 
 STEPS: dict[int, Callable] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}

@@ -58,7 +58,11 @@ class Member(SQLModel, table=True):
 
 
 class Chore(SQLModel, table=True):
-    __table_args__ = (Index("ix_chore_title_key", "title_key"),)
+    __table_args__ = (
+        Index("ix_chore_title_key", "title_key"),
+        # Live chores' titles are unique in any case (schema 4); an archived one's may be reused.
+        Index("ux_chore_live_title", "title_key", unique=True, sqlite_where=text("archived = 0")),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     title: str
     title_key: str
