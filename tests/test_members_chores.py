@@ -298,3 +298,71 @@ def test_the_database_refuses_a_second_live_chore_of_the_same_title(household):
     with con:
         con.execute(insert, (1,))  # an archived one may share it
     con.close()
+
+
+# ---------------------------------------------------------------- chore show: the recent completions
+
+
+def _insert_completions(chore_id: int, count: int) -> None:
+    import sqlite3
+
+    from tests.helpers import db_path
+
+    con = sqlite3.connect(db_path())
+    with con:
+        for n in range(count):
+            con.execute(
+                "INSERT INTO completion (chore_id, member_id, status, completed_at, reviewed_at)"
+                " VALUES (?, 2, 'rejected', ?, ?)",
+                (chore_id, f"2026-10-{n + 1:02d}T08:00:00.000000+00:00", f"2026-10-{n + 1:02d}T09:00:00.000000+00:00"),
+            )
+    con.close()
+
+
+def test_chore_show_lists_the_last_ten_completions_newest_first(household, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    cli = household
+    cli.parent("chore add Dishes --reward 1-3")
+    _insert_completions(1, 12)  # ids 1..12: Ben, October, rejected
+    cli.ok("done Dishes --as Amy --note 'the pans too, and the big pot that was left from Sunday lunch'")
+    cli.parent("reject 13 --reason 'still greasy'")
+    cli.ok("done Dishes --as 1")
+    cli.parent("approve 14 --reward 2.50")
+    out = cli.ok("chore show dishes").stdout
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    start = lines.index("Last 10 completions, newest first")
+    assert lines[start + 1].split() == ["ID", "Who", "Status", "When", "Reward", "Note"]
+    rows = [line.split() for line in lines[start + 2 :] if line.strip() and line.split()[0].isdigit()]
+    assert [r[0] for r in rows] == ["14", "13", "12", "11", "10", "9", "8", "7", "6", "5"]
+    assert rows[0][1:3] == ["Amy", "approved"] and rows[0][5] == "$2.50"
+    assert rows[1][1:3] == ["Amy", "rejected"]
+    assert rows[2][1:] == ["Ben", "rejected", "2026-10-12", "10:00"]  # local time: CEST, +02:00
+    words = " ".join(out.split())
+    assert "the pans too, and the big pot" in words and "still greasy" in words  # the note folds, whole
+
+
+def test_chore_show_says_when_a_chore_has_no_completions_and_shows_missed_periods(household):
+    from tests.test_recurrence import at
+
+    cli = household
+    with at(2026, 11, 16, 8):
+        cli.parent("chore add Trash --every daily --assign Ben --reward 0.50")
+        assert cli.ok("chore show Trash").stdout.rstrip().endswith("No completions yet.")
+    with at(2026, 11, 18, 8):
+        cli.ok("reset")
+        out = cli.ok("chore show Trash").stdout
+    assert "Last 2 completions, newest first" in out
+    assert [line.split()[:5] for line in out.splitlines() if line.split()[:1] in (["1"], ["2"])] == [
+        ["2", "Ben", "missed", "due", "2026-11-17"],
+        ["1", "Ben", "missed", "due", "2026-11-16"],
+    ]
+
+
+def test_chore_show_in_script_formats_keeps_chore_lists_columns(household):
+    household.parent("chore add Dishes --reward 2 --assign Amy")
+    household.ok("done Dishes")
+    (row,) = _json(household.ok("chore show Dishes -f json"))
+    assert list(row)[:10] == [
+        "id", "title", "assignee", "reward", "reward_min", "reward_max", "schedule", "status", "due", "created_at"
+    ]

@@ -31,6 +31,7 @@ def as_before_the_step(path: Path) -> None:
         con.execute("DROP INDEX ux_member_name")
         con.execute("CREATE UNIQUE INDEX ux_member_active_name ON member (name_key) WHERE active = 1")
         con.execute("DROP INDEX ux_chore_live_title")
+        con.execute("DROP INDEX ix_completion_chore")
         con.execute(f"PRAGMA user_version = {STEP}")
     con.close()
 

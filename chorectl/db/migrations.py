@@ -38,7 +38,8 @@ def _v2_to_v3(op) -> None:
 
 
 def _v3_to_v4(op) -> None:
-    # Issue 12: a name names one member, a title one live chore.
+    # Issue 12: a name names one member, a title one live chore, and a chore
+    # shows its recent completions.
     # - Member names are unique among all members, archived ones included: a
     #   re-added "Ben" beside the archived one made two identical rows, and the
     #   old balance could no longer be paid.
@@ -97,6 +98,8 @@ def _v3_to_v4(op) -> None:
     op.drop_index("ux_member_active_name", table_name="member")
     op.create_index("ux_member_name", "member", ["name_key"], unique=True)
     op.create_index("ux_chore_live_title", "chore", ["title_key"], unique=True, sqlite_where=sa.text("archived = 0"))
+    # A chore's newest completions (chore show) without reading all of its history.
+    op.create_index("ix_completion_chore", "completion", ["chore_id", "id"])
 
 
 STEPS: dict[int, Callable] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}

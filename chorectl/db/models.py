@@ -89,6 +89,9 @@ class Completion(SQLModel, table=True):
         Index("ix_completion_slot", "chore_id", "period_due", "member_id"),
         Index("ix_completion_pending", "status", sqlite_where=text("status = 'pending'")),
         Index("ix_completion_member", "member_id", "id"),
+        # A chore's newest completions (chore show) and its history in order
+        # (export completions --chore), without reading or sorting the rest (schema 4).
+        Index("ix_completion_chore", "chore_id", "id"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     chore_id: int = Field(foreign_key="chore.id")
