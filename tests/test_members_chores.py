@@ -366,3 +366,57 @@ def test_chore_show_in_script_formats_keeps_chore_lists_columns(household):
     assert list(row)[:10] == [
         "id", "title", "assignee", "reward", "reward_min", "reward_max", "schedule", "status", "due", "created_at"
     ]
+
+
+# ---------------------------------------------------------------- export completions --chore
+
+
+@pytest.fixture
+def history(household):
+    cli = household
+    cli.parent("chore add Dishes --reward 2 --assign Amy,Ben")
+    cli.parent("chore add Sweep --reward 1")
+    cli.parent("chore add Bins --reward 1 --assign Ben")
+    cli.ok("done Dishes --as Amy")
+    cli.ok("done Sweep --as Ben")
+    cli.ok("done Dishes --as Ben")
+    cli.ok("done Bins")
+    cli.parent("approve --all")
+    cli.parent("chore remove Bins")
+    return cli
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        ("--chore dishes", [(1, "Dishes", "Amy"), (3, "Dishes", "Ben")]),
+        ("--chore 2", [(2, "Sweep", "Ben")]),
+        ("--chore Dishes --member 2", [(3, "Dishes", "Ben")]),
+        ("--chore BINS", [(4, "Bins", "Ben")]),  # an archived chore's history too
+        ("--chore 3 --since 2000-01-01", [(4, "Bins", "Ben")]),
+        ("--chore Sweep --member Amy", []),
+    ],
+)
+def test_export_completions_of_one_chore(history, option, expected):
+    rows = _json(history.ok(f"export completions {option} -f json"))
+    assert [(r["id"], r["chore"], r["member"]) for r in rows] == expected
+
+
+def test_export_completions_of_one_chore_keeps_the_csv_columns(history):
+    lines = history.ok("export completions --chore Sweep").stdout.splitlines()
+    assert lines[0].startswith("id,chore_id,chore,member,status,completed_at,reviewed_at,reward,note")
+    assert [line.split(",")[:5] for line in lines[1:]] == [["2", "2", "Sweep", "Ben", "approved"]]
+
+
+@pytest.mark.parametrize(
+    ("command", "code", "message"),
+    [
+        ("export completions --chore Nothing", 1, "Error: no chore called 'Nothing'"),
+        ("export completions --chore 99", 1, "Error: no chore with id 99"),
+        ("export ledger --chore Dishes", 2, "Error: --chore filters completions only"),
+        ("export chores --chore Dishes", 2, "Error: --chore filters completions only"),
+    ],
+)
+def test_export_chore_filter_refusals(history, command, code, message):
+    result = _refused(history, command, code, pin=False)
+    assert result.stderr.startswith(message) and result.stdout == ""

@@ -100,6 +100,14 @@ def test_chore_show_reads_only_the_last_completions(database):
     assert not [step for step in steps if "TEMP B-TREE" in step], steps
 
 
+def test_exporting_one_chores_completions_does_not_scan_them(database):
+    from chorectl.services import export
+
+    found = plans(database, lambda uow: list(export.rows(uow(), "completions", today=NOW.date(), chore="Make bed")))
+    assert scans_of_history(found) == []
+    assert any("SEARCH completion USING INDEX ix_completion_chore (chore_id=?)" in steps for _, steps in found)
+
+
 def test_the_detector_sees_a_scan(database):
     """An export reads the whole ledger, so its plan does scan: the check above can fail."""
     found = plans(database, lambda uow: list(ledger.entries(uow())))
