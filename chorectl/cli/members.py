@@ -24,7 +24,12 @@ def add(
         bool, typer.Option("--parent/--child", help="A parent or a child (default: child).")
     ] = False,
 ) -> None:
-    """Add a member. Parent command."""
+    """Add a member. Parent command.
+
+    Names are unique in any case among all members, archived ones included
+    (restore or rename an archived member to reuse theirs), and never only
+    digits: digits name a member by id.
+    """
     from chorectl.services import members
 
     require_parent(ctx)
@@ -58,7 +63,10 @@ def rename(
     name: MemberArg,
     new_name: Annotated[str, typer.Argument(metavar="NEW_NAME", help="The new name.")],
 ) -> None:
-    """Rename a member; their history follows them. Parent command."""
+    """Rename a member; their history follows them. Parent command.
+
+    Works on an archived member too, to free their name for someone new.
+    """
     from chorectl.services import members
 
     require_parent(ctx)
