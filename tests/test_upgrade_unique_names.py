@@ -75,22 +75,22 @@ def test_the_upgrade_renames_the_archived_twins_and_logs_it(cli, twins):
     members = [(m["id"], m["name"], m["active"], m["balance"]) for m in json.loads(result.stdout)]
     assert members == [
         (1, "Amy", True, 0),
-        (2, "Ben (3)", False, 3.5),  # the oldest twin: (2) is somebody else's name
+        (2, "Ben (4)", False, 3.5),  # the oldest twin
         (3, "Mum", True, 0),
         (4, "Ben (2)", True, 0),
-        (5, "BEN (4)", False, 0),
+        (5, "BEN (3)", False, 0),  # the newer archived twin; (2) is somebody else's name
         (6, "ben", True, 0),  # the current member keeps the name
     ]
     assert query("SELECT name_key FROM member ORDER BY id") == [
-        ("amy",), ("ben (3)",), ("mum",), ("ben (2)",), ("ben (4)",), ("ben",),
+        ("amy",), ("ben (4)",), ("mum",), ("ben (2)",), ("ben (3)",), ("ben",),
     ]
     log = json.loads(cli.ok("log -f json").stdout)
     assert [(e["actor"], e["action"], e["detail"]) for e in log if e["actor"] == "chorectl"] == [
-        ("chorectl", "member rename", "Ben -> Ben (3) (upgrade: names are unique, archived members included)"),
-        ("chorectl", "member rename", "BEN -> BEN (4) (upgrade: names are unique, archived members included)"),
+        ("chorectl", "member rename", "BEN -> BEN (3) (upgrade: names are unique, archived members included)"),
+        ("chorectl", "member rename", "Ben -> Ben (4) (upgrade: names are unique, archived members included)"),
     ]
     # The old balance can be paid again, by the new name or the id.
-    cli.parent(["pay", "ben (3)", "3"])
+    cli.parent(["pay", "ben (4)", "3"])
     cli.parent("pay 2 0.50")
     assert query("SELECT sum(amount) FROM ledger WHERE member_id = 2") == [(0,)]
     checks = {line.split()[1]: line.split()[0] for line in cli("doctor").stdout.splitlines()}

@@ -201,7 +201,9 @@ def _recent(rows: list[dict], currency: str) -> None:
 def edit(
     ctx: typer.Context,
     chore: ChoreArg,
-    title: Annotated[Optional[str], typer.Option("--title", metavar="T", help="A new title, not another live chore's (any case).")] = None,
+    title: Annotated[
+        Optional[str], typer.Option("--title", metavar="T", help="A new title, not another live chore's (any case).")
+    ] = None,
     reward: RewardOpt = None,
     every: EveryOpt = None,
     cooldown: CooldownOpt = None,

@@ -55,46 +55,40 @@ def _v3_to_v4(op) -> None:
     conn = op.get_bind()
     at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
-    def rename_twins(table: str, column: str, rows: list, keeper, action: str, prefix, because: str) -> None:
+    def rename_twins(table: str, column: str, rows: list, action: str, because: str) -> None:
+        """*rows* (id, text, key) in order of precedence: the first of each key keeps it."""
         taken = {row.key for row in rows}
-        groups: dict[str, list] = {}
+        seen: dict[str, int] = {}  # key -> the last number given
         for row in rows:
-            groups.setdefault(row.key, []).append(row)
-        for key, twins in groups.items():
-            if len(twins) < 2:
+            if row.key not in seen:
+                seen[row.key] = 1
                 continue
-            keep = keeper(twins)
-            n = 2
-            for row in twins:
-                if row is keep:
-                    continue
-                while f"{key} ({n})" in taken:
-                    n += 1
-                taken.add(f"{key} ({n})")
-                new = f"{row.text} ({n})"
-                conn.execute(
-                    sa.text(f"UPDATE {table} SET {column} = :new, {column}_key = :key WHERE id = :id"),
-                    {"new": new, "key": f"{key} ({n})", "id": row.id},
-                )
-                conn.execute(
-                    sa.text("INSERT INTO audit (at, actor, action, detail) VALUES (:at, 'chorectl', :action, :detail)"),
-                    {"at": at, "action": action, "detail": f"{prefix(row)}{row.text} -> {new} (upgrade: {because})"},
-                )
+            n = seen[row.key] + 1
+            while f"{row.key} ({n})" in taken:
+                n += 1
+            seen[row.key] = n
+            taken.add(f"{row.key} ({n})")
+            new = f"{row.text} ({n})"
+            conn.execute(
+                sa.text(f"UPDATE {table} SET {column} = :new, {column}_key = :key WHERE id = :id"),
+                {"new": new, "key": f"{row.key} ({n})", "id": row.id},
+            )
+            conn.execute(
+                sa.text("INSERT INTO audit (at, actor, action, detail) VALUES (:at, 'chorectl', :action, :detail)"),
+                {"at": at, "action": action, "detail": f"{row.label}{row.text} -> {new} (upgrade: {because})"},
+            )
 
-    members = conn.execute(sa.text("SELECT id, name AS text, name_key AS key, active FROM member ORDER BY id")).all()
-    rename_twins(
-        "member", "name", members,
-        keeper=lambda twins: max(twins, key=lambda m: (bool(m.active), m.id)),
-        action="member rename", prefix=lambda m: "", because="names are unique, archived members included",
-    )  # fmt: skip
-    chores = conn.execute(
-        sa.text("SELECT id, title AS text, title_key AS key FROM chore WHERE archived = 0 ORDER BY id")
+    members = conn.execute(
+        sa.text("SELECT id, name AS text, name_key AS key, '' AS label FROM member ORDER BY active DESC, id DESC")
     ).all()
-    rename_twins(
-        "chore", "title", chores,
-        keeper=lambda twins: twins[0],
-        action="chore edit", prefix=lambda c: f"#{c.id} ", because="live chores' titles are unique",
-    )  # fmt: skip
+    rename_twins("member", "name", members, "member rename", "names are unique, archived members included")
+    chores = conn.execute(
+        sa.text(
+            "SELECT id, title AS text, title_key AS key, '#' || id || ' ' AS label"
+            " FROM chore WHERE archived = 0 ORDER BY id"
+        )
+    ).all()
+    rename_twins("chore", "title", chores, "chore edit", "live chores' titles are unique")
     op.drop_index("ux_member_active_name", table_name="member")
     op.create_index("ux_member_name", "member", ["name_key"], unique=True)
     op.create_index("ux_chore_live_title", "chore", ["title_key"], unique=True, sqlite_where=sa.text("archived = 0"))

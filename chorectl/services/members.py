@@ -26,9 +26,9 @@ def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Mem
     """The member *ref* names: an id (digits), or a name in any case.
 
     Names are unique among all members, archived ones included, so a name
-    names one member. An archived member is refused unless *include_archived*. A name is never
-    all digits (:func:`chorectl.domain.text.clean_name` refuses it), so
-    digits always mean an id.
+    names one member. An archived member is refused unless *include_archived*.
+    A name is never all digits (:func:`chorectl.domain.text.clean_name`
+    refuses it), so digits always mean an id.
     """
     text = ref.strip()
     if text.isascii() and text.isdigit():
@@ -36,11 +36,7 @@ def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Mem
         if member is None:
             raise NotFound(f"no member with id {text}", hint="see: chorectl member list --all")
     else:
-        member = uow.session.exec(
-            select(Member)
-            .where(Member.name_key == fold(text))
-            .order_by(col(Member.active).desc(), col(Member.id).desc())  # a file from before unique names
-        ).first()
+        member = uow.session.exec(select(Member).where(Member.name_key == fold(text))).first()
         if member is None:
             raise NotFound(f"no member called {ref!r}", hint="see: chorectl member list")
     if not member.active and not include_archived:
@@ -118,13 +114,13 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
     with uow:
         member = resolve(uow, name)
         balance = balance_of(uow, member.id)
-        pending = uow.session.exec(
-            select(func.count()).select_from(Completion).where(
-                Completion.member_id == member.id, Completion.status == "pending"
-            )
-        ).one()
-        if (balance or pending) and not force:
-            raise _unsettled(member, balance, pending, household.currency(uow))
+        pending = pending_of(uow, member.id)
+        forced = ""  # what --force leaves behind, for the log
+        if balance or pending:
+            currency = household.currency(uow)
+            if not force:
+                raise _unsettled(member, balance, pending, currency)
+            forced = f" (--force: {_left(balance, pending, currency)})"
         chores = list(
             uow.session.exec(
                 select(Chore).join(Assignment, col(Assignment.chore_id) == col(Chore.id)).where(
@@ -146,7 +142,6 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
                 uow.session.add(chore)
         member.active = False
         uow.session.add(member)
-        forced = f" (--force: {_left(balance, pending, household.currency(uow))})" if balance or pending else ""
         uow.record("member remove", member.name + forced, at=now)
         uow.commit()
         return Removed(member, orphaned, balance, pending)
@@ -199,15 +194,20 @@ def restore(uow: UnitOfWork, name: str, *, now: datetime) -> Restored:
             raise InvalidState(f"{member.name} is not archived", hint="archived members: chorectl member list --all")
         member.active = True
         uow.session.add(member)
-        pending = uow.session.exec(
-            select(func.count()).select_from(Completion).where(
-                Completion.member_id == member.id, Completion.status == "pending"
-            )
-        ).one()
+        pending = pending_of(uow, member.id)
         balance = balance_of(uow, member.id)
         uow.record("member restore", f"{member.name} ({member.role})", at=now)
         uow.commit()
         return Restored(member, balance, pending)
+
+
+def pending_of(uow: UnitOfWork, member_id: int) -> int:
+    """How many of the member's completions wait for approval (ix_completion_member)."""
+    return uow.session.exec(
+        select(func.count()).select_from(Completion).where(
+            Completion.member_id == member_id, Completion.status == "pending"
+        )
+    ).one()
 
 
 def balance_of(uow: UnitOfWork, member_id: int) -> int:
