@@ -53,6 +53,8 @@ def family(tmp_path_factory):
     for name in ("Amy", "Ben"):
         chorectl("member", "add", name)
     chorectl("member", "add", "Mum", "--parent")
+    chorectl("member", "add", "Cleo")
+    chorectl("member", "remove", "Cleo")
     chorectl("chore", "add", "Make bed", "--reward", "1", "--assign", "Amy")
     chorectl("chore", "add", "Mow lawn", "--reward", "3")
     chorectl("chore", "add", "Dishes", "--reward", "2")
@@ -66,13 +68,14 @@ def family(tmp_path_factory):
 def test_command_names(family):
     assert complete(family, "chorectl ch") == ["chore"]
     assert complete(family, "chorectl ap") == ["approvals", "approve"]
-    assert complete(family, "chorectl member r") == ["rename", "remove"]
+    assert complete(family, "chorectl member r") == ["rename", "remove", "restore"]
 
 
 def test_member_names(family):
     assert complete(family, "chorectl pay ") == ["Amy", "Ben", "Mum"]
     assert complete(family, "chorectl balance A") == ["Amy"]
     assert complete(family, "chorectl done Make --as ") == ["Amy", "Ben"]  # --as takes children only
+    assert complete(family, "chorectl member restore ") == ["Cleo"]  # the archived ones only
 
 
 def test_chore_titles_with_spaces_and_not_archived(family):

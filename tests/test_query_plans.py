@@ -80,6 +80,7 @@ EVERYDAY = {
     "approvals": lambda uow: completions.pending(uow()),
     "reset": lambda uow: reset.reset(uow(True), now=NOW, dry_run=True),
     "done": lambda uow: completions.done(uow(True), "Make bed", member="Child1", now=NOW),
+    "chore show": lambda uow: (chores.show(uow(), "Make bed", today=date(2026, 11, 21)), completions.recent(uow(), 1)),
 }
 
 
@@ -88,6 +89,23 @@ def test_everyday_commands_do_not_scan_history(database, name):
     found = plans(database, EVERYDAY[name])
     assert found, "no statement was captured"
     assert scans_of_history(found) == []
+
+
+def test_chore_show_reads_only_the_last_completions(database):
+    """The newest ten of a chore's completions come straight off an index, newest
+    first: not every completion it ever had, read and then sorted."""
+    ((sql, steps),) = plans(database, lambda uow: completions.recent(uow(), 1))
+    assert "LIMIT" in sql
+    assert "SEARCH completion USING INDEX ix_completion_chore (chore_id=?)" in steps
+    assert not [step for step in steps if "TEMP B-TREE" in step], steps
+
+
+def test_exporting_one_chores_completions_does_not_scan_them(database):
+    from chorectl.services import export
+
+    found = plans(database, lambda uow: list(export.rows(uow(), "completions", today=NOW.date(), chore="Make bed")))
+    assert scans_of_history(found) == []
+    assert any("SEARCH completion USING INDEX ix_completion_chore (chore_id=?)" in steps for _, steps in found)
 
 
 def test_the_detector_sees_a_scan(database):

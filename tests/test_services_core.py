@@ -339,7 +339,7 @@ def test_member_rename_errors(home: World):
 def test_member_remove_archives_and_keeps_the_ledger(home: World):
     home.chore("Dishes", "2", assign=["Amy"])
     home.approve(home.done("Dishes").id)
-    removed = members.remove(home.w(), "amy", now=NOW)
+    removed = members.remove(home.w(), "amy", now=NOW, force=True)
     member, orphaned = removed.member, removed.orphaned
     assert (member.id, member.active) == (1, False)
     assert orphaned == ["Dishes"]
@@ -348,7 +348,7 @@ def test_member_remove_archives_and_keeps_the_ledger(home: World):
         "id": 1, "name": "Amy", "role": "child", "active": False, "balance": 200, "created_at": NOW,
     }
     with home.r() as uow:
-        with pytest.raises(NotFound):
+        with pytest.raises(InvalidState, match="Amy is archived"):
             members.resolve(uow, "Amy")
         assert members.resolve(uow, "Amy", include_archived=True).id == 1
     # History stays: the ledger row and the completion are still there.
@@ -356,25 +356,26 @@ def test_member_remove_archives_and_keeps_the_ledger(home: World):
     assert home.balance("Amy") == 200
     assert home.sql("SELECT member_id, status FROM completion") == [(1, "approved")]
     # Removing twice: there is no active Amy any more.
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidState, match="Amy is archived"):
         members.remove(home.w(), "Amy", now=NOW)
 
 
-def test_readding_a_removed_name_is_a_new_member(home: World):
+def test_a_removed_members_name_stays_theirs(home: World):
     home.bonus("Amy", 300)
-    members.remove(home.w(), "Amy", now=NOW)
+    members.remove(home.w(), "Amy", now=NOW, force=True)
+    with pytest.raises(InvalidState, match="Amy is an archived member"):
+        home.member("AMY")
+    with home.r() as uow:
+        assert members.resolve(uow, "amy", include_archived=True).id == 1
+    # Renamed, the archived member keeps their money and frees the name.
+    members.rename(home.w(), "1", "Amy (old)", now=NOW)
     again = home.member("AMY")
     assert again.id == 4 and again.active
     with home.r() as uow:
         assert members.resolve(uow, "amy").id == 4
-        assert members.resolve(uow, "amy", include_archived=True).id == 4  # the active one first
-    # The new Amy starts at zero; the old one's money stays with the old member row.
+        assert members.resolve(uow, "amy (OLD)", include_archived=True).id == 1
     assert home.balance("Amy") == 0
     assert home.raw_balances() == {1: 300}
-    # Removing the new one too: include_archived now finds the most recent.
-    members.remove(home.w(), "Amy", now=NOW)
-    with home.r() as uow:
-        assert members.resolve(uow, "Amy", include_archived=True).id == 4
 
 
 def test_removed_members_chores_become_pool_chores(home: World):
@@ -490,22 +491,23 @@ def test_chore_resolve_by_id_and_title(home: World):
 
 
 def test_ambiguous_title_lists_the_ids(home: World):
+    """Live titles are unique; archived chores may share one, and then only an id tells them apart."""
     home.chore("Dishes", assign=["Amy"])
     home.chore("Bins")
+    chores.remove(home.w(), "Dishes", now=NOW)
     home.chore("DISHES", assign=["Ben"])
+    chores.remove(home.w(), "3", now=NOW)
     with home.r() as uow:
         with pytest.raises(BadInput) as info:
-            chores.resolve(uow, "dishes")
+            chores.resolve(uow, "dishes", include_archived=True)
     assert info.value.exit_code == 2
     assert "(ids 1, 3)" in info.value.message
     assert info.value.hint == "name it by id"
-    with pytest.raises(BadInput, match="ids 1, 3"):
-        home.done("Dishes", "Amy")
-    assert home.count("completion") == 0
-    # Once one of them is archived, the title is unique again.
-    chores.remove(home.w(), "1", now=NOW)
+    # A live chore of that title is the one the title names.
+    home.chore("Dishes")
     with home.r() as uow:
-        assert chores.resolve(uow, "dishes").id == 3
+        assert chores.resolve(uow, "dishes", include_archived=True).id == 4
+        assert chores.resolve(uow, "dishes").id == 4
 
 
 def test_archived_chores_are_resolved_only_when_asked(home: World):
@@ -671,7 +673,7 @@ def test_done_by_unknown_or_removed_member(home: World):
     with pytest.raises(NotFound):
         home.done("Hoover", "Zed")
     members.remove(home.w(), "Ben", now=NOW)
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidState, match="Ben is archived"):
         home.done("Hoover", "Ben")
     with pytest.raises(NotFound):
         home.done("Nothing", "Amy")
@@ -814,7 +816,7 @@ def test_approve_same_id_twice_in_one_batch_pays_once(home: World):
 def test_approving_a_removed_members_completion_pays_them(home: World):
     home.chore("Dishes", "2", assign=["Amy"])
     cid = home.done("Dishes").id
-    members.remove(home.w(), "Amy", now=NOW)
+    members.remove(home.w(), "Amy", now=NOW, force=True)
     home.approve(cid)
     assert home.raw_balances() == {1: 200}
     assert home.balance("Amy") == 200  # balances() finds archived members by name
@@ -902,7 +904,7 @@ def test_pay_message_uses_the_households_symbol(db: World):
 
 def test_pay_an_archived_member_to_settle_up(home: World):
     home.bonus("Ben", 500)
-    members.remove(home.w(), "Ben", now=NOW)
+    members.remove(home.w(), "Ben", now=NOW, force=True)
     _, left = ledger.pay(home.w(), "Ben", 500, note="settled", now=NOW)
     assert left == 0
     assert home.raw_balances() == {2: 0}

@@ -60,7 +60,9 @@ def _recurrence(every: str | None, cooldown: str | None):
 @app.command("add")
 def add(
     ctx: typer.Context,
-    title: Annotated[str, typer.Argument(metavar="TITLE", help="What to do.")],
+    title: Annotated[
+        str, typer.Argument(metavar="TITLE", help="What to do; no other live chore may have this title (any case).")
+    ],
     reward: RewardOpt = None,
     assign: Annotated[
         Optional[str],
@@ -126,9 +128,14 @@ def list_(
 
 @app.command("show")
 def show(ctx: typer.Context, chore: ChoreArg, fmt: FormatOpt = Format.table, raw: RawOpt = False) -> None:
-    """Show one chore: reward, schedule in words, next due dates, assignees and their status."""
+    """Show one chore: reward, schedule in words, next due dates, assignees and their
+    status, and its last 10 completions.
+
+    Other formats than table give the assignee rows (chore list's columns); a
+    chore's whole history is: chorectl export completions --chore CHORE.
+    """
     from chorectl.domain import schedule as sched
-    from chorectl.services import chores
+    from chorectl.services import chores, completions
 
     st = state(ctx)
     today = local_date(now())
@@ -149,13 +156,54 @@ def show(ctx: typer.Context, chore: ChoreArg, fmt: FormatOpt = Format.table, raw
     else:
         extra.append(("Repeats", "no: a one-off chore"))
     render.details(found, rows, currency, extra)
+    _recent(completions.recent(st.uow(), found.id), currency)
+
+
+def _recent(rows: list[dict], currency: str) -> None:
+    """chore show's last completions, newest first; folds to fit 80 columns."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from chorectl.domain.money import format_money
+
+    out = render.console()
+    out.print()
+    if not rows:
+        out.print(Text("No completions yet."))
+        return
+    title = f"Last {len(rows)} completions, newest first" if len(rows) > 1 else "Last completion"
+    out.print(Text(title, style="bold"))
+    table = Table(box=None, padding=(0, 2), show_header=True, header_style="bold")  # like the assignees above
+    table.add_column("ID", justify="right", no_wrap=True)
+    table.add_column("Who", overflow="fold")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("When", no_wrap=True)
+    table.add_column("Reward", justify="right", no_wrap=True)
+    table.add_column("Note", overflow="fold")
+    for row in rows:
+        if row["status"] == "missed":  # recorded by reset: the day that was missed is what counts
+            when = f"due {row['due'].isoformat()}" if row["due"] else ""
+        else:
+            when = row["completed_at"].astimezone().strftime("%Y-%m-%d %H:%M")
+        reward = format_money(row["reward"], currency) if row["reward"] is not None else ""
+        table.add_row(
+            Text(str(row["id"])),
+            Text(row["member"] or "anyone"),
+            Text(row["status"], style=render.STATUS_STYLE.get(row["status"], "")),
+            Text(when),
+            Text(reward),
+            Text(row["note"] or ""),
+        )
+    out.print(table)
 
 
 @app.command("edit")
 def edit(
     ctx: typer.Context,
     chore: ChoreArg,
-    title: Annotated[Optional[str], typer.Option("--title", metavar="T", help="A new title.")] = None,
+    title: Annotated[
+        Optional[str], typer.Option("--title", metavar="T", help="A new title, not another live chore's (any case).")
+    ] = None,
     reward: RewardOpt = None,
     every: EveryOpt = None,
     cooldown: CooldownOpt = None,
@@ -212,7 +260,7 @@ def assign(
 
 @app.command("remove")
 def remove(ctx: typer.Context, chore: ChoreArg) -> None:
-    """Archive a chore: its history stays. Parent command."""
+    """Archive a chore: its history stays, and its title may be used again. Parent command."""
     from chorectl.services import chores
 
     require_parent(ctx)

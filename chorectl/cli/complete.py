@@ -50,6 +50,11 @@ def members(ctx: typer.Context, incomplete: str) -> list[str]:
     return _matching(_query(ctx, "SELECT name FROM member WHERE active = 1 ORDER BY name_key"), incomplete)
 
 
+def archived(ctx: typer.Context, incomplete: str) -> list[str]:
+    """For ``member restore``: the archived members."""
+    return _matching(_query(ctx, "SELECT name FROM member WHERE active = 0 ORDER BY name_key"), incomplete)
+
+
 def children(ctx: typer.Context, incomplete: str) -> list[str]:
     sql = "SELECT name FROM member WHERE active = 1 AND role = 'child' ORDER BY name_key"
     return _matching(_query(ctx, sql), incomplete)

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from chorectl.cli import render
+from chorectl.cli import complete, render
 from chorectl.cli.options import Format, MemberOpt, RawOpt, SinceOpt, UntilOpt
 from chorectl.cli.state import message, state
 from chorectl.domain.dates import local_date, now, parse_days
@@ -38,6 +38,15 @@ def export(
     since: SinceOpt = None,
     until: UntilOpt = None,
     member: MemberOpt = None,
+    chore: Annotated[
+        Optional[str],
+        typer.Option(
+            "--chore",
+            metavar="CHORE",
+            help="Completions only: just this chore's (an id, or its exact title in any case).",
+            autocompletion=complete.chores,
+        ),
+    ] = None,
     output: Annotated[
         Optional[Path],
         typer.Option(
@@ -61,7 +70,7 @@ def export(
     st = state(ctx)
     today = local_date(now())
     first, last = parse_days(since, until, today=today)
-    rows = export_service.rows(st.uow(), kind.value, today=today, since=first, until=last, member=member)
+    rows = export_service.rows(st.uow(), kind.value, today=today, since=first, until=last, member=member, chore=chore)
     if fmt is Format.table:
         render.emit(kind.value, rows, fmt, currency=st.currency())
         return

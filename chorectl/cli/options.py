@@ -38,7 +38,7 @@ AsOpt = Annotated[
         envvar="CHORECTL_MEMBER",
         metavar="NAME",
         autocompletion=complete.children,
-        help="Who is doing it (default: $CHORECTL_MEMBER, or the chore's only assignee).",
+        help="Who is doing it, by name or id (default: $CHORECTL_MEMBER, or the chore's only assignee).",
     ),
 ]
 NoteOpt = Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="A note to keep with it.")]
@@ -49,17 +49,17 @@ UntilOpt = Annotated[
     Optional[str], typer.Option("--until", metavar="DATE", help="Up to and including this day.")
 ]
 MemberArg = Annotated[
-    str, typer.Argument(metavar="NAME", help="The member (any case).", autocompletion=complete.members)
+    str, typer.Argument(metavar="NAME", help="A member's name (any case) or id.", autocompletion=complete.members)
 ]
 OptionalMemberArg = Annotated[
     Optional[str],
     typer.Argument(
-        metavar="NAME", help="One member (default: everyone).", show_default=False, autocompletion=complete.members
+        metavar="NAME", help="One member, by name or id (default: everyone).", show_default=False, autocompletion=complete.members
     ),
 ]
 MemberOpt = Annotated[
     Optional[str],
-    typer.Option("--member", metavar="NAME", help="Only this member's rows.", autocompletion=complete.members),
+    typer.Option("--member", metavar="NAME", help="Only this member's rows (a name or id).", autocompletion=complete.members),
 ]
 ChoreArg = Annotated[
     str,

@@ -37,7 +37,66 @@ def _v2_to_v3(op) -> None:
         op.add_column("household", sa.Column(name, kind, nullable=True))
 
 
-STEPS: dict[int, Callable] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(op) -> None:
+    # Issue 12: a name names one member, a title one live chore, and a chore
+    # shows its recent completions.
+    # - Member names are unique among all members, archived ones included: a
+    #   re-added "Ben" beside the archived one made two identical rows, and the
+    #   old balance could no longer be paid.
+    # - Live chores' titles are unique in any case: a second "Dishes" made
+    #   `done Dishes` an error. Archived chores may share a title.
+    # An older file may hold such twins already, and must still upgrade: the
+    # current member (else the newest) and the oldest live chore keep the name;
+    # each other one becomes "Ben (2)", "Dishes (2)"..., logged by "chorectl".
+    from datetime import datetime, timezone
+
+    import sqlalchemy as sa
+
+    conn = op.get_bind()
+    at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+    def rename_twins(table: str, column: str, rows: list, action: str, because: str) -> None:
+        """*rows* (id, text, key) in order of precedence: the first of each key keeps it."""
+        taken = {row.key for row in rows}
+        seen: dict[str, int] = {}  # key -> the last number given
+        for row in rows:
+            if row.key not in seen:
+                seen[row.key] = 1
+                continue
+            n = seen[row.key] + 1
+            while f"{row.key} ({n})" in taken:
+                n += 1
+            seen[row.key] = n
+            taken.add(f"{row.key} ({n})")
+            new = f"{row.text} ({n})"
+            conn.execute(
+                sa.text(f"UPDATE {table} SET {column} = :new, {column}_key = :key WHERE id = :id"),
+                {"new": new, "key": f"{row.key} ({n})", "id": row.id},
+            )
+            conn.execute(
+                sa.text("INSERT INTO audit (at, actor, action, detail) VALUES (:at, 'chorectl', :action, :detail)"),
+                {"at": at, "action": action, "detail": f"{row.label}{row.text} -> {new} (upgrade: {because})"},
+            )
+
+    members = conn.execute(
+        sa.text("SELECT id, name AS text, name_key AS key, '' AS label FROM member ORDER BY active DESC, id DESC")
+    ).all()
+    rename_twins("member", "name", members, "member rename", "names are unique, archived members included")
+    chores = conn.execute(
+        sa.text(
+            "SELECT id, title AS text, title_key AS key, '#' || id || ' ' AS label"
+            " FROM chore WHERE archived = 0 ORDER BY id"
+        )
+    ).all()
+    rename_twins("chore", "title", chores, "chore edit", "live chores' titles are unique")
+    op.drop_index("ux_member_active_name", table_name="member")
+    op.create_index("ux_member_name", "member", ["name_key"], unique=True)
+    op.create_index("ux_chore_live_title", "chore", ["title_key"], unique=True, sqlite_where=sa.text("archived = 0"))
+    # A chore's newest completions (chore show) without reading all of its history.
+    op.create_index("ix_completion_chore", "completion", ["chore_id", "id"])
+
+
+STEPS: dict[int, Callable] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 LATEST = max(STEPS) + 1
 
 

@@ -45,7 +45,9 @@ class Household(SQLModel, table=True):
 
 class Member(SQLModel, table=True):
     __table_args__ = (
-        Index("ux_member_active_name", "name_key", unique=True, sqlite_where=text("active = 1")),
+        # Names are unique among all members, archived ones included (schema 4):
+        # a name always names one member, and `member restore` can bring them back.
+        Index("ux_member_name", "name_key", unique=True),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str
@@ -56,7 +58,11 @@ class Member(SQLModel, table=True):
 
 
 class Chore(SQLModel, table=True):
-    __table_args__ = (Index("ix_chore_title_key", "title_key"),)
+    __table_args__ = (
+        Index("ix_chore_title_key", "title_key"),
+        # Live chores' titles are unique in any case (schema 4); an archived one's may be reused.
+        Index("ux_chore_live_title", "title_key", unique=True, sqlite_where=text("archived = 0")),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     title: str
     title_key: str
@@ -83,6 +89,9 @@ class Completion(SQLModel, table=True):
         Index("ix_completion_slot", "chore_id", "period_due", "member_id"),
         Index("ix_completion_pending", "status", sqlite_where=text("status = 'pending'")),
         Index("ix_completion_member", "member_id", "id"),
+        # A chore's newest completions (chore show) and its history in order
+        # (export completions --chore), without reading or sorting the rest (schema 4).
+        Index("ix_completion_chore", "chore_id", "id"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     chore_id: int = Field(foreign_key="chore.id")

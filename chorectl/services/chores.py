@@ -14,15 +14,18 @@ from chorectl.domain.schedule import Schedule, first_due
 from chorectl.domain.text import clean_note, clean_title, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import members as members_service
+from chorectl.services.members import MAX_ID  # ids above it name nothing
 from chorectl.services import reset, slots
 from chorectl.services.uow import UnitOfWork
 
 STATUSES = ("open", "pending", "approved", "archived", "all")
-MAX_ID = 2**63 - 1  # SQLite's largest integer: anything above names nothing
 
 
 def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Chore:
-    """A chore by id, or by title (case-insensitive, exact). Ambiguous titles are an error."""
+    """A chore by id, or by title (case-insensitive, exact).
+
+    Live chores' titles are unique; archived chores may share one, so a title
+    that only archived chores have can be ambiguous: that is an error."""
     ref = ref.strip()
     if ref.isascii() and ref.isdigit():
         chore = uow.session.get(Chore, int(ref)) if int(ref) <= MAX_ID else None
@@ -44,6 +47,19 @@ def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Cho
         ids = ", ".join(str(c.id) for c in matches)
         raise BadInput(f"{len(matches)} chores are called {ref!r} (ids {ids})", hint="name it by id")
     return matches[0]
+
+
+def _check_title_free(uow: UnitOfWork, title: str, *, other_than: int | None = None) -> None:
+    """Titles are unique, in any case, among live chores (the database enforces it too):
+    a title names one chore, so `done Dishes` always knows which. Archived ones may share."""
+    clash = uow.session.exec(
+        select(Chore).where(Chore.title_key == fold(title), Chore.archived == False)  # noqa: E712
+    ).first()
+    if clash is not None and clash.id != other_than:
+        raise InvalidState(
+            f"there is already a chore called {clash.title} (id {clash.id})",
+            hint=f"use another title, or remove the old one first: chorectl chore remove {clash.id}",
+        )
 
 
 def _children(uow: UnitOfWork, names: list[str]) -> list[Member]:
@@ -73,6 +89,7 @@ def add(
     today = local_date(now)
     _check_recurrence(every, cooldown)
     with uow:
+        _check_title_free(uow, title)
         members = _children(uow, assign)
         chore = Chore(
             title=title,
@@ -132,6 +149,7 @@ def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> Chore
     with uow:
         chore = resolve(uow, ref)
         if title is not None:
+            _check_title_free(uow, title, other_than=chore.id)
             chore.title, chore.title_key = title, fold(title)
         if changes.reward is not None:
             chore.reward_min, chore.reward_max = changes.reward.low, changes.reward.high

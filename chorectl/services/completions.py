@@ -230,6 +230,17 @@ def reject(
         return rows
 
 
+RECENT = 10  # how many completions `chore show` lists
+
+
+def recent(uow: UnitOfWork, chore_id: int, *, limit: int = RECENT) -> list[dict]:
+    """The chore's newest completions, newest first: only these rows are read
+    (ix_completion_chore walks the chore's completions backwards from the newest)."""
+    with uow:
+        query = joined().where(Completion.chore_id == chore_id).order_by(col(Completion.id).desc()).limit(limit)
+        return _rows(uow, query)
+
+
 def history(uow: UnitOfWork, *, member: str | None = None) -> list[dict]:
     with uow:
         query = joined().order_by(Completion.id)

@@ -34,15 +34,21 @@ def rows(
     since: date | None = None,
     until: date | None = None,
     member: str | None = None,
+    chore: str | None = None,
 ) -> Iterator[dict]:
-    """The rows of one export. Bad input is refused before the first row."""
+    """The rows of one export. Bad input is refused before the first row.
+
+    *chore* (an id or title, archived chores too) keeps one chore's completions.
+    """
     if kind not in KINDS:
         raise BadInput(f"nothing to export called {kind!r}", hint=f"choose one of {', '.join(KINDS)}")
+    if chore is not None and kind != "completions":
+        raise BadInput("--chore filters completions only", hint="chorectl export completions --chore CHORE")
     start, end = day_bounds(since, until)
     if kind == "ledger":
         return ledger_service.entries(uow, name=member, since=since, until=until)
     if kind == "completions":
-        return _completions(uow, start, end, member)
+        return _completions(uow, start, end, member, chore)
 
     def in_range(row: dict) -> bool:
         created = row["created_at"]
@@ -59,14 +65,19 @@ def rows(
     return iter([row for row in found if in_range(row)])
 
 
-def _completions(uow: UnitOfWork, start, end, member: str | None) -> Iterator[dict]:
-    member_id = None
-    if member is not None:
+def _completions(uow: UnitOfWork, start, end, member: str | None, chore: str | None) -> Iterator[dict]:
+    member_id = chore_id = None
+    if member is not None or chore is not None:
         with uow:
-            member_id = members_service.resolve(uow, member, include_archived=True).id
+            if member is not None:
+                member_id = members_service.resolve(uow, member, include_archived=True).id
+            if chore is not None:
+                chore_id = chores_service.resolve(uow, chore, include_archived=True).id
     query = completions_service.joined().order_by(Completion.id)
     if member_id is not None:
         query = query.where(Completion.member_id == member_id)
+    if chore_id is not None:
+        query = query.where(Completion.chore_id == chore_id)
     return _stream_completions(uow, within(query, Completion.completed_at, start, end))
 
 

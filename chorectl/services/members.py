@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,18 +18,32 @@ from chorectl.services.uow import UnitOfWork
 ROLES = ("parent", "child")
 
 
-def resolve(uow: UnitOfWork, name: str, *, include_archived: bool = False) -> Member:
-    """The active member called *name* (any case); archived ones only if asked."""
-    key = fold(name)
-    member = uow.session.exec(
-        select(Member).where(Member.name_key == key, Member.active == True)  # noqa: E712
-    ).first()
-    if member is None and include_archived:
-        member = uow.session.exec(
-            select(Member).where(Member.name_key == key).order_by(col(Member.id).desc())
-        ).first()
-    if member is None:
-        raise NotFound(f"no member called {name!r}", hint="see: chorectl member list")
+# SQLite's largest integer: a bigger id names nothing (and would overflow the driver).
+MAX_ID = 2**63 - 1
+
+
+def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Member:
+    """The member *ref* names: an id (digits), or a name in any case.
+
+    Names are unique among all members, archived ones included, so a name
+    names one member. An archived member is refused unless *include_archived*.
+    A name is never all digits (:func:`chorectl.domain.text.clean_name`
+    refuses it), so digits always mean an id.
+    """
+    text = ref.strip()
+    if text.isascii() and text.isdigit():
+        member = uow.session.get(Member, int(text)) if int(text) <= MAX_ID else None
+        if member is None:
+            raise NotFound(f"no member with id {text}", hint="see: chorectl member list --all")
+    else:
+        member = uow.session.exec(select(Member).where(Member.name_key == fold(text))).first()
+        if member is None:
+            raise NotFound(f"no member called {ref!r}", hint="see: chorectl member list")
+    if not member.active and not include_archived:
+        raise InvalidState(
+            f"{member.name} is archived (member {member.id})",
+            hint=f"bring them back with: chorectl member restore {shlex.quote(member.name)}",
+        )
     return member
 
 
@@ -53,17 +68,23 @@ def add(uow: UnitOfWork, name: str, role: str, *, now: datetime) -> Member:
 
 
 def _check_free(uow: UnitOfWork, name: str, *, other_than: int | None = None) -> None:
-    clash = uow.session.exec(
-        select(Member).where(Member.name_key == fold(name), Member.active == True)  # noqa: E712
-    ).first()
-    if clash is not None and clash.id != other_than:
+    """Names are unique among all members, archived ones included (the database enforces it too)."""
+    clash = uow.session.exec(select(Member).where(Member.name_key == fold(name))).first()
+    if clash is None or clash.id == other_than:
+        return
+    if clash.active:
         raise InvalidState(f"there is already a member called {clash.name}")
+    raise InvalidState(
+        f"{clash.name} is an archived member (id {clash.id}); names stay with their member",
+        hint=f"bring them back with: chorectl member restore {shlex.quote(clash.name)}"
+        f" (or rename the archived one first: chorectl member rename {clash.id} NEW_NAME)",
+    )
 
 
 def rename(uow: UnitOfWork, name: str, new_name: str, *, now: datetime) -> tuple[str, Member]:
     new_name = clean_name(new_name)
     with uow:
-        member = resolve(uow, name)
+        member = resolve(uow, name, include_archived=True)  # an archived one too: it frees their name
         _check_free(uow, new_name, other_than=member.id)
         old = member.name
         member.name, member.name_key = new_name, fold(new_name)
@@ -81,12 +102,25 @@ class Removed:
     pending: int  # their completions still waiting for approval
 
 
-def remove(uow: UnitOfWork, name: str, *, now: datetime) -> Removed:
-    """Archive a member: history and ledger stay; their assignments end."""
-    from chorectl.services import reset, slots
+def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) -> Removed:
+    """Archive a member: history and ledger stay; their assignments end.
+
+    Refused while they have a balance (owed or owing) or completions waiting
+    for approval, unless *force*: archived, they drop out of listings, and
+    money or work left behind would be forgotten.
+    """
+    from chorectl.services import household, reset, slots
 
     with uow:
         member = resolve(uow, name)
+        balance = balance_of(uow, member.id)
+        pending = pending_of(uow, member.id)
+        forced = ""  # what --force leaves behind, for the log
+        if balance or pending:
+            currency = household.currency(uow)
+            if not force:
+                raise _unsettled(member, balance, pending, currency)
+            forced = f" (--force: {_left(balance, pending, currency)})"
         chores = list(
             uow.session.exec(
                 select(Chore).join(Assignment, col(Assignment.chore_id) == col(Chore.id)).where(
@@ -108,15 +142,72 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime) -> Removed:
                 uow.session.add(chore)
         member.active = False
         uow.session.add(member)
-        pending = uow.session.exec(
-            select(func.count()).select_from(Completion).where(
-                Completion.member_id == member.id, Completion.status == "pending"
-            )
-        ).one()
-        balance = balance_of(uow, member.id)
-        uow.record("member remove", member.name, at=now)
+        uow.record("member remove", member.name + forced, at=now)
         uow.commit()
         return Removed(member, orphaned, balance, pending)
+
+
+def _unsettled(member: Member, balance: int, pending: int, currency: str) -> InvalidState:
+    """Why *member* cannot be archived yet, and what to do first."""
+    from chorectl.domain.money import format_cents
+
+    who = shlex.quote(member.name)
+    steps = []
+    if balance > 0:
+        steps.append(f"pay it out: chorectl pay {who} {format_cents(balance)}")
+    elif balance < 0:
+        steps.append(f"settle it: chorectl adjust {who} +{format_cents(-balance)} --reason ...")
+    if pending:
+        steps.append("approve or reject what waits: chorectl approvals")
+    steps.append(f"or archive anyway: chorectl member remove {who} --force")
+    return InvalidState(f"cannot archive {member.name}: {_left(balance, pending, currency)}", hint="; ".join(steps))
+
+
+def _left(balance: int, pending: int, currency: str) -> str:
+    """``their balance is $3.50 and 2 of their completions wait for approval``"""
+    from chorectl.domain.money import format_money
+
+    parts = []
+    if balance:
+        parts.append(f"their balance is {format_money(balance, currency)}")
+    if pending:
+        parts.append(f"{pending} of their completions {'waits' if pending == 1 else 'wait'} for approval")
+    return " and ".join(parts)
+
+
+@dataclass
+class Restored:
+    member: Member
+    balance: int  # what they are owed (or owe), as they left it
+    pending: int  # their completions waiting for approval
+
+
+def restore(uow: UnitOfWork, name: str, *, now: datetime) -> Restored:
+    """Bring an archived member back, with their history and balance.
+
+    Their old assignments are not given back: archiving ended them, and their
+    chores may have found other hands since.
+    """
+    with uow:
+        member = resolve(uow, name, include_archived=True)
+        if member.active:
+            raise InvalidState(f"{member.name} is not archived", hint="archived members: chorectl member list --all")
+        member.active = True
+        uow.session.add(member)
+        pending = pending_of(uow, member.id)
+        balance = balance_of(uow, member.id)
+        uow.record("member restore", f"{member.name} ({member.role})", at=now)
+        uow.commit()
+        return Restored(member, balance, pending)
+
+
+def pending_of(uow: UnitOfWork, member_id: int) -> int:
+    """How many of the member's completions wait for approval (ix_completion_member)."""
+    return uow.session.exec(
+        select(func.count()).select_from(Completion).where(
+            Completion.member_id == member_id, Completion.status == "pending"
+        )
+    ).one()
 
 
 def balance_of(uow: UnitOfWork, member_id: int) -> int:
