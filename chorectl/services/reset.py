@@ -33,6 +33,11 @@ class Change:
     what: str  # missed, or the slot's status in its new period: open | pending | approved
     due: date
 
+    @property
+    def news(self) -> bool:
+        """Worth a line from cron: a period that ended with nobody doing it. The rest is the roll."""
+        return self.what == "missed"
+
     def __str__(self) -> str:
         who = f" ({self.member})" if self.member else " (anyone)"
         if self.what == "missed":
