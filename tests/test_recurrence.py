@@ -379,3 +379,55 @@ def test_quiet_and_verbose_together_is_bad_usage(daily):
         result = daily("reset -q -v")
     assert result.exit_code == 2 and result.stderr.startswith("Error: ")
     assert snapshot() == before
+
+
+# ------------------------------------------------------------ a clock that went backwards
+
+
+def test_a_clock_that_went_back_never_moves_a_chore_to_an_earlier_period(daily):
+    """reset rolled Dishes to the 19th; then the clock went back to the 16th (a dead RTC
+    battery, a wrong NTP answer). The chore stays in the 19th's period until that one ends."""
+    cli = daily
+    with at(2026, 11, 19, 6):
+        cli.ok("reset")
+    assert missed_rows() == [("2026-11-16", 1), ("2026-11-17", 1), ("2026-11-18", 1)]
+    with at(2026, 11, 16, 12):  # three days back
+        row = csv_rows(cli.ok("chore list -f csv").stdout)[0]
+        assert (row["status"], row["due"]) == ("open", "2026-11-19")
+        before = snapshot()
+        quiet = cli.ok("reset -v")
+        assert quiet.stdout == ""  # nothing to roll, and the watermark does not go back
+        assert snapshot() == before
+        cli.ok("done Dishes")  # counts for the period reset rolled to, not the missed 16th
+        again = cli("done Dishes")
+        assert again.exit_code == 1 and "it comes back on 2026-11-20" in again.stderr
+        row = csv_rows(cli.ok("chore list -f csv").stdout)[0]
+        assert (row["status"], row["due"]) == ("pending", "2026-11-19")
+    assert query("SELECT status, period_due FROM completion WHERE status = 'pending'") == [("pending", "2026-11-19")]
+    assert query("SELECT rolled_due FROM assignment") == [("2026-11-19",)]
+    with at(2026, 11, 20, 6):  # time has caught up: the 19th was done, so not missed
+        assert lines(cli.ok("reset -v")) == ["Dishes (Amy): open, due 2026-11-20"]
+    with at(2026, 11, 21, 6):
+        assert lines(cli.ok("reset")) == ["Dishes (Amy): missed the period due 2026-11-20"]
+    assert [r[0] for r in missed_rows()] == ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-20"]
+
+
+def test_a_clock_back_in_a_pool_chore_and_a_weekly_one(household):
+    cli = household
+    with at(2026, 11, 16, 8):  # a Monday
+        cli.parent("chore add 'Walk dog' --reward 1 --every daily")
+        cli.parent("chore add Trash --every mon,thu --assign Ben")
+    with at(2026, 11, 20, 6):  # Friday: Walk dog rolled to the 20th, Trash to Monday the 23rd
+        cli.ok("reset")
+    with at(2026, 11, 17, 9):  # back to Tuesday
+        rows = {r["title"]: r["due"] for r in csv_rows(cli.ok("chore list -f csv").stdout)}
+        assert rows == {"Walk dog": "2026-11-20", "Trash": "2026-11-23"}
+        cli.ok("done 'Walk dog' --as Amy")
+        cli.ok("done Trash")
+        assert cli.ok("reset -v").stdout == ""
+    assert query("SELECT chore_id, period_due FROM completion WHERE status = 'pending' ORDER BY id") == [
+        (1, "2026-11-20"),
+        (2, "2026-11-23"),
+    ]
+    assert query("SELECT rolled_due FROM chore WHERE id = 1") == [("2026-11-20",)]
+    assert query("SELECT rolled_due FROM assignment") == [("2026-11-23",)]

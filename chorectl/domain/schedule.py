@@ -123,6 +123,20 @@ def due_on_or_after(schedule: Schedule, anchor: date, day: date) -> date:
     return _next_weekday(schedule, day)
 
 
+def current_due(schedule: Schedule, anchor: date, today: date, rolled: date | None = None) -> date:
+    """The due date of the period a slot is in on *today*: today's period, but never one
+    before *rolled*, the period ``reset`` last rolled the slot to (its watermark).
+
+    A clock that went backwards (a dead clock battery, a wrong time server, a
+    hand-set date) does not take a chore back into periods already judged: their
+    misses are recorded, so a completion counted there would be counted twice
+    and the period it belongs to missed. The chore stays in the rolled period
+    until the clock passes it again.
+    """
+    day = rolled if rolled is not None and rolled > today else today
+    return due_on_or_after(schedule, anchor, day)
+
+
 def previous_due(schedule: Schedule, anchor: date, due: date) -> date | None:
     """The due date before *due* (a due date), or None if *due* is the first."""
     start = first_due(schedule, anchor)

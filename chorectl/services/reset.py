@@ -64,7 +64,7 @@ def reset(uow: UnitOfWork, *, now: datetime, dry_run: bool = False) -> list[Chan
             chore = slot.chore
             if chore.schedule is None:  # a cooldown chore: report once when it is back
                 changes.extend(_back_from_cooldown(uow, slot, today))
-            elif slot.rolled_due != slots.period_due(chore, today):
+            elif slot.rolled_due != slots.period_due(chore, today, slot.rolled_due):
                 due_slots.append(slot)
         if due_slots:
             counted = _counted_since(uow, due_slots, today)
@@ -119,7 +119,7 @@ def _roll(uow: UnitOfWork, slot: slots.Slot, today: date, now: datetime, counted
     chore, member = slot.chore, slot.member
     member_id = member.id if member else None
     schedule = slots.schedule_of(chore)
-    current = slots.period_due(chore, today)
+    current = slots.period_due(chore, today, slot.rolled_due)  # never before the watermark
     changes = []
     start = slot.rolled_due or chore.due
     if start is not None and start < current:
@@ -153,6 +153,10 @@ def _counted(uow: UnitOfWork, chore_id: int, due: date, member_id: int | None) -
 
 
 def _set_watermark(uow: UnitOfWork, slot: slots.Slot, due: date) -> None:
+    """Move the slot's watermark on to *due*; never back (a clock that went back must not
+    reopen periods already judged)."""
+    if slot.rolled_due is not None and due <= slot.rolled_due:
+        return
     if slot.member is None:
         slot.chore.rolled_due = due
         uow.session.add(slot.chore)
@@ -171,8 +175,11 @@ def settle(uow: UnitOfWork, chores: list[Chore], now: datetime) -> None:
     """
     today = local_date(now)
     due_slots = [
-        s for s in slots.slots_of(uow, chores)
-        if s.chore.schedule and not s.chore.archived and s.rolled_due != slots.period_due(s.chore, today)
+        s
+        for s in slots.slots_of(uow, chores)
+        if s.chore.schedule
+        and not s.chore.archived
+        and s.rolled_due != slots.period_due(s.chore, today, s.rolled_due)
     ]
     if due_slots:
         counted = _counted_since(uow, due_slots, today)

@@ -13,7 +13,7 @@ from sqlmodel import col, func, select
 
 from chorectl.db.models import Assignment, Chore, Completion, Member
 from chorectl.domain.dates import local_date
-from chorectl.domain.schedule import ONE_DAY, Schedule, due_on_or_after, parse_schedule
+from chorectl.domain.schedule import ONE_DAY, Schedule, current_due, parse_schedule
 from chorectl.services.uow import UnitOfWork
 
 LIVE = ("pending", "approved")
@@ -68,12 +68,24 @@ def schedule_of(chore: Chore) -> Schedule | None:
     return parse_schedule(chore.schedule) if chore.schedule else None
 
 
-def period_due(chore: Chore, today: date) -> date | None:
-    """The due date of *today*'s period for a scheduled chore; None otherwise."""
+def period_due(chore: Chore, today: date, rolled: date | None = None) -> date | None:
+    """The due date of *today*'s period for a scheduled chore; None otherwise.
+
+    *rolled* is the slot's watermark: the period is never one before it, even
+    when the clock went back (see :func:`chorectl.domain.schedule.current_due`).
+    """
     schedule = schedule_of(chore)
     if schedule is None:
         return None
-    return due_on_or_after(schedule, chore.due or today, today)
+    return current_due(schedule, chore.due or today, today, rolled)
+
+
+def slot(uow: UnitOfWork, chore: Chore, member: Member | None) -> Slot:
+    """The slot of *member* (None: the pool) in *chore*, with its watermark."""
+    if member is None:
+        return Slot(chore, None, chore.rolled_due)
+    assignment = uow.session.get(Assignment, (chore.id, member.id))
+    return Slot(chore, member, assignment.rolled_due if assignment else None)
 
 
 def comes_back(chore: Chore, state: SlotState) -> date | None:
@@ -95,7 +107,7 @@ def states(uow: UnitOfWork, slots: list[Slot], today: date) -> list[SlotState]:
     A slot's live completion is the newest pending or approved one of its
     period (scheduled chores) or of all time (one-off and cooldown chores).
     """
-    periods = [period_due(slot.chore, today) for slot in slots]
+    periods = [period_due(slot.chore, today, slot.rolled_due) for slot in slots]
     scheduled = {(s.chore.id, p) for s, p in zip(slots, periods) if p is not None}
     unscheduled = {s.chore.id for s, p in zip(slots, periods) if p is None}
     newest: dict[tuple[int, date | None, int | None], Completion] = {}
