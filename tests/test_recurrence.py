@@ -431,3 +431,28 @@ def test_a_clock_back_in_a_pool_chore_and_a_weekly_one(household):
     ]
     assert query("SELECT rolled_due FROM chore WHERE id = 1") == [("2026-11-20",)]
     assert query("SELECT rolled_due FROM assignment") == [("2026-11-23",)]
+
+
+# ------------------------------------------------------------ --since/--until and missed periods
+
+
+def test_since_and_until_select_a_miss_by_the_period_it_missed(daily):
+    """reset ran late, on the 25th: each miss is of its period, not of the night it was noticed."""
+    cli = daily
+    with at(2026, 11, 16, 20):
+        cli.ok("done Dishes")
+    with at(2026, 11, 17, 9):
+        cli.parent("approve 1")
+    with at(2026, 11, 25, 6):
+        assert len(lines(cli.ok("reset"))) == 8  # the 17th to the 24th
+
+        def selected(span: str) -> list[tuple[str, str]]:
+            rows = csv_rows(cli.ok(f"export completions -f csv {span}").stdout)
+            return [(r["status"], r["due"]) for r in rows]
+
+        assert selected("--since 2026-11-20 --until 2026-11-20") == [("missed", "2026-11-20")]
+        assert selected("--since 2026-11-16 --until 2026-11-16") == [("approved", "2026-11-16")]
+        assert selected("--since 2026-11-25") == []  # the night reset ran missed nothing of its own
+        assert selected("--until 2026-11-18") == [("approved", "2026-11-16"), ("missed", "2026-11-17"), ("missed", "2026-11-18")]
+        assert len(selected("--since 2026-11-17 --until 2026-11-24")) == 8
+        assert len(selected("")) == 9

@@ -20,7 +20,7 @@ from chorectl.services import chores as chores_service
 from chorectl.services import completions as completions_service
 from chorectl.services import ledger as ledger_service
 from chorectl.services import members as members_service
-from chorectl.services.filters import within
+from chorectl.services.filters import completions_within
 from chorectl.services.uow import UnitOfWork
 
 KINDS = ("members", "chores", "completions", "ledger")
@@ -42,7 +42,7 @@ def rows(
     if kind == "ledger":
         return ledger_service.entries(uow, name=member, since=since, until=until)
     if kind == "completions":
-        return _completions(uow, start, end, member)
+        return _completions(uow, since, until, member)
 
     def in_range(row: dict) -> bool:
         created = row["created_at"]
@@ -59,7 +59,7 @@ def rows(
     return iter([row for row in found if in_range(row)])
 
 
-def _completions(uow: UnitOfWork, start, end, member: str | None) -> Iterator[dict]:
+def _completions(uow: UnitOfWork, since: date | None, until: date | None, member: str | None) -> Iterator[dict]:
     member_id = None
     if member is not None:
         with uow:
@@ -67,7 +67,7 @@ def _completions(uow: UnitOfWork, start, end, member: str | None) -> Iterator[di
     query = completions_service.joined().order_by(Completion.id)
     if member_id is not None:
         query = query.where(Completion.member_id == member_id)
-    return _stream_completions(uow, within(query, Completion.completed_at, start, end))
+    return _stream_completions(uow, completions_within(query, since, until))  # a miss: by its period
 
 
 def _stream_completions(uow: UnitOfWork, query) -> Iterator[dict]:
