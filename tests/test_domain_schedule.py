@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from chorectl.domain.schedule import (
     Period,
+    cooldown_back,
+    cooldown_due,
     current_due,
     describe,
     due_on_or_after,
@@ -235,3 +237,25 @@ def test_current_due_on_a_clock_three_days_back():
     daily = parse_schedule("daily")
     assert current_due(daily, D(2026, 11, 16), D(2026, 11, 16), D(2026, 11, 19)) == D(2026, 11, 19)
     assert current_due(daily, D(2026, 11, 16), D(2026, 11, 20), D(2026, 11, 19)) == D(2026, 11, 20)
+
+
+def test_a_cooldown_chore_is_due_when_it_comes_back_and_never_before_today():
+    today = D(2026, 11, 22)
+    back = cooldown_back(D(2026, 11, 16), 3)
+    assert back == D(2026, 11, 19)
+    assert cooldown_due(D(2026, 11, 16), back, today) == today  # back since the 19th: due now, not "late"
+    assert cooldown_due(D(2026, 11, 16), D(2026, 11, 25), today) == D(2026, 11, 25)  # cooling down
+    assert cooldown_due(D(2026, 11, 20), None, today) == D(2026, 11, 20)  # never approved: its --due
+    assert cooldown_due(None, None, today) is None
+
+
+@given(
+    st.one_of(st.none(), st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 12, 31))),
+    st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 12, 31)),
+    st.integers(min_value=1, max_value=365),
+    st.integers(min_value=0, max_value=800),
+)
+def test_after_an_approval_a_cooldown_due_date_is_never_in_the_past(first, approved_on, days, later):
+    today = approved_on + timedelta(days=later)
+    due = cooldown_due(first, cooldown_back(approved_on, days), today)
+    assert due >= today and due >= approved_on + timedelta(days=days)

@@ -456,3 +456,48 @@ def test_since_and_until_select_a_miss_by_the_period_it_missed(daily):
         assert selected("--until 2026-11-18") == [("approved", "2026-11-16"), ("missed", "2026-11-17"), ("missed", "2026-11-18")]
         assert len(selected("--since 2026-11-17 --until 2026-11-24")) == 8
         assert len(selected("")) == 9
+
+
+# ------------------------------------------------------------ cooldown due dates
+
+
+def test_a_cooldown_chore_back_again_is_never_due_in_the_past(household):
+    """Back three days after its approval (the 19th); nobody looked until the 22nd."""
+    cli = household
+    with at(2026, 11, 16, 9):
+        cli.parent("chore add Car --reward 5 --cooldown 3 --assign Ben --due 2026-11-16")
+        cli.ok("done Car")
+        cli.parent("approve 1")
+    with at(2026, 11, 18, 9):
+        row = csv_rows(cli.ok("chore list -f csv").stdout)[0]
+        assert (row["status"], row["due"]) == ("approved", "2026-11-19")  # cooling down: when it comes back
+    with at(2026, 11, 22, 9):
+        row = csv_rows(cli.ok("chore list -f csv").stdout)[0]
+        assert (row["status"], row["due"]) == ("open", "2026-11-22")  # back since the 19th: due now
+        assert lines(cli.ok("reset -v")) == ["Car (Ben): open, due 2026-11-22"]
+        cli.ok("done Car")
+        row = csv_rows(cli.ok("chore list -f csv").stdout)[0]
+        assert (row["status"], row["due"]) == ("pending", "2026-11-22")  # not the first --due, the 16th
+    with at(2026, 11, 24, 9):
+        row = csv_rows(cli.ok("chore list -f csv").stdout)[0]
+        assert (row["status"], row["due"]) == ("pending", "2026-11-24")
+        assert cli.ok("reset -v").stdout == ""  # reported once, when it came back
+        cli.parent("reject 2")
+        row = csv_rows(cli.ok("chore list -f csv").stdout)[0]
+        assert (row["status"], row["due"]) == ("open", "2026-11-24")
+        cli.ok("done Car")
+        cli.parent("approve 3")
+        row = csv_rows(cli.ok("chore list -f csv").stdout)[0]
+        assert (row["status"], row["due"]) == ("approved", "2026-11-27")
+    with at(2026, 11, 27, 0, 5):
+        assert lines(cli.ok("reset -v")) == ["Car (Ben): open, due 2026-11-27"]
+
+
+def test_a_cooldown_chore_keeps_its_first_due_date_until_its_first_approval(household):
+    cli = household
+    with at(2026, 11, 16, 9):
+        cli.parent("chore add Car --reward 5 --cooldown 3 --due 2026-11-20")
+        cli.parent("chore add Bike --reward 1 --cooldown 3")
+    with at(2026, 11, 22, 9):  # the parent's deadline passed: shown as it was set, like a one-off chore's
+        rows = {r["title"]: (r["status"], r["due"]) for r in csv_rows(cli.ok("chore list -f csv").stdout)}
+        assert rows == {"Car": ("open", "2026-11-20"), "Bike": ("open", "")}

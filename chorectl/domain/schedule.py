@@ -213,5 +213,24 @@ def describe(schedule: Schedule, anchor: date) -> str:
     return f"every {schedule.step} days"
 
 
+def cooldown_back(approved_on: date, days: int) -> date:
+    """The day a cooldown chore approved on *approved_on* is open again."""
+    return approved_on + timedelta(days=days)
+
+
+def cooldown_due(first_due: date | None, back: date | None, today: date) -> date | None:
+    """What a cooldown chore shows as due on *today*.
+
+    *back* is when its latest approval lets it come back (None: never approved
+    yet). Before any approval it is due on its first due date (``--due``, or no
+    date), as a one-off chore is. While it cools down it is due the day it comes
+    back. Once it is back it is due now: the day it came back, but never a day
+    before *today*, for it was not late (nobody may do it sooner).
+    """
+    if back is None:
+        return first_due
+    return max(back, today)
+
+
 def describe_cooldown(days: int) -> str:
     return f"comes back {days} day{'s' if days != 1 else ''} after each approval"

@@ -78,10 +78,14 @@ def reset(uow: UnitOfWork, *, now: datetime, dry_run: bool = False) -> list[Chan
 
 
 def _back_from_cooldown(uow: UnitOfWork, slot: slots.Slot, today: date) -> list[Change]:
+    """Report once that a cooldown chore is open again; its watermark is the day it came back."""
     state = slots.state(uow, slot, today)
-    if state.status != "open" or state.due is None or state.due > today or slot.rolled_due == state.due:
+    came = state.back if state.back is not None else slot.chore.due  # or first due: never approved yet
+    if state.status != "open" or came is None or came > today:
         return []
-    _set_watermark(uow, slot, state.due)
+    if slot.rolled_due is not None and came <= slot.rolled_due:
+        return []  # reported already
+    _set_watermark(uow, slot, came)
     return [Change(slot.chore.id, slot.chore.title, _name(slot), "open", state.due)]
 
 
