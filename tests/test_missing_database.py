@@ -207,3 +207,15 @@ def test_without_home_an_explicit_database_still_works(tmp_path):
     assert _bare(["reset"], tmp_path, CHORECTL_DB=str(db)).returncode == 0
     data = _bare(["chore", "list", "-f", "csv"], tmp_path, XDG_DATA_HOME=str(tmp_path / "data"))
     assert data.returncode == 1 and str(tmp_path / "data" / "chorectl" / "chorectl.db") in data.stderr
+
+
+@pytest.mark.e2e
+def test_completion_without_home_or_database_offers_nothing_and_creates_nothing(tmp_path):
+    here = tmp_path / "cwd"
+    here.mkdir()
+    for env in ({}, {"CHORECTL_DB": str(here / "missing.db")}):
+        proc = _bare(
+            [], here, _CHORECTL_COMPLETE="complete_bash", COMP_WORDS="chorectl pay ", COMP_CWORD="2", **env
+        )
+        assert (proc.returncode, proc.stdout.strip(), proc.stderr) == (0, "", "")
+    assert list(here.iterdir()) == []
