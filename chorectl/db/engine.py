@@ -18,6 +18,7 @@ from chorectl.db.migrations import LATEST as SCHEMA_VERSION  # noqa: E402  (chea
 
 APPLICATION_ID = 0x43484F52  # "CHOR": marks the file as a chorectl database
 BUSY_TIMEOUT_MS = 15_000
+MISSING_HINT = "run 'chorectl init' to create it, or check --db / CHORECTL_DB"
 
 # The ledger is append-only, and ledger_total is its running sum per member and kind.
 # Created with a new file; doctor, restore and upgrades compare them (chorectl.db.schema).
@@ -88,9 +89,6 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
 def _on_begin(conn) -> None:
     mode = conn.get_execution_options().get("chorectl_begin", "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
-
-
-MISSING_HINT = "run 'chorectl init' to create it, or check --db / CHORECTL_DB"
 
 
 def make_engine(path: Path | str, *, create: bool = True) -> Engine:
