@@ -17,6 +17,9 @@ from hypothesis import strategies as st
 
 from chorectl.domain.schedule import (
     Period,
+    cooldown_back,
+    cooldown_due,
+    current_due,
     describe,
     due_on_or_after,
     dues_between,
@@ -210,3 +213,49 @@ def test_due_is_never_before_the_day_and_is_a_fixed_point(text, anchor, offset):
     assert due >= day
     assert due_on_or_after(s, anchor, due) == due
     assert (due - day).days <= 366
+
+
+@given(
+    st.sampled_from(SCHEDULES),
+    st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 12, 31)),
+    st.integers(min_value=0, max_value=1000),
+    st.integers(min_value=-400, max_value=400),
+)
+def test_the_current_period_never_goes_back_before_the_watermark(text, anchor, offset, back):
+    """A clock that went back (*back* days before the day reset rolled to) keeps the rolled
+    period; a clock that is on or past it gets today's period, as if there were no watermark."""
+    s = parse_schedule(text)
+    rolled = due_on_or_after(s, anchor, anchor + timedelta(days=offset))  # a period reset rolled to
+    today = rolled - timedelta(days=back)
+    due = current_due(s, anchor, today, rolled)
+    assert due >= rolled and due >= today
+    assert due == (rolled if today < rolled else due_on_or_after(s, anchor, today))
+    assert current_due(s, anchor, today, None) == due_on_or_after(s, anchor, today)
+
+
+def test_current_due_on_a_clock_three_days_back():
+    daily = parse_schedule("daily")
+    assert current_due(daily, D(2026, 11, 16), D(2026, 11, 16), D(2026, 11, 19)) == D(2026, 11, 19)
+    assert current_due(daily, D(2026, 11, 16), D(2026, 11, 20), D(2026, 11, 19)) == D(2026, 11, 20)
+
+
+def test_a_cooldown_chore_is_due_when_it_comes_back_and_never_before_today():
+    today = D(2026, 11, 22)
+    back = cooldown_back(D(2026, 11, 16), 3)
+    assert back == D(2026, 11, 19)
+    assert cooldown_due(D(2026, 11, 16), back, today) == today  # back since the 19th: due now, not "late"
+    assert cooldown_due(D(2026, 11, 16), D(2026, 11, 25), today) == D(2026, 11, 25)  # cooling down
+    assert cooldown_due(D(2026, 11, 20), None, today) == D(2026, 11, 20)  # never approved: its --due
+    assert cooldown_due(None, None, today) is None
+
+
+@given(
+    st.one_of(st.none(), st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 12, 31))),
+    st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 12, 31)),
+    st.integers(min_value=1, max_value=365),
+    st.integers(min_value=0, max_value=800),
+)
+def test_after_an_approval_a_cooldown_due_date_is_never_in_the_past(first, approved_on, days, later):
+    today = approved_on + timedelta(days=later)
+    due = cooldown_due(first, cooldown_back(approved_on, days), today)
+    assert due >= today and due >= approved_on + timedelta(days=days)

@@ -153,7 +153,7 @@ def test_help_does_not_import_sqlalchemy(run, tmp_path):
 
 def test_a_command_imports_only_its_own_module(run):
     """Commands load lazily: `balance` does not import (or build) the other thirty."""
-    run("member", "list")
+    run("init", pin=PIN)
     code = (
         "import sys\n"
         "from chorectl.cli import main\n"
@@ -172,7 +172,7 @@ def test_a_command_imports_only_its_own_module(run):
 
 
 def test_database_file_is_private(run):
-    run("member", "list")
+    run("init", pin=PIN)
     assert run.db.exists()
     assert oct(run.db.stat().st_mode & 0o777) == oct(0o600)
 

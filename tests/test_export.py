@@ -194,6 +194,7 @@ def test_streaming_writes_rows_as_they_are_read():
 
 
 def test_empty_export_has_a_header(cli):
+    cli.parent("init")  # an empty household: only init creates the database
     assert cli.ok("export ledger").stdout.splitlines() == [COLUMNS["ledger"]]
     assert cli.ok("export ledger -f json").stdout == "[]\n"
     assert cli.ok("export ledger -f jsonl").stdout == ""

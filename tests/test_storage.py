@@ -188,7 +188,7 @@ def test_a_folder_that_cannot_exist(cli, tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     monkeypatch.setenv("CHORECTL_DB", str(blocker / "sub" / "chorectl.db"))
-    result = cli("balance")
+    result = cli("init", pin=PIN)  # only init creates a database
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: cannot create the database at ")
 
@@ -216,7 +216,7 @@ def test_a_folder_where_the_database_cannot_be_created(cli, tmp_path, monkeypatc
     place.mkdir()
     monkeypatch.setenv("CHORECTL_DB", str(place / "chorectl.db"))
     with immutable(place):
-        result = cli("member list")
+        result = cli("init", pin=PIN)
     assert result.exit_code == 1, result.stderr
     assert result.stderr.startswith("Error: cannot create the database at ") and "Traceback" not in result.stderr
 

@@ -69,7 +69,7 @@ def root(
             "--db",
             envvar="CHORECTL_DB",
             metavar="PATH",
-            help="The SQLite file (default: the user data folder's chorectl.db).",
+            help="The SQLite file (default: the user data folder's chorectl.db). Only init creates it.",
             dir_okay=False,
         ),
     ] = None,
@@ -78,7 +78,9 @@ def root(
     ] = False,
 ) -> None:
     """Household chores and pocket money from the terminal."""
-    ctx.obj = State(db=db)
+    # Only init creates the database file (and restore, which handles a missing one itself):
+    # anything else run on a mistyped --db or CHORECTL_DB says so, instead of starting afresh.
+    ctx.obj = State(db=db, create=ctx.invoked_subcommand == "init")
 
 
 def main() -> None:

@@ -23,8 +23,12 @@ def _db(ctx: typer.Context) -> Path | None:
     if os.environ.get("CHORECTL_DB"):
         return Path(os.environ["CHORECTL_DB"])
     from chorectl.cli.state import default_db_path
+    from chorectl.errors import ChorectlError
 
-    return default_db_path()
+    try:
+        return default_db_path()
+    except ChorectlError:  # no HOME: nothing to offer, and no guessing either
+        return None
 
 
 def _query(ctx: typer.Context, sql: str) -> list[str]:

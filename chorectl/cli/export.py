@@ -64,6 +64,11 @@ def export(
 
     Rows stream as they are read, so memory stays flat however long the
     history. With --output the file appears whole or not at all.
+
+    --since and --until (both days included) pick members and chores by when
+    they were added, ledger entries by when they were made, completions by
+    when they were done, and a missed period by its due date (the due column),
+    not by the night reset recorded it.
     """
     from chorectl.services import export as export_service
 

@@ -9,18 +9,41 @@ from pathlib import Path
 
 import typer
 
-from chorectl.errors import Denied
+from chorectl.errors import Denied, StorageError
 
 
 def default_db_path() -> Path:
+    """``user_data_dir("chorectl")/chorectl.db`` (CLI.md), refused when it would be a guess.
+
+    Without ``HOME`` (and without ``XDG_DATA_HOME``, which names the folder
+    outright) platformdirs and ``expanduser`` fall back to the passwd entry's
+    home: a folder the caller never named, maybe another user's after ``su``
+    or ``sudo -u``. A bare ``env -i`` or a stripped service environment gets
+    a clear error instead (exit 1); cron and systemd set ``HOME``.
+    """
+    if home_is_unknown():
+        raise StorageError(
+            "HOME is not set; chorectl will not guess where your default database is",
+            hint="pass --db PATH or set CHORECTL_DB (or set HOME)",
+        )
     from platformdirs import user_data_path
 
     return user_data_path("chorectl") / "chorectl.db"  # CLI.md: user_data_dir("chorectl")
 
 
+def home_is_unknown() -> bool:
+    """No usable HOME (unset, empty or relative) and no absolute XDG_DATA_HOME, on a POSIX system."""
+    if os.name != "posix":
+        return False  # Windows: platformdirs asks the system for the AppData folder
+    home = os.environ.get("HOME", "")
+    data = os.environ.get("XDG_DATA_HOME", "")
+    return not os.path.isabs(home) and not os.path.isabs(data)
+
+
 @dataclass
 class State:
     db: Path | None = None
+    create: bool = False  # only init makes a database; every other command refuses a missing file
     _engine: object = field(default=None, repr=False)
 
     @property
@@ -31,7 +54,7 @@ class State:
         if self._engine is None:
             from chorectl.db.engine import ensure_schema, make_engine
 
-            engine = make_engine(self.db_path)
+            engine = make_engine(self.db_path, create=self.create)
             upgraded = ensure_schema(engine, self.db_path)
             if upgraded is not None:
                 where = f"; the old file is kept as {upgraded.backup}" if upgraded.backup else ""

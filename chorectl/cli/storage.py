@@ -45,6 +45,11 @@ def restore(ctx: typer.Context, file: FileArg) -> None:
     has exactly the tables, indexes and triggers this chorectl makes; it is
     copied and checked first, upgraded if it is older, and only then put in
     place in one step. The replaced database is kept as a copy beside it.
+
+    Where there is no database yet (a new machine), restore creates it. There
+    is no live household whose PIN to check, and nothing is replaced: the
+    restored household keeps its own PIN if the keyring holds it, or else
+    takes a new one, asked twice on a terminal or from $CHORECTL_PIN.
     """
     import tempfile
 
@@ -55,6 +60,9 @@ def restore(ctx: typer.Context, file: FileArg) -> None:
 
     st = state(ctx)
     storage.inspect(file.expanduser())  # a clear error before the PIN is asked for
+    if not st.db_path.exists() and not st.db_path.is_symlink():
+        _restore_into_nothing(st.db_path, file)
+        return
     require_parent(ctx)
     current = auth.gate(st.uow())
     with tempfile.TemporaryDirectory(prefix="chorectl-restore-", dir=st.db_path.parent) as work:
@@ -83,3 +91,52 @@ def restore(ctx: typer.Context, file: FileArg) -> None:
             f"Note: the backup is of another household (id {candidate.household_id}); "
             "its parent PIN is the one you just gave, unless the keyring already held its own."
         )
+
+
+def _restore_into_nothing(db: Path, file: Path) -> None:
+    """Restore FILE where no database exists: a new machine, or a database file that was lost.
+
+    Nothing is replaced, so no live household's PIN stands in the way, and none
+    is checked: a check with nowhere to count wrong PINs would be a guessing
+    oracle without a lockout. The restored household keeps the PIN the keyring
+    holds for it (the same machine: the parents' PIN), or, with no entry there
+    (a new machine), takes a new PIN given as init takes one. Either way the
+    PIN is bound to the keyring it is in, and the restore is in the log.
+    """
+    import tempfile
+
+    from chorectl.cli.household import ask_new_pin
+    from chorectl.db.engine import make_engine, prepare_folder
+    from chorectl.security import keystore
+    from chorectl.security.pin import hash_pin
+    from chorectl.services import auth, storage
+    from chorectl.services.uow import UnitOfWork
+
+    candidate = storage.inspect(file.expanduser())
+    kind, owner = candidate.keyring, candidate.household_id
+    location = keystore.where(kind)  # exit 3 now if that keyring cannot be reached here
+    kept_pin = bool(keystore.has_entry(kind, owner))
+    hashed = keystore.get_hash(kind, owner) if kept_pin else hash_pin(ask_new_pin("CHORECTL_PIN"))
+    here = auth.Binding(location, keystore.fingerprint(owner, hashed))
+    created = prepare_folder(db)
+    try:
+        with tempfile.TemporaryDirectory(prefix="chorectl-restore-", dir=db.parent) as work:
+            candidate = storage.stage(file, Path(work))
+            staged = make_engine(candidate.path)
+            auth.adopt(UnitOfWork(staged, write=True), keyring=kind, here=here, now=now(), detail=f"from {file}")
+            staged.dispose()
+            if not kept_pin:
+                keystore.set_hash(kind, owner, hashed)
+            storage.restore_new(db, candidate)
+    except BaseException:
+        for folder in reversed(created):  # made for it and still empty: a failed command leaves nothing
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+    message(f"Restored {db} from {file}; there was no database there before.")
+    if kept_pin:
+        message("The household keeps its parent PIN: the keyring still holds it.")
+    else:
+        message(f"The parent PIN is the one you just gave; its hash is kept in: {keystore.describe(kind)}.")

@@ -12,12 +12,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from chorectl.errors import InvalidState, StorageError
+from chorectl.errors import InvalidState, NotFound, StorageError
 
 from chorectl.db.migrations import LATEST as SCHEMA_VERSION  # noqa: E402  (cheap: no Alembic yet)
 
 APPLICATION_ID = 0x43484F52  # "CHOR": marks the file as a chorectl database
 BUSY_TIMEOUT_MS = 15_000
+MISSING_HINT = "run 'chorectl init' to create it, or check --db / CHORECTL_DB"
 
 # The ledger is append-only, and ledger_total is its running sum per member and kind.
 # Created with a new file; doctor, restore and upgrades compare them (chorectl.db.schema).
@@ -57,6 +58,24 @@ def prepare_file(path: Path) -> None:
         raise StorageError(f"{path} is a folder, not a database file")
 
 
+def prepare_folder(path: Path) -> list[Path]:
+    """Create the folders of the file *path* (0700) that are missing; returns them, outermost first."""
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()][::-1]
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the folder {path.parent}: {exc.strerror}") from None
+    return missing
+
+
+def refuse_missing(path: Path) -> None:
+    """Refuse a database file that does not exist, naming it; create nothing."""
+    if path.is_dir():
+        raise StorageError(f"{path} is a folder, not a database file", hint="check --db / CHORECTL_DB")
+    if not path.exists():
+        raise NotFound(f"there is no chorectl database at {path.absolute()}", hint=MISSING_HINT)
+
+
 def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
     # Let SQLAlchemy's "begin" event emit BEGIN itself (see _on_begin).
     dbapi_conn.isolation_level = None
@@ -72,15 +91,25 @@ def _on_begin(conn) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(path: Path | str) -> Engine:
-    """An engine for the file *path*. Any name is a file name: never a URI, never ``:memory:``."""
+def make_engine(path: Path | str, *, create: bool = True) -> Engine:
+    """An engine for the file *path*. Any name is a file name: never a URI, never ``:memory:``.
+
+    With *create* false a missing file is refused (:class:`NotFound`, exit 1)
+    and nothing is made: no folder, no file, no ``-wal`` or ``-shm``. Only
+    ``init`` creates the database; a typo in ``--db`` or ``CHORECTL_DB`` must
+    not quietly start an empty household (a cron job would never notice).
+    """
     from chorectl.db.uri import file_uri
 
     path = Path(path)
-    prepare_file(path)
+    if create:
+        prepare_file(path)
+    else:
+        refuse_missing(path)
     # A creator, not a "sqlite:///path" URL, and an escaped URI of the absolute path, not the
     # name as given: SQLite reads "file:x.db" as a URI (opening x.db) and ":memory:" as no file.
-    uri = file_uri(path)
+    # mode=rw when not creating: a file removed after the check is not made again by SQLite.
+    uri = file_uri(path, mode="rwc" if create else "rw")
     engine = create_engine(
         "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000), poolclass=NullPool
     )

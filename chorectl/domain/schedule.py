@@ -123,6 +123,20 @@ def due_on_or_after(schedule: Schedule, anchor: date, day: date) -> date:
     return _next_weekday(schedule, day)
 
 
+def current_due(schedule: Schedule, anchor: date, today: date, rolled: date | None = None) -> date:
+    """The due date of the period a slot is in on *today*: today's period, but never one
+    before *rolled*, the period ``reset`` last rolled the slot to (its watermark).
+
+    A clock that went backwards (a dead clock battery, a wrong time server, a
+    hand-set date) does not take a chore back into periods already judged: their
+    misses are recorded, so a completion counted there would be counted twice
+    and the period it belongs to missed. The chore stays in the rolled period
+    until the clock passes it again.
+    """
+    day = rolled if rolled is not None and rolled > today else today
+    return due_on_or_after(schedule, anchor, day)
+
+
 def previous_due(schedule: Schedule, anchor: date, due: date) -> date | None:
     """The due date before *due* (a due date), or None if *due* is the first."""
     start = first_due(schedule, anchor)
@@ -197,6 +211,25 @@ def describe(schedule: Schedule, anchor: date) -> str:
         every = "every week" if weeks == 1 else f"every {weeks} weeks"
         return f"{every} on {DAY_NAMES[start.weekday()]}"
     return f"every {schedule.step} days"
+
+
+def cooldown_back(approved_on: date, days: int) -> date:
+    """The day a cooldown chore approved on *approved_on* is open again."""
+    return approved_on + timedelta(days=days)
+
+
+def cooldown_due(first_due: date | None, back: date | None, today: date) -> date | None:
+    """What a cooldown chore shows as due on *today*.
+
+    *back* is when its latest approval lets it come back (None: never approved
+    yet). Before any approval it is due on its first due date (``--due``, or no
+    date), as a one-off chore is. While it cools down it is due the day it comes
+    back. Once it is back it is due now: the day it came back, but never a day
+    before *today*, for it was not late (nobody may do it sooner).
+    """
+    if back is None:
+        return first_due
+    return max(back, today)
 
 
 def describe_cooldown(days: int) -> str:

@@ -41,8 +41,8 @@ def done(
         if assigned and who.id not in {m.id for m in assigned}:
             names = ", ".join(m.name for m in assigned)
             raise InvalidState(f"{chore.title!r} is assigned to {names}, not {who.name}")
-        slot = slots.Slot(chore, who if assigned else None)
-        state = slots.state(uow, slot, today)
+        slot = slots.slot(uow, chore, who if assigned else None)  # with its watermark: a clock
+        state = slots.state(uow, slot, today)  # that went back does not reopen a judged period
         if state.completion is not None:
             raise InvalidState(_already(chore, who, state))
         completion = Completion(

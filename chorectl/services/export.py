@@ -20,7 +20,7 @@ from chorectl.services import chores as chores_service
 from chorectl.services import completions as completions_service
 from chorectl.services import ledger as ledger_service
 from chorectl.services import members as members_service
-from chorectl.services.filters import within
+from chorectl.services.filters import completions_within
 from chorectl.services.uow import UnitOfWork
 
 KINDS = ("members", "chores", "completions", "ledger")
@@ -48,7 +48,7 @@ def rows(
     if kind == "ledger":
         return ledger_service.entries(uow, name=member, since=since, until=until)
     if kind == "completions":
-        return _completions(uow, start, end, member, chore)
+        return _completions(uow, since, until, member, chore)
 
     def in_range(row: dict) -> bool:
         created = row["created_at"]
@@ -65,7 +65,9 @@ def rows(
     return iter([row for row in found if in_range(row)])
 
 
-def _completions(uow: UnitOfWork, start, end, member: str | None, chore: str | None) -> Iterator[dict]:
+def _completions(
+    uow: UnitOfWork, since: date | None, until: date | None, member: str | None, chore: str | None
+) -> Iterator[dict]:
     member_id = chore_id = None
     if member is not None or chore is not None:
         with uow:
@@ -78,7 +80,7 @@ def _completions(uow: UnitOfWork, start, end, member: str | None, chore: str | N
         query = query.where(Completion.member_id == member_id)
     if chore_id is not None:
         query = query.where(Completion.chore_id == chore_id)
-    return _stream_completions(uow, within(query, Completion.completed_at, start, end))
+    return _stream_completions(uow, completions_within(query, since, until))  # a miss: by its period
 
 
 def _stream_completions(uow: UnitOfWork, query) -> Iterator[dict]:

@@ -33,6 +33,11 @@ class Change:
     what: str  # missed, or the slot's status in its new period: open | pending | approved
     due: date
 
+    @property
+    def news(self) -> bool:
+        """Worth a line from cron: a period that ended with nobody doing it. The rest is the roll."""
+        return self.what == "missed"
+
     def __str__(self) -> str:
         who = f" ({self.member})" if self.member else " (anyone)"
         if self.what == "missed":
@@ -59,7 +64,7 @@ def reset(uow: UnitOfWork, *, now: datetime, dry_run: bool = False) -> list[Chan
             chore = slot.chore
             if chore.schedule is None:  # a cooldown chore: report once when it is back
                 changes.extend(_back_from_cooldown(uow, slot, today))
-            elif slot.rolled_due != slots.period_due(chore, today):
+            elif slot.rolled_due != slots.period_due(chore, today, slot.rolled_due):
                 due_slots.append(slot)
         if due_slots:
             counted = _counted_since(uow, due_slots, today)
@@ -73,10 +78,14 @@ def reset(uow: UnitOfWork, *, now: datetime, dry_run: bool = False) -> list[Chan
 
 
 def _back_from_cooldown(uow: UnitOfWork, slot: slots.Slot, today: date) -> list[Change]:
+    """Report once that a cooldown chore is open again; its watermark is the day it came back."""
     state = slots.state(uow, slot, today)
-    if state.status != "open" or state.due is None or state.due > today or slot.rolled_due == state.due:
+    came = state.back if state.back is not None else slot.chore.due  # or first due: never approved yet
+    if state.status != "open" or came is None or came > today:
         return []
-    _set_watermark(uow, slot, state.due)
+    if slot.rolled_due is not None and came <= slot.rolled_due:
+        return []  # reported already
+    _set_watermark(uow, slot, came)
     return [Change(slot.chore.id, slot.chore.title, _name(slot), "open", state.due)]
 
 
@@ -114,7 +123,7 @@ def _roll(uow: UnitOfWork, slot: slots.Slot, today: date, now: datetime, counted
     chore, member = slot.chore, slot.member
     member_id = member.id if member else None
     schedule = slots.schedule_of(chore)
-    current = slots.period_due(chore, today)
+    current = slots.period_due(chore, today, slot.rolled_due)  # never before the watermark
     changes = []
     start = slot.rolled_due or chore.due
     if start is not None and start < current:
@@ -148,6 +157,10 @@ def _counted(uow: UnitOfWork, chore_id: int, due: date, member_id: int | None) -
 
 
 def _set_watermark(uow: UnitOfWork, slot: slots.Slot, due: date) -> None:
+    """Move the slot's watermark on to *due*; never back (a clock that went back must not
+    reopen periods already judged)."""
+    if slot.rolled_due is not None and due <= slot.rolled_due:
+        return
     if slot.member is None:
         slot.chore.rolled_due = due
         uow.session.add(slot.chore)
@@ -166,8 +179,11 @@ def settle(uow: UnitOfWork, chores: list[Chore], now: datetime) -> None:
     """
     today = local_date(now)
     due_slots = [
-        s for s in slots.slots_of(uow, chores)
-        if s.chore.schedule and not s.chore.archived and s.rolled_due != slots.period_due(s.chore, today)
+        s
+        for s in slots.slots_of(uow, chores)
+        if s.chore.schedule
+        and not s.chore.archived
+        and s.rolled_due != slots.period_due(s.chore, today, s.rolled_due)
     ]
     if due_slots:
         counted = _counted_since(uow, due_slots, today)

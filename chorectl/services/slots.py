@@ -7,13 +7,13 @@ listings are right even when ``reset`` has not run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlmodel import col, func, select
 
 from chorectl.db.models import Assignment, Chore, Completion, Member
 from chorectl.domain.dates import local_date
-from chorectl.domain.schedule import ONE_DAY, Schedule, due_on_or_after, parse_schedule
+from chorectl.domain.schedule import ONE_DAY, Schedule, cooldown_back, cooldown_due, current_due, parse_schedule
 from chorectl.services.uow import UnitOfWork
 
 LIVE = ("pending", "approved")
@@ -32,6 +32,7 @@ class SlotState:
     period_due: date | None  # the period completions count for (None: one-off)
     due: date | None  # what listings show as due
     completion: Completion | None  # the live completion of the period, if any
+    back: date | None = None  # a cooldown chore: when its latest approval lets it come back
 
 
 def assignees(uow: UnitOfWork, chore_id: int) -> list[Member]:
@@ -68,12 +69,24 @@ def schedule_of(chore: Chore) -> Schedule | None:
     return parse_schedule(chore.schedule) if chore.schedule else None
 
 
-def period_due(chore: Chore, today: date) -> date | None:
-    """The due date of *today*'s period for a scheduled chore; None otherwise."""
+def period_due(chore: Chore, today: date, rolled: date | None = None) -> date | None:
+    """The due date of *today*'s period for a scheduled chore; None otherwise.
+
+    *rolled* is the slot's watermark: the period is never one before it, even
+    when the clock went back (see :func:`chorectl.domain.schedule.current_due`).
+    """
     schedule = schedule_of(chore)
     if schedule is None:
         return None
-    return due_on_or_after(schedule, chore.due or today, today)
+    return current_due(schedule, chore.due or today, today, rolled)
+
+
+def slot(uow: UnitOfWork, chore: Chore, member: Member | None) -> Slot:
+    """The slot of *member* (None: the pool) in *chore*, with its watermark."""
+    if member is None:
+        return Slot(chore, None, chore.rolled_due)
+    assignment = uow.session.get(Assignment, (chore.id, member.id))
+    return Slot(chore, member, assignment.rolled_due if assignment else None)
 
 
 def comes_back(chore: Chore, state: SlotState) -> date | None:
@@ -93,12 +106,15 @@ def states(uow: UnitOfWork, slots: list[Slot], today: date) -> list[SlotState]:
     """The state of each slot in its current period, from one query for all of them.
 
     A slot's live completion is the newest pending or approved one of its
-    period (scheduled chores) or of all time (one-off and cooldown chores).
+    period (scheduled chores) or of all time (one-off and cooldown chores);
+    a cooldown chore also needs its newest approval, which a newer pending
+    completion (done again after it came back) does not replace.
     """
-    periods = [period_due(slot.chore, today) for slot in slots]
+    periods = [period_due(slot.chore, today, slot.rolled_due) for slot in slots]
     scheduled = {(s.chore.id, p) for s, p in zip(slots, periods) if p is not None}
     unscheduled = {s.chore.id for s, p in zip(slots, periods) if p is None}
     newest: dict[tuple[int, date | None, int | None], Completion] = {}
+    approved: dict[tuple[int, int | None], Completion] = {}
     queries = []
     if scheduled:  # both columns as IN lists: an index seek per pair (a row-value IN would scan)
         queries.append(
@@ -108,7 +124,7 @@ def states(uow: UnitOfWork, slots: list[Slot], today: date) -> list[SlotState]:
                 col(Completion.status).in_(LIVE),
             )
         )
-    if unscheduled:  # all of time: only the newest per chore and member, picked in SQL
+    if unscheduled:  # all of time: only the newest pending and approved per chore and member, picked in SQL
         newest_ids = (
             select(func.max(Completion.id))
             .where(
@@ -116,22 +132,29 @@ def states(uow: UnitOfWork, slots: list[Slot], today: date) -> list[SlotState]:
                 col(Completion.period_due).is_(None),
                 col(Completion.status).in_(LIVE),
             )
-            .group_by(Completion.chore_id, Completion.member_id)
+            .group_by(Completion.chore_id, Completion.member_id, Completion.status)
         )
         queries.append(select(Completion).where(col(Completion.id).in_(newest_ids)))
     for query in queries:
         for completion in uow.session.exec(query.order_by(Completion.id)):  # oldest first: the newest wins
             newest[(completion.chore_id, completion.period_due, completion.member_id)] = completion
             newest[(completion.chore_id, completion.period_due, None)] = completion
+            if completion.period_due is None and completion.status == "approved":
+                approved[(completion.chore_id, completion.member_id)] = completion
+                approved[(completion.chore_id, None)] = completion
     result = []
     for slot, period in zip(slots, periods):
         chore = slot.chore
-        live = newest.get((chore.id, period, slot.member.id if slot.member else None))
+        member_id = slot.member.id if slot.member else None
+        live = newest.get((chore.id, period, member_id))
         due = period if period is not None else chore.due
-        if chore.cooldown_days and live is not None and live.status == "approved":
-            back = local_date(live.reviewed_at) + timedelta(days=chore.cooldown_days)
-            due = back
-            if back <= today:
+        back = None
+        if chore.cooldown_days:
+            last = approved.get((chore.id, member_id))
+            if last is not None:
+                back = cooldown_back(local_date(last.reviewed_at), chore.cooldown_days)
+            due = cooldown_due(chore.due, back, today)
+            if live is not None and live.status == "approved" and back <= today:
                 live = None  # the cooldown is over: open again
         if chore.archived:
             status = "archived"
@@ -139,5 +162,5 @@ def states(uow: UnitOfWork, slots: list[Slot], today: date) -> list[SlotState]:
             status = "open"
         else:
             status = live.status
-        result.append(SlotState(status=status, period_due=period, due=due, completion=live))
+        result.append(SlotState(status=status, period_due=period, due=due, completion=live, back=back))
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -129,3 +130,23 @@ def restore(db: Path, candidate: Candidate) -> Path:
     except sqlite3.Error as exc:
         raise StorageError(f"the restore failed and nothing was replaced ({exc})", hint=f"the database is as it was; a copy is at {kept}") from None
     return kept
+
+
+def restore_new(db: Path, candidate: Candidate) -> None:
+    """Put *candidate* (staged, checked, up to date, in a private folder beside *db*) at *db*,
+    where no database exists. Never over a file that appeared meanwhile."""
+    try:
+        con = connect(candidate.path)
+        try:
+            con.execute("PRAGMA journal_mode = WAL")  # the copy came without it
+        finally:
+            con.close()
+        os.chmod(candidate.path, 0o600)
+    except (sqlite3.Error, OSError) as exc:
+        raise StorageError(f"the restore failed and nothing was created ({exc})") from None
+    try:
+        os.link(candidate.path, db)  # one step, and never replaces what is there
+    except FileExistsError:
+        raise InvalidState(f"{db} appeared while restoring; nothing was replaced", hint="run the restore again") from None
+    except OSError as exc:
+        raise StorageError(f"cannot create {db}: {exc.strerror}") from None

@@ -1,0 +1,221 @@
+"""A database file that does not exist is refused, and nothing is created (CLI.md).
+
+Every command but ``init`` and ``restore`` names the missing path (exit 1) and
+leaves no file, folder, ``-wal`` or ``-shm`` behind: a typo in ``CHORECTL_DB``
+in a crontab must fail loudly, not start an empty household every night.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PIN
+from tests.helpers import query
+
+# Each command with the least it needs to get as far as the database.
+MINIMAL: dict[str, list[str]] = {
+    "pin change": [],
+    "pin recover": ["--household-id", "0" * 32],
+    "unlock": [],
+    "lock": [],
+    "member add": ["Amy"],
+    "member list": [],
+    "member rename": ["Amy", "Ann"],
+    "member remove": ["Amy"],
+    "member restore": ["Amy"],
+    "chore add": ["Dishes"],
+    "chore list": [],
+    "chore show": ["Dishes"],
+    "chore edit": ["Dishes", "--title", "Plates"],
+    "chore assign": ["Dishes", "--to", "Amy"],
+    "chore remove": ["Dishes"],
+    "done": ["Dishes", "--as", "Amy"],
+    "approvals": [],
+    "approve": ["1"],
+    "reject": ["1"],
+    "balance": [],
+    "pay": ["Amy", "1"],
+    "adjust": ["Amy", "+1", "--reason", "bonus"],
+    "ledger": [],
+    "reset": [],
+    "export": ["members"],
+    "doctor": [],
+    "backup": ["copy.db"],
+    "log": [],
+}
+CREATES = {"init", "restore"}
+
+
+def _commands() -> list[str]:
+    from typer.main import get_command
+
+    from chorectl.cli import app
+
+    def walk(command, path):
+        children = command.list_commands(None) if hasattr(command, "list_commands") else None
+        if children is None:
+            yield " ".join(path)
+            return
+        for name in children:
+            yield from walk(command.get_command(None, name), [*path, name])
+
+    return list(walk(get_command(app), []))
+
+
+COMMANDS = [name for name in _commands() if name not in CREATES]
+
+
+def test_every_command_has_minimal_arguments_here():
+    assert set(COMMANDS) <= set(MINIMAL), "give the new command its minimal arguments in MINIMAL"
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["folder", "missing-folder"])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_missing_database_is_refused_and_nothing_is_created(cli, tmp_path, monkeypatch, command, nested):
+    monkeypatch.chdir(tmp_path)  # backup's relative FILE, were it ever written
+    place = tmp_path / "place"
+    place.mkdir()
+    db = place / "sub" / "chorectl.db" if nested else place / "chorectl.db"
+    args = ["--db", str(db), *command.split(), *MINIMAL[command]]
+    result = cli(args, env={"CHORECTL_PIN": PIN, "CHORECTL_NEW_PIN": "98765"})
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"Error: there is no chorectl database at {db}",
+        "Hint: run 'chorectl init' to create it, or check --db / CHORECTL_DB",
+    ]
+    assert list(place.iterdir()) == []
+
+
+def test_a_typo_in_chorectl_db_is_named_even_relative(cli, tmp_path, monkeypatch):
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = cli("reset", env={"CHORECTL_DB": "chorecl.db"})
+    assert result.exit_code == 1
+    assert f"Error: there is no chorectl database at {here / 'chorecl.db'}" in result.stderr
+    assert list(here.iterdir()) == []
+
+
+def test_init_creates_it_with_its_folder(cli, tmp_path):
+    db = tmp_path / "place" / "sub" / "chorectl.db"
+    cli.ok(["--db", str(db), "init"], pin=PIN)
+    assert db.is_file() and oct(db.stat().st_mode & 0o777) == oct(0o600)
+    assert oct(db.parent.stat().st_mode & 0o777) == oct(0o700)
+    assert cli.ok(["--db", str(db), "member", "list", "-f", "csv"]).stdout.splitlines()[0].startswith("id,name")
+
+
+def test_an_empty_folder_is_not_a_database(cli, tmp_path):
+    result = cli(["--db", str(tmp_path), "reset"])
+    assert result.exit_code in (1, 2)  # Click refuses a folder for --db (dir_okay=False) as usage
+    assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------ restore into nothing
+
+
+@pytest.fixture
+def backup(household, tmp_path) -> Path:
+    household.parent("chore add Dishes --reward 2 --assign Amy")
+    copy = tmp_path / "backup.db"
+    household.ok(["backup", str(copy)])
+    return copy
+
+
+def test_restore_where_there_is_no_database_keeps_the_households_pin(household, backup, tmp_path):
+    """The same machine, the database file lost: the keyring still holds the household's PIN."""
+    db = tmp_path / "new" / "sub" / "chorectl.db"
+    result = household.ok(["--db", str(db), "restore", str(backup)])  # no PIN asked: nothing is replaced
+    assert "there was no database there before" in result.stderr
+    assert "keeps its parent PIN" in result.stderr
+    assert oct(db.stat().st_mode & 0o777) == oct(0o600)
+    assert sorted(p.name for p in db.parent.iterdir()) == ["chorectl.db"]  # no staging folder left
+    assert query("SELECT title FROM chore", path=db) == [("Dishes",)]
+    household.parent(["--db", str(db), "member", "add", "Cat"])  # the parents' PIN works there
+    wrong = household(["--db", str(db), "member", "add", "Dan"], pin="0000")
+    assert wrong.exit_code == 3
+    assert ("restore",) in query("SELECT action FROM audit", path=db)
+
+
+def test_restore_on_a_new_machine_takes_a_new_pin(household, backup, tmp_path, ring):
+    ring.store.clear()  # a new machine: the keyring has never seen this household
+    db = tmp_path / "new" / "chorectl.db"
+    refused = household(["--db", str(db), "restore", str(backup)])  # no terminal, no CHORECTL_PIN
+    assert refused.exit_code == 3
+    assert not (tmp_path / "new").exists()
+    result = household(["--db", str(db), "restore", str(backup)], pin="24680")
+    assert result.exit_code == 0, result.stderr
+    assert "The parent PIN is the one you just gave" in result.stderr
+    household.ok(["--db", str(db), "member", "add", "Cat"], pin="24680")
+    assert household(["--db", str(db), "member", "add", "Dan"], pin=PIN).exit_code == 3
+
+
+def test_restore_into_nothing_of_a_bad_backup_creates_nothing(household, tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    result = household(["--db", str(tmp_path / "new" / "chorectl.db"), "restore", str(bad)], pin=PIN)
+    assert result.exit_code == 1
+    assert not (tmp_path / "new").exists()
+
+
+# ------------------------------------------------------------ no HOME
+
+
+def _bare(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    from tests.test_e2e_core import chorectl_path
+
+    return subprocess.run(
+        ["env", "-i", "PATH=/usr/bin:/bin", *(f"{k}={v}" for k, v in env.items()), chorectl_path(), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.e2e
+def test_without_home_the_default_database_is_not_guessed(tmp_path):
+    import pwd
+
+    passwd_home = Path(pwd.getpwuid(os.getuid()).pw_dir)  # where expanduser would have gone
+    before = (passwd_home / ".local/share/chorectl").exists()
+    here = tmp_path / "cwd"
+    here.mkdir()
+    for args in (["reset"], ["init"], ["chore", "list"]):
+        proc = _bare(args, here)
+        assert proc.returncode == 1, (args, proc.stdout, proc.stderr)
+        assert proc.stderr.splitlines() == [
+            "Error: HOME is not set; chorectl will not guess where your default database is",
+            "Hint: pass --db PATH or set CHORECTL_DB (or set HOME)",
+        ]
+        assert proc.stdout == ""
+    assert (passwd_home / ".local/share/chorectl").exists() == before
+    assert list(here.iterdir()) == []
+
+
+@pytest.mark.e2e
+def test_without_home_an_explicit_database_still_works(tmp_path):
+    db = tmp_path / "family.db"
+    init = _bare(["--db", str(db), "init", "--keyring", "file"], tmp_path, CHORECTL_PIN=PIN, XDG_DATA_HOME=str(tmp_path))
+    assert init.returncode == 0, init.stderr
+    assert _bare(["reset"], tmp_path, CHORECTL_DB=str(db)).returncode == 0
+    data = _bare(["chore", "list", "-f", "csv"], tmp_path, XDG_DATA_HOME=str(tmp_path / "data"))
+    assert data.returncode == 1 and str(tmp_path / "data" / "chorectl" / "chorectl.db") in data.stderr
+
+
+@pytest.mark.e2e
+def test_completion_without_home_or_database_offers_nothing_and_creates_nothing(tmp_path):
+    here = tmp_path / "cwd"
+    here.mkdir()
+    for env in ({}, {"CHORECTL_DB": str(here / "missing.db")}):
+        proc = _bare(
+            [], here, _CHORECTL_COMPLETE="complete_bash", COMP_WORDS="chorectl pay ", COMP_CWORD="2", **env
+        )
+        assert (proc.returncode, proc.stdout.strip(), proc.stderr) == (0, "", "")
+    assert list(here.iterdir()) == []
