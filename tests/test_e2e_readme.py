@@ -1,0 +1,125 @@
+"""The README's commands, pasted verbatim, as a newcomer would (issue 12).
+
+The install line runs in a copy of the repository with an empty HOME and
+nothing but a minimal environment; the family's day and the scripting
+examples run, as written, against the installed chorectl on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_e2e_security import PLAINTEXT, chorectl_path
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parent.parent
+PIN = "2580"
+
+
+def block(marker: str) -> str:
+    blocks = [b for b in re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S) if marker in b]
+    assert len(blocks) == 1, f"the README should have one sh block with {marker!r}"
+    return blocks[0]
+
+
+def bare_env(home: Path, **extra: str) -> dict[str, str]:
+    """What a fresh login has: a HOME, a PATH, a terminal type; no chorectl or keyring settings."""
+    return {
+        "HOME": str(home),
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "TERM": "dumb",
+        "PYTHON_KEYRING_BACKEND": PLAINTEXT,  # no desktop keyring on a test machine
+        **extra,
+    }
+
+
+def sh(script: str, *, cwd: Path, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run *script* as written, stopping at the first command that fails (sh -e)."""
+    proc = subprocess.run(
+        ["/bin/sh", "-e", "-x", "-c", script],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert proc.returncode == 0, (proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:])
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+@pytest.fixture
+def on_path(tmp_path: Path) -> Path:
+    """A folder with the installed chorectl in it, for PATH."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "chorectl").symlink_to(chorectl_path())
+    return folder
+
+
+def test_the_install_line_installs_and_creates_the_default_database(tmp_path):
+    """The README's first command, in a copy of the repository, with an empty HOME."""
+    if os.environ.get("CHORECTL_SKIP_INSTALL_TEST"):
+        pytest.skip("CHORECTL_SKIP_INSTALL_TEST is set")
+    clone = tmp_path / "chorectl"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, clone / name)
+    home = tmp_path / "newcomer"  # an empty home of its own
+    home.mkdir()
+    (first,) = [line for line in block("pip install .").splitlines() if line.strip()]
+    env = bare_env(home, CHORECTL_PIN=PIN)
+    env["PATH"] = f"{Path(sys.base_prefix) / 'bin'}:{env['PATH']}"  # the python3 that runs these tests
+    done = sh(first, cwd=clone, env=env, timeout=600)
+    database = home / ".local/share/chorectl/chorectl.db"
+    assert f"Created the household in {database}." in done.stderr
+    assert oct(database.stat().st_mode & 0o777) == "0o600"
+    assert oct(database.parent.stat().st_mode & 0o777) == "0o700"
+    listing = subprocess.run(
+        [str(clone / ".venv/bin/chorectl"), "member", "list", "-f", "csv"],
+        env=bare_env(home),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert listing.returncode == 0 and listing.stdout.strip() == "id,name,role,active,balance,created_at"
+
+
+def test_a_familys_day_runs_as_written(tmp_path, on_path):
+    home = tmp_path / "newcomer"  # an empty home of its own
+    home.mkdir()
+    env = bare_env(home, PATH=f"{on_path}:/usr/bin:/bin", CHORECTL_PIN=PIN, COLUMNS="80")
+    sh("chorectl init", cwd=tmp_path, env=env)
+    day = sh(block("chorectl approve 3 --reward 2.50"), cwd=tmp_path, env=env)
+    assert "Amy: Dishes is done and waits for approval (id 1)." in day.stdout + day.stderr
+    balances = sh("chorectl balance -f csv", cwd=tmp_path, env=env).stdout.splitlines()
+    assert balances[1].startswith("Amy,4.50,0.00,-0.50,-3.00,1.00")
+    assert balances[2].startswith("Ben,0.75,1.00,0.00,0.00,1.75")
+
+
+def test_the_scripting_examples_run_as_written(tmp_path, on_path):
+    if shutil.which("jq") is None:
+        pytest.skip("jq is not installed (Debian: jq)")
+    home = tmp_path / "newcomer"  # an empty home of its own
+    home.mkdir()
+    env = bare_env(home, PATH=f"{on_path}:/usr/bin:/bin", CHORECTL_PIN=PIN)
+    sh("chorectl init", cwd=tmp_path, env=env)
+    sh(block("chorectl approve 3 --reward 2.50"), cwd=tmp_path, env=env)
+    examples = sh(block("jq '.[].id'"), cwd=tmp_path, env=env)
+    assert examples.stdout.startswith("member,earned,bonuses,penalties,paid,balance")
+    november = (tmp_path / "november.csv").read_text()
+    assert november.startswith("id,at,member,kind,amount,chore_id,completion_id,note")
