@@ -92,40 +92,18 @@ def interactive() -> bool:
 
 
 def require_parent(ctx: typer.Context, *, allow_session: bool = True) -> None:
-    """The parent PIN gate. Raises :class:`Denied` (exit 3) and changes nothing when it fails.
+    """The parent PIN gate (:func:`chorectl.services.gate.require_parent`) for this command.
 
-    In CLI.md's order: an unlock session, then CHORECTL_PIN, then a hidden
-    prompt on a terminal. Wrong PINs are counted and lock parent commands out;
-    a PIN hash from another keyring than the household's, or swapped in the
-    keyring since it was set, is refused (see :mod:`chorectl.services.auth`).
+    Raises :class:`Denied` (exit 3) and changes nothing when it fails.
     """
-    from chorectl.security import clock, keystore, pin, session
-    from chorectl.services import auth
+    from chorectl.services import gate
 
     st = state(ctx)
-    gate = auth.gate(st.uow())
-    if not gate.pin_set:
-        raise Denied("this household has no parent PIN yet", hint="run: chorectl init")
-    fingerprint = gate.binding.fingerprint if gate.binding else None
-    if allow_session and session.active(gate.household_id, fingerprint, clock.instant()):
-        return
-    given = env_text("CHORECTL_PIN")
-    how = f"{ctx.command_path}, PIN from CHORECTL_PIN"
-    if given is None:
-        if not interactive():
-            raise Denied(
-                "this is a parent command and needs the parent PIN",
-                hint="run it on a terminal, set CHORECTL_PIN for a script, or 'chorectl unlock' first",
-            )
-        auth.settle_lock(st.uow(write=True), clock.instant())  # no prompt while locked out
-        how = f"{ctx.command_path}, PIN typed at the prompt"
-        try:
-            given = read_secret("Parent PIN: ")
-        except (EOFError, KeyboardInterrupt):
-            raise Denied("no parent PIN was given") from None
-    hashed = keystore.get_hash(gate.keyring, gate.household_id)
-    here = auth.Binding(keystore.where(gate.keyring), keystore.fingerprint(gate.household_id, hashed))
-    auth.check_pin(st.uow(write=True), verify=lambda: pin.verify(given, hashed), now=clock.instant(), how=how, here=here)
+    source = gate.PinSource(
+        env=env_text("CHORECTL_PIN"),
+        ask=(lambda: read_secret("Parent PIN: ")) if interactive() else None,
+    )
+    gate.require_parent(st.uow, source, command=ctx.command_path, allow_session=allow_session)
 
 
 def env_text(name: str) -> str | None:

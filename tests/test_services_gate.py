@@ -1,0 +1,70 @@
+"""The parent PIN gate as a service: no Typer, no CliRunner (issue 13)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from chorectl.db.engine import ensure_schema, make_engine
+from chorectl.errors import Denied
+from chorectl.security import keystore
+from chorectl.security.pin import hash_pin
+from chorectl.services import gate, household
+from chorectl.services.auth import Binding
+from chorectl.services.uow import UnitOfWork
+
+NOW = datetime(2026, 11, 21, 17, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def open_uow(tmp_path):
+    path = tmp_path / "gate.db"
+    engine = make_engine(path, create=True)
+    ensure_schema(engine)
+    hashed = hash_pin("2468")
+
+    def store(household_id: str) -> Binding:
+        keystore.set_hash("system", household_id, hashed)
+        return Binding(keystore.location("system"), keystore.fingerprint(household_id, hashed))
+
+    household.initialise(UnitOfWork(engine, write=True), currency="$", now=NOW, store_pin=store)
+    yield lambda write=False, actor="parent": UnitOfWork(engine, write=write, actor=actor)
+    engine.dispose()
+
+
+def failed(open_uow) -> int:
+    with open_uow() as uow:
+        return household.require(uow).failed_pins
+
+
+def test_the_right_pin_from_the_environment_lets_a_parent_through(open_uow):
+    found = gate.require_parent(open_uow, gate.PinSource(env="2468"), command="chorectl pay")
+    assert found.pin_set and failed(open_uow) == 0
+
+
+def test_a_wrong_pin_is_denied_and_counted(open_uow):
+    with pytest.raises(Denied, match="wrong parent PIN"):
+        gate.require_parent(open_uow, gate.PinSource(env="0000"), command="chorectl pay")
+    assert failed(open_uow) == 1
+
+
+def test_without_a_pin_or_a_prompt_it_is_denied_unchecked(open_uow):
+    with pytest.raises(Denied, match="needs the parent PIN") as denied:
+        gate.require_parent(open_uow, gate.PinSource(), command="chorectl pay")
+    assert denied.value.hint == gate.NO_PIN_HINT and failed(open_uow) == 0
+
+
+def test_the_prompt_is_asked_only_when_the_environment_has_no_pin(open_uow):
+    asked = []
+    gate.require_parent(open_uow, gate.PinSource(ask=lambda: asked.append(1) or "2468"), command="chorectl pay")
+    gate.require_parent(open_uow, gate.PinSource(env="2468", ask=lambda: asked.append(2) or "x"), command="chorectl pay")
+    assert asked == [1]
+
+
+def test_a_prompt_closed_with_ctrl_d_is_denied(open_uow):
+    def eof() -> str:
+        raise EOFError
+
+    with pytest.raises(Denied, match="no parent PIN was given"):
+        gate.require_parent(open_uow, gate.PinSource(ask=eof), command="chorectl pay")
