@@ -68,3 +68,13 @@ def test_a_prompt_closed_with_ctrl_d_is_denied(open_uow):
 
     with pytest.raises(Denied, match="no parent PIN was given"):
         gate.require_parent(open_uow, gate.PinSource(ask=eof), command="chorectl pay")
+
+
+def test_doctor_runs_as_a_service(open_uow, ring):
+    from chorectl.services import doctor
+
+    checks = {c.name: c for c in doctor.run(open_uow(), "gate.db")}
+    assert all(c.status == "ok" for c in checks.values()), checks
+    ring.store.clear()  # the keyring lost the PIN: doctor says so, without a command line
+    checks = {c.name: c for c in doctor.run(open_uow(), "gate.db")}
+    assert checks["parent PIN"].status == "fail" and "missing from the keyring" in checks["parent PIN"].detail

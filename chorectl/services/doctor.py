@@ -80,3 +80,56 @@ def _balances(uow: UnitOfWork) -> Check:
         detail = "; ".join(f"{name}: ledger {a / 100:.2f}, balance {b / 100:.2f}" for name, a, b in mismatched)
         return Check("balances", "fail", detail)
     return Check("balances", "ok", f"every balance equals its ledger sum ({entries} entries)")
+
+
+def run(uow: UnitOfWork, database: str) -> list[Check]:
+    """Every check ``chorectl doctor`` makes, in order: the database's, then the household's
+    keyring, PIN, lockout and unlock session. The caller prints them; any ``fail`` is exit 1."""
+    from chorectl.domain.dates import iso
+    from chorectl.security import clock, keystore, session
+    from chorectl.services import auth
+
+    checks = [Check("database", "ok", database)]
+    found, home = database_checks(uow)
+    checks.extend(found)
+    if home is None:
+        checks.append(Check("household", "warn", "none yet: run chorectl init"))
+        return checks
+    checks.append(Check("household", "ok", f"id {home.id}"))
+    checks.append(Check("keyring", "ok", f"{home.keyring}: {keystore.describe(home.keyring)}"))
+    checks.append(_pin_check(home))
+    moment = clock.instant()
+    left = auth.lock_left(auth.gate_of(home), moment)
+    if left:
+        checks.append(Check("lockout", "warn", f"{home.failed_pins} wrong PINs; locked until {iso(moment.wall + left)}"))
+    else:
+        checks.append(Check("lockout", "ok", f"{home.failed_pins} wrong PINs in a row" if home.failed_pins else "none"))
+    expires = session.active(home.id, home.pin_fingerprint, moment)
+    checks.append(Check("unlock session", "ok", f"active until {iso(expires)}" if expires else "none"))
+    return checks
+
+
+def _pin_check(home):
+    """Is the PIN's hash where the household says, and the one it was set with?"""
+    from chorectl.errors import Denied
+    from chorectl.security import keystore
+    from chorectl.services import auth
+
+    if not home.pin_set:
+        return Check("parent PIN", "warn", "not set: run chorectl init")
+    try:
+        hashed = keystore.read(home.keyring, home.id, "look up the PIN")
+    except keystore.Unusable as exc:
+        return Check("parent PIN", "fail", f"set, but the keyring cannot be reached ({exc}): parent commands are denied")
+    if not hashed:
+        return Check(
+            "parent PIN", "fail", "set, but missing from the keyring: parent commands are denied; see chorectl pin recover"
+        )
+    gate = auth.gate_of(home)
+    if gate.binding is None:
+        return Check("parent PIN", "warn", "set; not yet bound to its keyring (the next right PIN binds it)")
+    try:
+        auth.check_binding(gate, auth.Binding(keystore.location(home.keyring), keystore.fingerprint(home.id, hashed)))
+    except (Denied, keystore.Unusable) as exc:
+        return Check("parent PIN", "fail", f"{getattr(exc, 'message', exc)}: parent commands are denied")
+    return Check("parent PIN", "ok", f"set; its hash is in the keyring it was set in ({gate.binding.words()})")
