@@ -13,6 +13,7 @@ from chorectl.security.pin import hash_pin
 from chorectl.services import gate, household
 from chorectl.services.auth import Binding
 from chorectl.services.uow import UnitOfWork
+from tests.helpers import query
 
 NOW = datetime(2026, 11, 21, 17, 0, tzinfo=timezone.utc)
 
@@ -78,3 +79,25 @@ def test_doctor_runs_as_a_service(open_uow, ring):
     ring.store.clear()  # the keyring lost the PIN: doctor says so, without a command line
     checks = {c.name: c for c in doctor.run(open_uow(), "gate.db")}
     assert checks["parent PIN"].status == "fail" and "missing from the keyring" in checks["parent PIN"].detail
+
+
+def test_restore_runs_as_a_service(open_uow, tmp_path):
+    """Back up, change the data, restore: no command line, the gate's result passed in."""
+    from chorectl.services import auth, ledger, members, storage
+
+    live = tmp_path / "gate.db"
+    members.add(open_uow(write=True), "Amy", role="child", now=NOW)
+    backup = tmp_path / "backup.db"
+    storage.backup(live, backup)
+    ledger.adjust(open_uow(write=True), "Amy", 500, reason="bonus", now=NOW)
+    current = gate.require_parent(open_uow, gate.PinSource(env="2468"), command="test")
+    done = storage.restore_over(live, backup, current, now=NOW)
+    assert done.kept is not None and done.kept.exists() and not done.other_household
+    with open_uow() as uow:
+        assert household.require(uow).pin_fingerprint is not None
+    assert query("SELECT COUNT(*) FROM ledger", path=live) == [(0,)]  # as it was when backed up
+    # and where there is no database at all, it is put in place, keeping the PIN the keyring holds
+    fresh = tmp_path / "new" / "chorectl.db"
+    done = storage.restore_into_nothing(fresh, backup, new_pin=lambda: pytest.fail("no PIN needed"), now=NOW)
+    assert done.kept_pin and fresh.exists()
+    assert auth.gate(UnitOfWork(make_engine(fresh), write=False)).pin_set

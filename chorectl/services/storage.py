@@ -150,3 +150,96 @@ def restore_new(db: Path, candidate: Candidate) -> None:
         raise InvalidState(f"{db} appeared while restoring; nothing was replaced", hint="run the restore again") from None
     except OSError as exc:
         raise StorageError(f"cannot create {db}: {exc.strerror}") from None
+
+
+# ---------------------------------------------------------------- the use cases
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore did: where the replaced database is kept (None: there was none),
+    the restored household's id, and whether it kept the PIN its keyring already held."""
+
+    kept: Path | None
+    household_id: str
+    other_household: bool
+    kept_pin: bool
+    keyring: str
+
+
+def restore_over(db: Path, file: Path, current, *, now) -> Restored:
+    """Replace the household at *db* with the backup *file*; the PIN gate has let a parent through.
+
+    *current* is that household's :class:`~chorectl.services.auth.Gate`. The
+    restored household keeps the PIN that was just checked, bound to where it
+    lives now; a backup of another household (a new machine, a recreated
+    database) gets it too, unless its own is still in the keyring.
+    """
+    import tempfile
+
+    from chorectl.security import keystore, session
+    from chorectl.services import auth
+    from chorectl.services.uow import UnitOfWork
+
+    with tempfile.TemporaryDirectory(prefix="chorectl-restore-", dir=db.parent) as work:
+        candidate = stage(file, Path(work))  # checked, upgraded; nothing live is touched yet
+        staged = make_engine(candidate.path)
+        hashed = keystore.get_hash(current.keyring, current.household_id)
+        kind, owner = current.keyring, current.household_id
+        kept_pin = False
+        if candidate.household_id != current.household_id:
+            kind, owner = candidate.keyring, candidate.household_id
+            if keystore.has_entry(kind, owner):
+                kept_pin, hashed = True, keystore.get_hash(kind, owner)
+            else:
+                keystore.set_hash(kind, owner, hashed)
+        here = auth.Binding(keystore.where(kind), keystore.fingerprint(owner, hashed))
+        auth.adopt(UnitOfWork(staged, write=True), keyring=kind, here=here, now=now, detail=f"from {file}")
+        staged.dispose()
+        kept = restore(db, candidate)
+    session.end(current.household_id)
+    return Restored(kept, candidate.household_id, candidate.household_id != current.household_id, kept_pin, kind)
+
+
+def restore_into_nothing(db: Path, file: Path, *, new_pin, now) -> Restored:
+    """Restore *file* where no database exists: a new machine, or a database file that was lost.
+
+    Nothing is replaced, so no live household's PIN stands in the way, and none
+    is checked: a check with nowhere to count wrong PINs would be a guessing
+    oracle without a lockout. The restored household keeps the PIN the keyring
+    holds for it (the same machine: the parents' PIN), or, with no entry there
+    (a new machine), takes the PIN *new_pin()* gives. Either way the PIN is
+    bound to the keyring it is in, and the restore is in the log.
+    """
+    import tempfile
+
+    from chorectl.db.engine import prepare_folder
+    from chorectl.security import keystore
+    from chorectl.security.pin import hash_pin
+    from chorectl.services import auth
+    from chorectl.services.uow import UnitOfWork
+
+    candidate = inspect(file.expanduser())
+    kind, owner = candidate.keyring, candidate.household_id
+    location = keystore.where(kind)  # exit 3 now if that keyring cannot be reached here
+    kept_pin = bool(keystore.has_entry(kind, owner))
+    hashed = keystore.get_hash(kind, owner) if kept_pin else hash_pin(new_pin())
+    here = auth.Binding(location, keystore.fingerprint(owner, hashed))
+    created = prepare_folder(db)
+    try:
+        with tempfile.TemporaryDirectory(prefix="chorectl-restore-", dir=db.parent) as work:
+            candidate = stage(file, Path(work))
+            staged = make_engine(candidate.path)
+            auth.adopt(UnitOfWork(staged, write=True), keyring=kind, here=here, now=now, detail=f"from {file}")
+            staged.dispose()
+            if not kept_pin:
+                keystore.set_hash(kind, owner, hashed)
+            restore_new(db, candidate)
+    except BaseException:
+        for folder in reversed(created):  # made for it and still empty: a failed command leaves nothing
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+    return Restored(None, owner, False, kept_pin, kind)
