@@ -101,3 +101,30 @@ def test_restore_runs_as_a_service(open_uow, tmp_path):
     done = storage.restore_into_nothing(fresh, backup, new_pin=lambda: pytest.fail("no PIN needed"), now=NOW)
     assert done.kept_pin and fresh.exists()
     assert auth.gate(UnitOfWork(make_engine(fresh), write=False)).pin_set
+
+
+def test_pin_change_unlock_and_lock_run_as_services(open_uow):
+    from chorectl.services import pins
+
+    pins.change(open_uow, hashed=hash_pin("1357"), now=NOW)
+    with pytest.raises(Denied):
+        gate.require_parent(open_uow, gate.PinSource(env="2468"), command="test")
+    gate.require_parent(open_uow, gate.PinSource(env="1357"), command="test")
+    pins.unlock(open_uow, minutes=5)
+    gate.require_parent(open_uow, gate.PinSource(), command="test")  # the session lets it through
+    assert pins.lock(open_uow, now=NOW) is True
+    with pytest.raises(Denied, match="needs the parent PIN"):
+        gate.require_parent(open_uow, gate.PinSource(), command="test")
+    with pytest.raises(Denied, match="never by a script"):
+        _recover_without_entry(open_uow)  # a script cannot recover, even with the entry gone
+
+
+def _recover_without_entry(open_uow):
+    import keyring
+
+    from chorectl.services import pins
+
+    with open_uow() as uow:
+        hid = household.require(uow).id
+    keyring.get_keyring().delete_password("chorectl", hid)
+    pins.recover(open_uow, household_id=hid, new_pin=None, now=NOW)

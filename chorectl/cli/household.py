@@ -10,7 +10,7 @@ import typer
 from chorectl.cli.app import new_app
 from chorectl.cli.state import env_text, interactive, message, read_secret, require_parent, state
 from chorectl.domain.dates import iso, now
-from chorectl.errors import BadInput, Denied, InvalidState, StorageError
+from chorectl.errors import BadInput, Denied, StorageError
 
 
 class KeyringKind(str, Enum):
@@ -79,34 +79,6 @@ def _choose_keyring(asked: KeyringKind | None) -> str:
     return "file"
 
 
-def _binding(kind: str, household_id: str, hashed: str):
-    """Where *hashed* is kept for this household, as the database records it."""
-    from chorectl.security import keystore
-    from chorectl.services.auth import Binding
-
-    try:
-        where = keystore.location(kind)
-    except keystore.Unusable as exc:
-        raise StorageError(f"the PIN could not be stored: {exc}") from None
-    return Binding(where, keystore.fingerprint(household_id, hashed))
-
-
-def _store_pin(hashed: str):
-    from chorectl.security import keystore
-
-    def store(household_id: str, kind: str):
-        if keystore.has_entry(kind, household_id):
-            raise InvalidState(
-                f"the keyring already holds a PIN for this household ({household_id})",
-                hint=keystore.RECOVERY_HINT,
-            )
-        binding = _binding(kind, household_id, hashed)
-        keystore.set_hash(kind, household_id, hashed)
-        return binding
-
-    return store
-
-
 def init(
     ctx: typer.Context,
     currency: Annotated[
@@ -127,16 +99,13 @@ def init(
     """
     from chorectl.security import keystore
     from chorectl.security.pin import hash_pin
-    from chorectl.services import household
+    from chorectl.services import household, pins
 
     st = state(ctx)
     household.refuse_if_pin_set(st.uow())  # before asking for a PIN for nothing
     kind = _choose_keyring(keyring)
     hashed = hash_pin(ask_new_pin("CHORECTL_PIN"))
-    store = _store_pin(hashed)
-    household.initialise(
-        st.uow(write=True), currency=currency, now=now(), keyring=kind, store_pin=lambda hid: store(hid, kind)
-    )
+    pins.initialise(st.uow, currency=currency, keyring=kind, hashed=hashed, now=now())
     message(f"Created the household in {st.db_path}.")
     message(f"The parent PIN's hash is kept in: {keystore.describe(kind)}.")
     message("Next: chorectl member add NAME")
@@ -151,21 +120,12 @@ def pin_change(ctx: typer.Context) -> None:
 
     Parent command; an unlock session is not enough. Ends unlock sessions.
     """
-    from chorectl.security import keystore, session
     from chorectl.security.pin import hash_pin
-    from chorectl.services import auth
+    from chorectl.services import pins
 
     require_parent(ctx, allow_session=False)
-    st = state(ctx)
     hashed = hash_pin(ask_new_pin("CHORECTL_NEW_PIN"))
-    gate = auth.gate(st.uow())
-    auth.change_pin(
-        st.uow(write=True),
-        now=now(),
-        here=_binding(gate.keyring, gate.household_id, hashed),
-        store=lambda: keystore.set_hash(gate.keyring, gate.household_id, hashed),
-    )
-    session.end(gate.household_id)
+    pins.change(state(ctx).uow, hashed=hashed, now=now())
     message("The parent PIN was changed.")
 
 
@@ -184,34 +144,10 @@ def pin_recover(
     writes over a PIN it does not know. With the PIN at hand, use 'pin change'.
     Not a way around a PIN that still exists.
     """
-    from chorectl.security import keystore
-    from chorectl.security.pin import hash_pin
-    from chorectl.services import auth
+    from chorectl.services import pins
 
-    st = state(ctx)
-    gate = auth.gate(st.uow())
-    try:
-        here = keystore.location(gate.keyring)
-        entry = keystore.read(gate.keyring, gate.household_id, "look up the PIN")
-    except keystore.Unusable:
-        raise StorageError(
-            f"the keyring cannot be reached ({keystore.describe(gate.keyring)}); recover where it can",
-        ) from None
-    fingerprint = keystore.fingerprint(gate.household_id, entry) if entry else None
-    auth.check_recovery(gate, here, entry or None, fingerprint)
-    if not interactive():
-        raise Denied("pin recover is done by a person at a terminal, never by a script")
-    hashed = hash_pin(ask_new_pin("CHORECTL_NEW_PIN"))
-    auth.recover(
-        st.uow(write=True),
-        household_id=household_id,
-        now=now(),
-        here=_binding(gate.keyring, gate.household_id, hashed),
-        store_pin=lambda hid, kind: keystore.set_hash(kind, hid, hashed),
-    )
-    from chorectl.security import session
-
-    session.end(gate.household_id)
+    asker = (lambda: ask_new_pin("CHORECTL_NEW_PIN")) if interactive() else None
+    pins.recover(state(ctx).uow, household_id=household_id, new_pin=asker, now=now())
     message("A new parent PIN was set; 'chorectl log' records the recovery.")
 
 
@@ -225,29 +161,16 @@ def unlock(
 
     A convenience, not a security boundary: see 'Security model' in the README.
     """
-    from chorectl.security import clock, session
-    from chorectl.services import auth
+    from chorectl.services import pins
 
     require_parent(ctx, allow_session=False)
-    st = state(ctx)
-    gate = auth.gate(st.uow())  # bound by the PIN's check just now
-    moment = clock.instant()
-    try:
-        expires = session.start(gate.household_id, gate.binding.fingerprint, minutes, moment)
-    except OSError as exc:
-        raise StorageError(f"no private folder for the unlock session ({exc})") from None
-    auth.record(st.uow(write=True), "unlock", f"{minutes} min", now=moment.wall)
+    expires = pins.unlock(state(ctx).uow, minutes=minutes)
     message(f"Unlocked until {iso(expires)}; 'chorectl lock' ends it.")
 
 
 def lock(ctx: typer.Context) -> None:
     """End the unlock session now: parent commands need the PIN again."""
-    from chorectl.security import session
-    from chorectl.services import auth
+    from chorectl.services import pins
 
-    st = state(ctx)
-    gate = auth.gate(st.uow())
-    ended = session.end(gate.household_id)
-    if ended:
-        auth.record(st.uow(write=True, actor="unknown"), "lock", None, now=now())  # no PIN needed to lock
+    ended = pins.lock(state(ctx).uow, now=now())
     message("Locked: parent commands need the PIN again." if ended else "There was no unlock session.")

@@ -1,0 +1,115 @@
+"""The parent PIN's use cases: set it at init, change it, recover it, unlock and lock.
+
+Callable without a command line: the caller hands in the new PIN (or how to
+ask for it) and a way to open units of work (``open_uow(write=False)``); the
+keyring is :mod:`chorectl.security.keystore`'s, the bookkeeping
+:mod:`chorectl.services.auth`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from chorectl.errors import Denied, InvalidState, StorageError
+from chorectl.services import auth
+from chorectl.services.uow import UnitOfWork
+
+OpenUow = Callable[..., UnitOfWork]
+
+
+def binding(kind: str, household_id: str, hashed: str) -> auth.Binding:
+    """Where *hashed* is kept for this household, as the database records it."""
+    from chorectl.security import keystore
+
+    try:
+        where = keystore.location(kind)
+    except keystore.Unusable as exc:
+        raise StorageError(f"the PIN could not be stored: {exc}") from None
+    return auth.Binding(where, keystore.fingerprint(household_id, hashed))
+
+
+def initialise(open_uow: OpenUow, *, currency: str, keyring: str, hashed: str, now: datetime) -> str:
+    """Create the household with the PIN whose hash is *hashed*; returns the household id."""
+    from chorectl.security import keystore
+    from chorectl.services import household
+
+    def store(household_id: str) -> auth.Binding:
+        if keystore.has_entry(keyring, household_id):
+            raise InvalidState(
+                f"the keyring already holds a PIN for this household ({household_id})",
+                hint=keystore.RECOVERY_HINT,
+            )
+        bound = binding(keyring, household_id, hashed)
+        keystore.set_hash(keyring, household_id, hashed)
+        return bound
+
+    return household.initialise(open_uow(write=True), currency=currency, now=now, keyring=keyring, store_pin=store).id
+
+
+def change(open_uow: OpenUow, *, hashed: str, now: datetime) -> None:
+    """A new PIN for the household (the gate has just checked the current one); ends unlock sessions."""
+    from chorectl.security import keystore, session
+
+    gate = auth.gate(open_uow())
+    auth.change_pin(
+        open_uow(write=True),
+        now=now,
+        here=binding(gate.keyring, gate.household_id, hashed),
+        store=lambda: keystore.set_hash(gate.keyring, gate.household_id, hashed),
+    )
+    session.end(gate.household_id)
+
+
+def recover(open_uow: OpenUow, *, household_id: str, new_pin: Callable[[], str] | None, now: datetime) -> None:
+    """Set a new PIN where the keyring lost the household's: only in the keyring it lives in,
+    only while that keyring has no entry for it, and only for a person (*new_pin* asks one;
+    None means no terminal)."""
+    from chorectl.security import keystore, session
+    from chorectl.security.pin import hash_pin
+
+    gate = auth.gate(open_uow())
+    try:
+        here = keystore.location(gate.keyring)
+        entry = keystore.read(gate.keyring, gate.household_id, "look up the PIN")
+    except keystore.Unusable:
+        raise StorageError(
+            f"the keyring cannot be reached ({keystore.describe(gate.keyring)}); recover where it can",
+        ) from None
+    fingerprint = keystore.fingerprint(gate.household_id, entry) if entry else None
+    auth.check_recovery(gate, here, entry or None, fingerprint)
+    if new_pin is None:
+        raise Denied("pin recover is done by a person at a terminal, never by a script")
+    hashed = hash_pin(new_pin())
+    auth.recover(
+        open_uow(write=True),
+        household_id=household_id,
+        now=now,
+        here=binding(gate.keyring, gate.household_id, hashed),
+        store_pin=lambda hid, kind: keystore.set_hash(kind, hid, hashed),
+    )
+    session.end(gate.household_id)
+
+
+def unlock(open_uow: OpenUow, *, minutes: int) -> datetime:
+    """Start an unlock session (the gate has just checked the PIN); returns when it ends."""
+    from chorectl.security import clock, session
+
+    gate = auth.gate(open_uow())  # bound by the PIN's check just now
+    moment = clock.instant()
+    try:
+        expires = session.start(gate.household_id, gate.binding.fingerprint, minutes, moment)
+    except OSError as exc:
+        raise StorageError(f"no private folder for the unlock session ({exc})") from None
+    auth.record(open_uow(write=True), "unlock", f"{minutes} min", now=moment.wall)
+    return expires
+
+
+def lock(open_uow: OpenUow, *, now: datetime) -> bool:
+    """End this household's unlock sessions (no PIN needed); whether there was one."""
+    from chorectl.security import session
+
+    ended = session.end(auth.gate(open_uow()).household_id)
+    if ended:
+        auth.record(open_uow(write=True, actor="unknown"), "lock", None, now=now)
+    return bool(ended)
