@@ -217,3 +217,24 @@ def test_a_typo_in_the_database_path_fails_loudly_under_cron(user):
     assert run.returncode == 1
     assert run.stderr.splitlines()[0] == f"Error: there is no chorectl database at {wrong}"
     assert not wrong.exists()
+
+
+@pytest.mark.parametrize("odd", ["it's", "100%", 'say "hi"', "back\\slash"])
+def test_the_readme_snippets_refuse_a_path_cron_cannot_run(tmp_path, odd):
+    """cron cuts a command at '%' and the quotes would need escaping: the snippet says so, installs nothing."""
+    home = tmp_path / "home"
+    clone = home / odd / "chorectl"
+    (clone / ".venv" / "bin").mkdir(parents=True)
+    wrapper = clone / ".venv" / "bin" / "chorectl"  # a file of its own there, as a real install is
+    wrapper.write_text(f'#!/bin/sh\nexec "{chorectl_path()}" "$@"\n')
+    wrapper.chmod(0o755)
+    fake = tmp_path / "fake-bin"
+    fake.mkdir()
+    for name, text in (("crontab", FAKE_CRONTAB), ("systemctl", FAKE_SYSTEMCTL)):
+        (fake / name).write_text(text)
+        (fake / name).chmod(0o755)
+    for marker in ("| crontab -", "systemctl --user"):
+        pasted = _paste(_readme_sh_block(marker), clone, home, fake)
+        assert pasted.returncode != 0 and "move the clone" in pasted.stderr, (pasted.returncode, pasted.stderr)
+    assert not (home / "installed-crontab").exists()
+    assert not (home / ".config" / "systemd" / "user" / "chorectl-reset.service").exists()

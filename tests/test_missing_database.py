@@ -219,3 +219,33 @@ def test_completion_without_home_or_database_offers_nothing_and_creates_nothing(
         )
         assert (proc.returncode, proc.stdout.strip(), proc.stderr) == (0, "", "")
     assert list(here.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["reset", "balance", "member list", "doctor", "backup copy.db"])
+def test_an_empty_database_file_is_refused_not_made_a_new_household(cli, tmp_path, command):
+    """A truncated or touched file: exit 1 naming it; it stays 0 bytes (issue 12, found by a helper)."""
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = cli(["--db", str(empty), *command.split()])
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.startswith(f"Error: the database file {empty} is empty (0 bytes)\nHint: ")
+    assert empty.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("empty")) == [
+        "empty.db"
+    ]
+
+
+def test_restoring_where_an_old_wal_is_left_is_refused(household, tmp_path):
+    """The database file was lost but its -wal was not: a restore there would read the old pages."""
+    cli = household
+    backup = tmp_path / "backup.db"
+    cli.ok(f"backup {backup}")
+    target = tmp_path / "lost" / "chorectl.db"
+    target.parent.mkdir()
+    (target.parent / "chorectl.db-wal").write_bytes(b"old pages")
+    result = cli(["--db", str(target), "restore", str(backup)], pin=PIN)
+    assert result.exit_code == 1 and "is left from an earlier database" in result.stderr
+    assert "\nHint: move chorectl.db-wal" in result.stderr
+    assert not target.exists()
+    (target.parent / "chorectl.db-wal").unlink()
+    cli.ok(["--db", str(target), "restore", str(backup)])
+    assert target.exists()

@@ -74,6 +74,15 @@ def refuse_missing(path: Path) -> None:
         raise StorageError(f"{path} is a folder, not a database file", hint="check --db / CHORECTL_DB")
     if not path.exists():
         raise NotFound(f"there is no chorectl database at {path.absolute()}", hint=MISSING_HINT)
+    try:
+        empty = path.stat().st_size == 0
+    except OSError:
+        return  # opening it says what is wrong
+    if empty:  # truncated, or touched: never quietly a new, empty household
+        raise StorageError(
+            f"the database file {path.absolute()} is empty (0 bytes)",
+            hint="restore a backup (chorectl restore FILE), or remove it and run 'chorectl init'",
+        )
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:

@@ -132,9 +132,23 @@ def restore(db: Path, candidate: Candidate) -> Path:
     return kept
 
 
+def refuse_stale_journals(db: Path) -> None:
+    """Where the database file is gone but its -wal, -shm or -journal is not, a new file there
+    would be read together with them, mixing an old database's pages into the restored one."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        stale = db.with_name(db.name + suffix)
+        if stale.exists() or stale.is_symlink():
+            raise InvalidState(
+                f"{stale} is left from an earlier database at {db}; restoring beside it would mix the two",
+                hint=f"move {db.name}-wal, -shm and -journal out of {db.parent} (keep them if the old data matters),"
+                " then run the restore again",
+            )
+
+
 def restore_new(db: Path, candidate: Candidate) -> None:
     """Put *candidate* (staged, checked, up to date, in a private folder beside *db*) at *db*,
     where no database exists. Never over a file that appeared meanwhile."""
+    refuse_stale_journals(db)
     try:
         con = connect(candidate.path)
         try:
@@ -219,6 +233,7 @@ def restore_into_nothing(db: Path, file: Path, *, new_pin, now) -> Restored:
     from chorectl.services import auth
     from chorectl.services.uow import UnitOfWork
 
+    refuse_stale_journals(db)
     candidate = inspect(file.expanduser())
     kind, owner = candidate.keyring, candidate.household_id
     location = keystore.where(kind)  # exit 3 now if that keyring cannot be reached here
