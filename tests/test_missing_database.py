@@ -249,3 +249,12 @@ def test_restoring_where_an_old_wal_is_left_is_refused(household, tmp_path):
     (target.parent / "chorectl.db-wal").unlink()
     cli.ok(["--db", str(target), "restore", str(backup)])
     assert target.exists()
+
+
+def test_a_relative_home_is_named_as_such(cli, monkeypatch):
+    monkeypatch.delenv("CHORECTL_DB")
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", "rel")
+    result = cli("balance")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: HOME is not an absolute path ('rel'); chorectl will not guess")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import typer
 
-from chorectl.errors import Denied, StorageError
+from chorectl.domain.text import printable
+from chorectl.errors import StorageError
 
 
 def default_db_path() -> Path:
@@ -22,8 +23,10 @@ def default_db_path() -> Path:
     a clear error instead (exit 1); cron and systemd set ``HOME``.
     """
     if home_is_unknown():
+        home = os.environ.get("HOME", "")
+        what = "HOME is not set" if not home else f"HOME is not an absolute path ({printable(home)!r})"
         raise StorageError(
-            "HOME is not set; chorectl will not guess where your default database is",
+            f"{what}; chorectl will not guess where your default database is",
             hint="pass --db PATH or set CHORECTL_DB (or set HOME)",
         )
     from platformdirs import user_data_path
@@ -94,7 +97,7 @@ def interactive() -> bool:
 def require_parent(ctx: typer.Context, *, allow_session: bool = True) -> None:
     """The parent PIN gate (:func:`chorectl.services.gate.require_parent`) for this command.
 
-    Raises :class:`Denied` (exit 3) and changes nothing when it fails.
+    Raises :class:`~chorectl.errors.Denied` (exit 3) and changes nothing when it fails.
     """
     from chorectl.services import gate
 
