@@ -1,18 +1,14 @@
-"""Shell completion of member names and chore titles.
+"""Shell completion of member names and chore titles (read by :mod:`chorectl.services.candidates`).
 
-Completion runs on every Tab press, so it reads the database with the
-standard library's sqlite3, read-only, and never imports SQLAlchemy.
+Completion runs on every Tab press: nothing here or there imports SQLAlchemy.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 import typer
-
-from chorectl.db.uri import connect
 
 
 def _db(ctx: typer.Context) -> Path | None:
@@ -31,18 +27,10 @@ def _db(ctx: typer.Context) -> Path | None:
         return None
 
 
-def _query(ctx: typer.Context, sql: str) -> list[str]:
-    path = _db(ctx)
-    if path is None or not path.is_file():
-        return []
-    try:
-        con = connect(path, mode="ro", timeout=1)
-        try:
-            return [row[0] for row in con.execute(sql)]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return []  # completion must never break the shell
+def _names(ctx: typer.Context, what: str) -> list[str]:
+    from chorectl.services.candidates import names
+
+    return names(_db(ctx), what)
 
 
 def _matching(names: list[str], incomplete: str) -> list[str]:
@@ -51,19 +39,17 @@ def _matching(names: list[str], incomplete: str) -> list[str]:
 
 
 def members(ctx: typer.Context, incomplete: str) -> list[str]:
-    return _matching(_query(ctx, "SELECT name FROM member WHERE active = 1 ORDER BY name_key"), incomplete)
+    return _matching(_names(ctx, "members"), incomplete)
 
 
 def archived(ctx: typer.Context, incomplete: str) -> list[str]:
     """For ``member restore``: the archived members."""
-    return _matching(_query(ctx, "SELECT name FROM member WHERE active = 0 ORDER BY name_key"), incomplete)
+    return _matching(_names(ctx, "archived"), incomplete)
 
 
 def children(ctx: typer.Context, incomplete: str) -> list[str]:
-    sql = "SELECT name FROM member WHERE active = 1 AND role = 'child' ORDER BY name_key"
-    return _matching(_query(ctx, sql), incomplete)
+    return _matching(_names(ctx, "children"), incomplete)
 
 
 def chores(ctx: typer.Context, incomplete: str) -> list[str]:
-    titles = _query(ctx, "SELECT DISTINCT title FROM chore WHERE archived = 0 ORDER BY title_key")
-    return _matching(titles, incomplete)
+    return _matching(_names(ctx, "chores"), incomplete)

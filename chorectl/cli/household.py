@@ -27,7 +27,7 @@ def ask_new_pin(env_var: str) -> str:
     On a terminal a PIN that breaks the rules, or a second entry that differs,
     says why and asks again (three tries), rather than ending the command.
     """
-    from chorectl.security.pin import check_rules
+    from chorectl.services.pins import check_new_pin as check_rules
 
     given = env_text(env_var)
     if given is not None:
@@ -56,13 +56,13 @@ def ask_new_pin(env_var: str) -> str:
 
 def _choose_keyring(asked: KeyringKind | None) -> str:
     """The OS keyring when there is one; the file fallback only when asked for or agreed to."""
-    from chorectl.security import keystore
+    from chorectl.services import pins
 
     if asked is not None:
         return asked.value
-    if keystore.system_usable():
+    if pins.system_keyring_usable():
         return "system"
-    where = keystore.file_keyring_path()
+    where = pins.file_keyring_path()
     explanation = (
         "There is no usable OS keyring here (no Secret Service, KWallet, Keychain or Credential Locker).\n"
         f"chorectl can keep the PIN's bcrypt hash in a file keyring instead: {where} (mode 0600).\n"
@@ -97,17 +97,15 @@ def init(
 
     Refuses if the household already has a PIN.
     """
-    from chorectl.security import keystore
-    from chorectl.security.pin import hash_pin
     from chorectl.services import household, pins
 
     st = state(ctx)
     household.refuse_if_pin_set(st.uow())  # before asking for a PIN for nothing
     kind = _choose_keyring(keyring)
-    hashed = hash_pin(ask_new_pin("CHORECTL_PIN"))
+    hashed = pins.hash_new(ask_new_pin("CHORECTL_PIN"))
     pins.initialise(st.uow, currency=currency, keyring=kind, hashed=hashed, now=now())
     message(f"Created the household in {st.db_path}.")
-    message(f"The parent PIN's hash is kept in: {keystore.describe(kind)}.")
+    message(f"The parent PIN's hash is kept in: {pins.describe(kind)}.")
     message("Next: chorectl member add NAME")
 
 
@@ -120,11 +118,10 @@ def pin_change(ctx: typer.Context) -> None:
 
     Parent command; an unlock session is not enough. Ends unlock sessions.
     """
-    from chorectl.security.pin import hash_pin
     from chorectl.services import pins
 
     require_parent(ctx, allow_session=False)
-    hashed = hash_pin(ask_new_pin("CHORECTL_NEW_PIN"))
+    hashed = pins.hash_new(ask_new_pin("CHORECTL_NEW_PIN"))
     pins.change(state(ctx).uow, hashed=hashed, now=now())
     message("The parent PIN was changed.")
 

@@ -55,10 +55,9 @@ class State:
 
     def engine(self):
         if self._engine is None:
-            from chorectl.db.engine import ensure_schema, make_engine
+            from chorectl.services.database import open_database
 
-            engine = make_engine(self.db_path, create=self.create)
-            upgraded = ensure_schema(engine, self.db_path)
+            engine, upgraded = open_database(self.db_path, create=self.create)
             if upgraded is not None:
                 where = f"; the old file is kept as {upgraded.backup}" if upgraded.backup else ""
                 message(f"Upgraded the database from schema {upgraded.from_version} to {upgraded.to_version}{where}.")

@@ -51,8 +51,7 @@ def restore(ctx: typer.Context, file: FileArg) -> None:
     restored household keeps its own PIN if the keyring holds it, or else
     takes a new one, asked twice on a terminal or from $CHORECTL_PIN.
     """
-    from chorectl.security import keystore
-    from chorectl.services import auth, storage
+    from chorectl.services import auth, pins, storage
 
     st = state(ctx)
     storage.inspect(file.expanduser())  # a clear error before the PIN is asked for
@@ -64,7 +63,7 @@ def restore(ctx: typer.Context, file: FileArg) -> None:
         if done.kept_pin:
             message("The household keeps its parent PIN: the keyring still holds it.")
         else:
-            message(f"The parent PIN is the one you just gave; its hash is kept in: {keystore.describe(done.keyring)}.")
+            message(f"The parent PIN is the one you just gave; its hash is kept in: {pins.describe(done.keyring)}.")
         return
     require_parent(ctx)
     done = storage.restore_over(st.db_path, file, auth.gate(st.uow()), now=now())

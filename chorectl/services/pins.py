@@ -18,6 +18,39 @@ from chorectl.services.uow import UnitOfWork
 OpenUow = Callable[..., UnitOfWork]
 
 
+def check_new_pin(pin: str) -> None:
+    """:class:`~chorectl.errors.BadInput` (exit 2) if *pin* breaks the rules for a new PIN."""
+    from chorectl.security.pin import check_rules
+
+    check_rules(pin)
+
+
+def hash_new(pin: str) -> str:
+    """The bcrypt hash to keep for a new PIN (checked against the rules first)."""
+    from chorectl.security.pin import hash_pin
+
+    return hash_pin(pin)
+
+
+def describe(kind: str) -> str:
+    """The keyring *kind* means here, in words, for messages."""
+    from chorectl.security import keystore
+
+    return keystore.describe(kind)
+
+
+def system_keyring_usable() -> bool:
+    from chorectl.security import keystore
+
+    return keystore.system_usable()
+
+
+def file_keyring_path():
+    from chorectl.security import keystore
+
+    return keystore.file_keyring_path()
+
+
 def binding(kind: str, household_id: str, hashed: str) -> auth.Binding:
     """Where *hashed* is kept for this household, as the database records it."""
     from chorectl.security import keystore

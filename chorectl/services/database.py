@@ -1,0 +1,17 @@
+"""Opening the household's database: the one way in for every command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def open_database(path: Path, *, create: bool):
+    """An engine on the database at *path*, its schema made or upgraded; and the upgrade, if one ran.
+
+    Only ``init`` (and ``restore`` onto nothing) passes *create*: any other
+    command refuses a missing or empty file (exit 1) and makes nothing.
+    """
+    from chorectl.db.engine import ensure_schema, make_engine
+
+    engine = make_engine(path, create=create)
+    return engine, ensure_schema(engine, path)

@@ -1,0 +1,74 @@
+"""The layers go one way (issue 13): cli -> services -> domain / db / security, never upward.
+
+Every import in every module, function-level ones included (commands import
+lazily), is checked against what its layer may use.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "chorectl"
+
+# What each layer may import of chorectl ("" is the package itself: its version).
+MAY_USE = {
+    "cli": {"cli", "services", "domain", "errors", ""},
+    "services": {"services", "domain", "db", "security", "errors", ""},
+    "security": {"security", "domain", "errors"},
+    "db": {"db", "domain", "errors"},
+    "domain": {"domain", "errors"},
+}
+# Libraries a layer must not touch: services return plain values, no Typer or Rich;
+# the domain is pure; the command line reaches SQL only through services.
+MUST_NOT_USE = {
+    "cli": {"sqlite3", "sqlalchemy", "sqlmodel", "keyring", "bcrypt", "alembic"},
+    "services": {"typer", "click", "rich"},
+    "security": {"typer", "click", "rich", "sqlalchemy", "sqlmodel"},
+    "db": {"typer", "click", "rich"},
+    "domain": {"typer", "click", "rich", "sqlalchemy", "sqlmodel", "sqlite3", "keyring", "bcrypt"},
+}
+
+
+def imports(path: Path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module
+
+
+def modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).parts
+        if len(parts) > 1:
+            yield parts[0], path
+
+
+def test_every_module_is_in_a_layer():
+    assert {layer for layer, _ in modules()} == set(MAY_USE)
+
+
+@pytest.mark.parametrize("layer", sorted(MAY_USE))
+def test_imports_go_one_way(layer):
+    wrong = []
+    for found, path in modules():
+        if found != layer:
+            continue
+        for line, name in imports(path):
+            top, _, rest = name.partition(".")
+            if top == "chorectl":
+                if rest.partition(".")[0] not in MAY_USE[layer]:
+                    wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {name}")
+            elif top in MUST_NOT_USE[layer]:
+                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {name}")
+    assert wrong == []
+
+
+def test_the_rule_sees_a_wrong_import(tmp_path):
+    """The check itself works: a command module that imports the database layer is caught."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("def run():\n    from chorectl.db.engine import make_engine\n")
+    assert list(imports(bad)) == [(2, "chorectl.db.engine")]
