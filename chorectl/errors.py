@@ -40,3 +40,13 @@ class Denied(ChorectlError):
     """Parent PIN missing, wrong, or unusable keyring (exit 3)."""
 
     exit_code = 3
+
+
+class NestedUnitOfWork(ChorectlError):
+    """A unit of work was opened while already open: a mistake in chorectl itself (exit 1)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "internal error: a unit of work was opened twice (one transaction per use case)",
+            hint="please report this with the command you ran",
+        )

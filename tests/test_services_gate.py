@@ -128,3 +128,16 @@ def _recover_without_entry(open_uow):
         hid = household.require(uow).id
     keyring.get_keyring().delete_password("chorectl", hid)
     pins.recover(open_uow, household_id=hid, new_pin=None, now=NOW)
+
+
+def test_a_unit_of_work_opened_twice_is_the_projects_own_error(open_uow):
+    from chorectl.errors import NestedUnitOfWork
+
+    uow = open_uow()
+    with uow:
+        with pytest.raises(NestedUnitOfWork, match="opened twice"):
+            with uow:
+                pass
+        assert household.require(uow).pin_set  # the outer one is still usable
+    with uow:  # and it opens again once closed
+        assert household.require(uow).pin_set

@@ -1,8 +1,20 @@
-"""The unit of work: one SQLite transaction per command.
+"""The unit of work: one SQLite transaction per use case.
 
 Writers take the write lock up front (``BEGIN IMMEDIATE``) so that cron's
 ``reset``, a child's ``done`` and a parent's ``approve`` queue behind each
 other under the busy timeout instead of failing half-way.
+
+The rules:
+
+- A unit of work is one transaction, opened once: ``with uow:``. Opening it
+  again while it is open is a mistake in the code, and raises
+  :class:`~chorectl.errors.NestedUnitOfWork` (never an AttributeError later).
+- A use case (a public service function that takes ``uow``) is handed an
+  unopened unit of work and opens it itself; a writer commits before the
+  block ends, or nothing it did is kept.
+- The helpers that work *inside* a caller's open unit of work (``resolve``,
+  ``require``, ``slots_of``, ``settle`` ...) say so in their docstrings, and
+  are called only from within a ``with uow:`` block.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ from sqlmodel import Session
 from chorectl.db.engine import translate_db_error
 from chorectl.db.models import AuditEntry
 from chorectl.domain.text import printable
+from chorectl.errors import NestedUnitOfWork
 
 
 class UnitOfWork:
@@ -28,6 +41,8 @@ class UnitOfWork:
         self.session: Session | None = None
 
     def __enter__(self) -> UnitOfWork:
+        if self.session is not None:
+            raise NestedUnitOfWork()
         bind = self.engine.execution_options(
             chorectl_begin="IMMEDIATE" if self.write else "DEFERRED"
         )
