@@ -136,6 +136,21 @@ def cell_formatter(kind: str, *, raw: bool) -> Callable[[Any], str]:
     return lambda value: cell_text(value, kind, raw=raw)
 
 
+# PostgreSQL's text COPY and Miller's TSV: a cell never holds a raw tab, line
+# break or backslash, so a record is one line and a tab always ends a field.
+TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def tsv_writer(out: IO[str]) -> Callable[[list[str]], None]:
+    """A TSV record writer: cells joined by tabs, LF at the end, no quoting; see TSV_ESCAPES."""
+    write = out.write
+
+    def writerow(cells: list[str]) -> None:
+        write("\t".join([cell.translate(TSV_ESCAPES) for cell in cells]) + "\n")
+
+    return writerow
+
+
 def write_rows(
     kind: str,
     rows: Iterable[Mapping[str, Any]],
@@ -150,11 +165,13 @@ def write_rows(
     count = 0
     tick = on_row or (lambda: None)
     if fmt in (Format.csv, Format.tsv):
-        writer = csv.writer(out, delimiter="\t" if fmt is Format.tsv else ",", lineterminator="\r\n")
-        writer.writerow([c.key for c in columns])
         formatters = [cell_formatter(c.kind, raw=raw) for c in columns]
         values = itemgetter(*(c.key for c in columns))
-        write = writer.writerow
+        if fmt is Format.csv:
+            write = csv.writer(out, lineterminator="\r\n").writerow
+        else:
+            write = tsv_writer(out)
+        write([c.key for c in columns])
         for row in rows:
             write([f(v) for f, v in zip(formatters, values(row))])
             count += 1
