@@ -86,3 +86,73 @@ def test_tsv_bytes(awkward):
     ).stdout
     assert b"\r" not in out and b'"Tidy' not in out  # LF line ends, no CSV quoting
     assert b"Tidy\\t\"the\"\\nroom\\\\now\\r!" in out
+
+
+# ---------------------------------------------------------------- a reader that stops early
+
+ROWS = 3000  # ~200 kB in every format: far more than a pipe holds, so `head -1` closes it mid-stream
+
+
+@pytest.fixture(scope="module")
+def long_ledger(tmp_path_factory):
+    """A household with a few thousand ledger rows, written straight into the file."""
+    folder = tmp_path_factory.mktemp("long")
+    env = _env(folder)
+    subprocess.run([chorectl_path(), "init"], env=dict(env, CHORECTL_PIN=PIN), check=True, capture_output=True)
+    subprocess.run([chorectl_path(), "member", "add", "Amy"], env=dict(env, CHORECTL_PIN=PIN), check=True, capture_output=True)
+    con = sqlite3.connect(env["CHORECTL_DB"])
+    with con:
+        con.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
+            " INSERT INTO ledger (at, member_id, kind, amount, note)"
+            " SELECT '2026-01-01T12:00:00.000000+00:00', 1, 'bonus', 100, 'bonus number ' || i FROM n",
+            (ROWS,),
+        )
+    con.close()
+    return env
+
+
+def _env(folder) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHORECTL_") and k != "PYTHON_KEYRING_BACKEND"}
+    env.update(
+        CHORECTL_DB=str(folder / "family.db"),
+        HOME=str(folder),
+        XDG_DATA_HOME=str(folder / "data"),
+        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+        COLUMNS="100",
+    )
+    return env
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "jsonl", "table"])
+@pytest.mark.parametrize("command", [["export", "ledger"], ["ledger"]], ids=["export", "listing"])
+def test_a_reader_that_stops_early_ends_the_command_quietly(long_ledger, command, fmt):
+    """`chorectl ... | head -1` under pipefail: exit 0 and nothing on stderr, in every format (README)."""
+    script = 'set -o pipefail; "$@" | head -1'
+    proc = subprocess.run(
+        ["bash", "-c", script, "bash", chorectl_path(), *command, "-f", fmt],
+        env=long_ledger,
+        capture_output=True,
+        timeout=120,
+    )
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    assert proc.stdout.count(b"\n") == 1
+
+
+def test_the_whole_ledger_is_more_than_a_pipe_holds(long_ledger):
+    """So the test above really closes the pipe early."""
+    for fmt in ("csv", "tsv", "table"):
+        out = subprocess.run([chorectl_path(), "ledger", "-f", fmt], env=long_ledger, capture_output=True).stdout
+        assert len(out) > 150_000
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "jsonl", "table"])
+def test_a_full_disk_on_stdout_is_one_error_line(long_ledger, fmt):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [chorectl_path(), "ledger", "Amy", "--since", "2026-01-01", "-f", fmt],
+            env=long_ledger, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+        )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Error: ") and "No space left on device" in proc.stderr, proc.stderr
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr

@@ -1,10 +1,20 @@
-"""The Typer application object and the one place errors become exit codes."""
+"""The Typer application object and the one place errors become exit codes.
+
+Everything a command can end in is turned into an exit code here, in the group
+classes every command runs under, so no command handles it on its own:
+
+- the project's errors (:mod:`chorectl.errors`): ``Error: ...``, a hint, their code;
+- a reader that closes the pipe early (``| head``): the command ends quietly, exit 0;
+- stdout that cannot be written (a full disk): ``Error: ...``, exit 1.
+"""
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from importlib import import_module
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -14,20 +24,85 @@ from chorectl.errors import ChorectlError
 
 def report(error: ChorectlError) -> None:
     """``Error: ...`` on one line, a hint on the next; never a traceback."""
-    print(f"Error: {error.message}", file=sys.stderr)
+    print(f"Error: {one_line(error.message)}", file=sys.stderr)
     if error.hint:
-        print(f"Hint: {error.hint}", file=sys.stderr)
+        print(f"Hint: {one_line(error.hint)}", file=sys.stderr)
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.splitlines())
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null: what is still buffered for a closed pipe goes nowhere, quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test harness): nothing to silence
+        pass
+
+
+def handle(exc: BaseException, group=None) -> NoReturn:
+    """End the command for *exc*, or re-raise what is not ours to end."""
+    if isinstance(exc, ChorectlError):
+        report(exc)
+        raise typer.Exit(exc.exit_code) from None
+    if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+        # The reader has all it wanted (`| head`): end quietly, as CLI.md asks, in every format.
+        silence_stdout()
+        raise typer.Exit(0) from None
+    if isinstance(exc, OSError):
+        # Writing the output failed (a full disk, a device error): files and the
+        # database report their own errors, naming them, before they get here.
+        what = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+        report(ChorectlError(what if exc.filename else f"cannot write the output: {what}"))
+        silence_stdout()
+        raise typer.Exit(1) from None
+    raise exc
+
+
+# What the handler ends; anything else (Exit, Abort, a bug) passes through.
+HANDLED = (ChorectlError, OSError)
 
 
 class ChorectlGroup(TyperGroup):
-    """Catches the project's exceptions for every command below it."""
+    """Every command runs under these groups, so their handler sees every error (see :func:`handle`)."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except HANDLED as exc:
+            handle(exc, ctx)
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except ChorectlError as error:
-            report(error)
-            raise typer.Exit(error.exit_code) from None
+        except HANDLED as exc:
+            handle(exc, ctx)
+
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, **kwargs)
+        except SystemExit as done:
+            code = flush_stdout(done.code)
+            raise SystemExit(code) from None
+
+
+def flush_stdout(code):
+    """Write out what stdout still buffers before exiting: an early-closed pipe or a full disk still end cleanly."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        silence_stdout()
+        if exc.errno == errno.EPIPE:
+            return code
+        if not code:
+            report(ChorectlError(f"cannot write the output: {exc.strerror or exc}"))
+            return 1
+    except ValueError:  # stdout is closed: nothing left to write
+        pass
+    return code
 
 
 class LazyGroup(ChorectlGroup):

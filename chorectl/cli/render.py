@@ -7,6 +7,7 @@ the table view picks and decorates them. A new column or format is one change he
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import sys
 from operator import itemgetter
@@ -305,7 +306,13 @@ EMPTY = {
 def console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    class Quiet(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich would exit 1 here; the one handler (chorectl.cli.app) ends it quietly instead.
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    return Quiet(stderr=stderr, highlight=False, soft_wrap=False)
 
 
 def table(kind: str, rows: list[Mapping[str, Any]], currency: str, title: str | None) -> None:
