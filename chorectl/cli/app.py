@@ -4,6 +4,9 @@ Everything a command can end in is turned into an exit code here, in the group
 classes every command runs under, so no command handles it on its own:
 
 - the project's errors (:mod:`chorectl.errors`): ``Error: ...``, a hint, their code;
+- usage errors (an unknown option, a missing argument, a bad choice), at every
+  depth: ``Error: ...`` naming the option and ``Hint: see 'chorectl ... --help'``,
+  exit 2, instead of Click's usage block;
 - a reader that closes the pipe early (``| head``): the command ends quietly, exit 0;
 - stdout that cannot be written (a full disk): ``Error: ...``, exit 1.
 """
@@ -17,9 +20,10 @@ from importlib import import_module
 from typing import Any, ClassVar, NoReturn
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-from chorectl.errors import ChorectlError
+from chorectl.errors import BadInput, ChorectlError
 
 
 def report(error: ChorectlError) -> None:
@@ -31,6 +35,19 @@ def report(error: ChorectlError) -> None:
 
 def one_line(text: str) -> str:
     return " ".join(text.splitlines())
+
+
+def usage_error(error: UsageError, group=None) -> ChorectlError:
+    """Click's usage error as one of ours: its message, and where the help is.
+
+    Some of Click's errors carry no context (an option's missing value): then
+    it is the command *group* was about to run, or the group itself.
+    """
+    where = error.ctx
+    path = where.command_path if where is not None else "chorectl"
+    if where is None and group is not None:
+        path = " ".join(filter(None, [group.command_path, group.invoked_subcommand]))
+    return BadInput(error.format_message(), hint=f"see '{path} --help'")
 
 
 def silence_stdout() -> None:
@@ -45,6 +62,10 @@ def silence_stdout() -> None:
 
 def handle(exc: BaseException, group=None) -> NoReturn:
     """End the command for *exc*, or re-raise what is not ours to end."""
+    if isinstance(exc, NoArgsIsHelpError):
+        raise exc  # a group with no command: Click shows its help
+    if isinstance(exc, UsageError):
+        exc = usage_error(exc, group)
     if isinstance(exc, ChorectlError):
         report(exc)
         raise typer.Exit(exc.exit_code) from None
@@ -63,7 +84,7 @@ def handle(exc: BaseException, group=None) -> NoReturn:
 
 
 # What the handler ends; anything else (Exit, Abort, a bug) passes through.
-HANDLED = (ChorectlError, OSError)
+HANDLED = (ChorectlError, UsageError, OSError)
 
 
 class ChorectlGroup(TyperGroup):
