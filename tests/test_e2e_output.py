@@ -156,3 +156,30 @@ def test_a_full_disk_on_stdout_is_one_error_line(long_ledger, fmt):
     assert proc.returncode == 1
     assert proc.stderr.startswith("Error: ") and "No space left on device" in proc.stderr, proc.stderr
     assert len(proc.stderr.splitlines()) == 1, proc.stderr
+
+
+# ---------------------------------------------------------------- member_id
+
+
+def test_scripts_group_by_member_id(awkward, tmp_path):
+    """csvkit and Miller find member_id and add up the ledger per member id, as balance has it."""
+    csvcut = need("csvcut")
+    awkward("member", "add", "Ben", pin=PIN)
+    awkward("adjust", "Ben", "+0.25", "--reason", "kind", pin=PIN)
+    ledger = tmp_path / "ledger.csv"
+    awkward("export", "ledger", "-o", str(ledger))
+    ids = subprocess.run([csvcut, "-c", "member_id", str(ledger)], capture_output=True, text=True, check=True)
+    assert ids.stdout.split() == ["member_id", "1", "1", "2"]
+    mlr = need("mlr")
+    sums = subprocess.run(
+        [mlr, "--icsv", "--ojson", "stats1", "-a", "sum", "-f", "amount", "-g", "member_id", str(ledger)],
+        capture_output=True, text=True, check=True,
+    )
+    by_id = {row["member_id"]: round(row["amount_sum"], 2) for row in json.loads(sums.stdout)}
+    balances = json.loads(awkward("balance", "-f", "json").stdout)
+    assert by_id == {b["member_id"]: b["balance"] for b in balances} == {1: 3.0, 2: 0.25}
+    completions = subprocess.run(
+        [csvcut, "-c", "member,member_id"], input=awkward("export", "completions").stdout,
+        capture_output=True, text=True, check=True,
+    )
+    assert completions.stdout.splitlines() == ["member,member_id", "Amy,1"]

@@ -11,7 +11,7 @@ import pytest
 
 from chorectl.cli import render
 from chorectl.cli.options import Format
-from tests.helpers import snapshot
+from tests.helpers import query, snapshot
 
 COLUMNS = {
     "members": "id,name,role,active,balance",
@@ -237,6 +237,21 @@ def test_streaming_writes_rows_as_they_are_read():
 
 
 def test_empty_export_has_a_header(cli):
-    assert cli.ok("export ledger").stdout.splitlines() == [COLUMNS["ledger"]]
+    assert cli.ok("export ledger").stdout.splitlines() == [COLUMNS["ledger"] + ",member_id"]
     assert cli.ok("export ledger -f json").stdout == "[]\n"
     assert cli.ok("export ledger -f jsonl").stdout == ""
+
+
+@pytest.mark.parametrize(
+    "command", ["export completions", "export ledger", "approvals", "ledger", "balance", "balance Amy"]
+)
+def test_rows_about_a_member_end_with_member_id(data, command):
+    """CLI.md: completions, ledger and balance end with member_id, after every other column."""
+    data.parent(["chore", "add", "Sweep", "--reward", "1", "--assign", "Ben"])
+    data.ok(["done", "Sweep"])  # something waits in approvals
+    ids = {name: id_ for id_, name in query("SELECT id, name FROM member")}
+    header = data.ok([*command.split(), "-f", "csv"]).stdout.splitlines()[0].split(",")
+    assert header[-1] == "member_id" and header.count("member_id") == 1
+    rows = parse("json", data.ok([*command.split(), "-f", "json"]).stdout)
+    assert rows and list(rows[0])[-1] == "member_id"
+    assert all(row["member_id"] == ids[row["member"]] for row in rows)

@@ -1,6 +1,8 @@
 """All output of data: Rich tables for people; CSV, TSV, JSON and JSON lines for scripts.
 
-Each kind of row has one list of columns (the contract in CLI.md, in order);
+Each kind of row has one list of columns (the contract in CLI.md, in order,
+then the extra columns CLI.md allows at the end; ``member_id`` last where CLI.md
+says a row ends with it);
 the table view picks and decorates them. A new column or format is one change here.
 """
 
@@ -51,10 +53,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         },
     ),
     "completions": _cols(
-        "id,chore_id,chore,member,status,completed_at,reviewed_at,reward,note,due,reward_min,reward_max",
+        "id,chore_id,chore,member,status,completed_at,reviewed_at,reward,note,due,reward_min,reward_max,member_id",
         {
             "id": "int",
             "chore_id": "int",
+            "member_id": "int",
             "completed_at": "datetime",
             "reviewed_at": "datetime",
             "reward": "money",
@@ -64,13 +67,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         },
     ),
     "ledger": _cols(
-        "id,at,member,kind,amount,chore_id,completion_id,note",
-        {"id": "int", "at": "datetime", "amount": "money", "chore_id": "int", "completion_id": "int"},
+        "id,at,member,kind,amount,chore_id,completion_id,note,member_id",
+        {"id": "int", "at": "datetime", "amount": "money", "chore_id": "int", "completion_id": "int", "member_id": "int"},
     ),
     "log": _cols("id,at,actor,action,detail,amount", {"id": "int", "at": "datetime", "amount": "money"}),
     "balance": _cols(
-        "member,earned,bonuses,penalties,paid,balance",
-        {k: "money" for k in ("earned", "bonuses", "penalties", "paid", "balance")},
+        "member,earned,bonuses,penalties,paid,balance,member_id",
+        {"member_id": "int", **{k: "money" for k in ("earned", "bonuses", "penalties", "paid", "balance")}},
     ),
 }
 

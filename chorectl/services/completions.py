@@ -94,6 +94,7 @@ def completion_row(completion: Completion, chore: Chore, member: Member | None) 
         "due": completion.period_due,
         "reward_min": chore.reward_min,
         "reward_max": chore.reward_max,
+        "member_id": completion.member_id,
     }
 
 
