@@ -111,7 +111,7 @@ def test_tables_read_well_at_80_columns(crowded, command, rows, amounts, cut):
     text = "\n".join(lines)
     for amount in amounts:
         assert re.search(rf"(?<![\d.]){amount}(?![\d.])", text), (amount, text)
-    assert not re.search(r"\d…|…\d", text)  # no amount, date or id is ever cut
+    assert not re.search(r"(\$|\b\d{4}-)[\d.:$– -]*…", text)  # no amount or date is ever cut
     if cut:
         assert any(line.rstrip().endswith("…") or "…" in line for line in body), text
 
@@ -134,3 +134,87 @@ def test_any_columns_value_gives_a_table_not_a_traceback(crowded, columns, comma
     assert result.stdout.strip() and "Traceback" not in result.stderr
     if columns in ("0", "-3", "abc", "99999999999999999999", "١٢٠"):
         assert "Amy" in result.stdout  # an unusable COLUMNS is ignored: the usual 80 columns
+
+
+# ---------------------------------------------------------------- log: kinds, who and why
+
+PIN_EVENTS = {"pin ok", "pin failed", "pin bind", "pin change", "pin recover", "unlock", "lock"}
+
+
+def _log(cli, *args: str) -> list[dict]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(cli.ok(["log", *args, "-f", "csv"]).stdout)))
+
+
+def test_the_log_table_hides_pin_events_unless_asked(crowded):
+    crowded("member add Cleo", pin="0000")  # a wrong PIN: a 'pin failed' line
+    table = crowded.ok("log", env={"COLUMNS": "80"})
+    assert not any(event in table.stdout for event in ("pin ok", "pin failed"))
+    assert "reject" in table.stdout and "adjust" in table.stdout
+    assert "PIN events not shown" in table.stderr and "1 wrong PIN" in table.stderr
+    assert "--kind pin" in table.stderr
+    pins = crowded.ok("log --kind pin", env={"COLUMNS": "80"})
+    assert "pin ok" in pins.stdout and "pin failed" in pins.stdout
+    assert not any(line.split()[3:4] == ["reject"] for line in pins.stdout.splitlines())
+    assert pins.stderr == ""
+    everything = crowded.ok("log --kind all").stdout
+    assert "pin ok" in everything and "reject" in everything
+
+
+def test_log_kinds(crowded):
+    every = {r["action"] for r in _log(crowded)}  # scripts get the whole trail by default
+    assert "pin ok" in every and "reject" in every
+    assert {r["action"] for r in _log(crowded, "--kind", "changes")} == every - PIN_EVENTS
+    assert {r["action"] for r in _log(crowded, "--kind", "pin")} == {"pin ok"}
+    assert {r["action"] for r in _log(crowded, "--kind", "money")} == {"approve", "adjust", "pay"}
+    both = {r["action"] for r in _log(crowded, "--kind", "money,members")}
+    assert both == {r["action"] for r in _log(crowded, "--kind", "money", "--kind", "members")}
+    assert both == {"approve", "adjust", "pay", "member add"}
+    assert {r["action"] for r in _log(crowded, "--kind", "reject")} == {"reject"}  # one action by name
+    assert {r["action"] for r in _log(crowded, "--kind", "pin ok")} == {"pin ok"}
+    bad = crowded("log --kind bogus")
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("Error: ") and "bogus" in bad.stderr and "Hint: " in bad.stderr
+    assert "changes, pin" in bad.stderr
+
+
+def test_the_log_says_why(crowded):
+    rows = {r["action"]: r for r in _log(crowded, "--kind", "changes")}
+    assert "not finished, the floor is still covered in toys" in rows["reject"]["detail"]
+    assert "helped a neighbour carry heavy shopping" in rows["adjust"]["detail"]
+    assert "cash in hand for the weekend" in rows["pay"]["detail"]
+    table = crowded.ok("log", env={"COLUMNS": "80"}).stdout
+    assert "Amy: not finished" in table and "Amy: helped a neighbour" in table and "Amy: cash in hand" in table
+    lines = table.splitlines()
+    assert len(lines) == 2 + len(rows_of_changes := _log(crowded, "--kind", "changes"))  # one line an entry
+    assert max(len(line) for line in lines) <= 80 and len(rows_of_changes) > 10
+
+
+def test_the_log_names_the_only_parent(crowded):
+    rows = _log(crowded, "--kind", "all")
+    by_action = {}
+    for row in rows:
+        by_action.setdefault(row["action"], set()).add(row["actor"])
+    assert by_action["init"] == {"parent"}  # before Mum was a member: nobody to name
+    assert by_action["approve"] == by_action["reject"] == by_action["pay"] == {"Mum"}
+    assert by_action["pin ok"] >= {"Mum"}
+    assert by_action["done"] == {"Amy", ZOE}
+    table = crowded.ok("log", env={"COLUMNS": "80"}).stdout
+    assert any(" Mum " in line and "reject" in line for line in table.splitlines())
+    assert [r["action"] for r in _log(crowded, "--actor", "mum", "--kind", "money")] == ["approve", "adjust", "pay"]
+    parent = _log(crowded, "--actor", "parent", "--kind", "changes")
+    assert {r["actor"] for r in parent} == {"parent", "Mum"}  # 'parent' is still every PIN holder
+
+
+def test_with_two_parents_the_log_names_the_one_chorectl_member_names(household):
+    cli = household
+    cli.parent("member add Dad --parent")
+    cli.parent("chore add Dishes --reward 1 --assign Amy")
+    cli.parent("chore add Trash --reward 1 --assign Amy", env={"CHORECTL_MEMBER": "dad"})
+    cli.parent("chore add Sweep --reward 1 --assign Amy", env={"CHORECTL_MEMBER": "Amy"})  # a child: not a parent
+    actors = {r["detail"].split(":")[0]: r["actor"] for r in _log(cli, "--kind", "chores")}
+    assert actors == {"#1 Dishes": "parent", "#2 Trash": "Dad", "#3 Sweep": "parent"}
+    bad = cli("chore add Mop --reward 1", pin=PIN, env={"CHORECTL_MEMBER": "\udcff"})
+    assert bad.exit_code == 2 and bad.stderr.startswith("Error: CHORECTL_MEMBER is not valid UTF-8")

@@ -292,14 +292,14 @@ TABLES: dict[str, list[Col]] = {
         Col("Member", lambda r, c: r["member"], shrink=6),
         Col("Kind", lambda r, c: r["kind"], style="kind"),
         Col("Amount", lambda r, c: _money(c)(r["amount"]), "right"),
-        Col("Note", lambda r, c: r["note"] or "", shrink=8),
+        Col("Note", lambda r, c: r["note"] or "", shrink=16),
     ],
     "log": [
         Col("ID", lambda r, c: str(r["id"]), "right"),
         Col("When", lambda r, c: _when(r["at"])),
         Col("Who", lambda r, c: r["actor"], shrink=6),
         Col("What", lambda r, c: r["action"], style="action"),
-        Col("Detail", lambda r, c: r["detail"] or "", shrink=10),
+        Col("Detail", lambda r, c: r["detail"] or "", shrink=24),  # who and why: it keeps room before Who does
         Col("Amount", lambda r, c: _money(c)(r["amount"]), "right"),
     ],
     "balance": [

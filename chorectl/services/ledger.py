@@ -69,7 +69,7 @@ def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: dateti
                 hint="a bonus first? chorectl adjust NAME +AMOUNT --reason ...",
             )
         _entry(uow, member, "payout", -cents, note, now)
-        uow.record("pay", member.name, at=now, amount=-cents)
+        uow.record("pay", f"{member.name}: {note}" if note else member.name, at=now, amount=-cents)
         uow.commit()
         return member, balance - cents
 
