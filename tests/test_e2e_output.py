@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -183,3 +184,108 @@ def test_scripts_group_by_member_id(awkward, tmp_path):
         capture_output=True, text=True, check=True,
     )
     assert completions.stdout.splitlines() == ["member,member_id", "Amy,1"]
+
+
+# ---------------------------------------------------------------- no traceback, whatever the environment
+
+
+def _bytes_run(run, *args, env: dict | None = None, pin: str | None = None) -> subprocess.CompletedProcess:
+    """The installed chorectl with argv and environment as bytes, as a shell hands them over."""
+    full = {k.encode(): v.encode() for k, v in _env(run.db.parent).items()}
+    full[b"CHORECTL_DB"] = str(run.db).encode()
+    if pin is not None:
+        full[b"CHORECTL_PIN"] = pin.encode()
+    for key, value in (env or {}).items():
+        full[key if isinstance(key, bytes) else key.encode()] = value if isinstance(value, bytes) else value.encode()
+    argv = [chorectl_path().encode(), *(a if isinstance(a, bytes) else a.encode() for a in args)]
+    proc = subprocess.run(
+        argv, env=full, capture_output=True, stdin=subprocess.DEVNULL, timeout=60, cwd=run.db.parent
+    )
+    assert b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")
+    return proc
+
+
+@pytest.fixture
+def family(run):
+    run("init", pin=PIN)
+    for name in ("Amy", "Zoë 👩‍👧"):
+        run("member", "add", name, pin=PIN)
+    run("member", "add", "Mum", "--parent", pin=PIN)
+    run("chore", "add", "Dishes", "--reward", "2", "--assign", "Zoë 👩‍👧", "--every", "daily", "--due", "2020-01-01", pin=PIN)
+    run("done", "Dishes")
+    return run
+
+
+@pytest.mark.parametrize(
+    ("encoding", "args"),
+    [("ascii", ["member", "list"]), ("ascii", ["member", "list", "-f", "csv"]), ("latin-1", ["chore", "list"]),
+     ("ascii", ["chore", "show", "Dishes"]), ("cp1252", ["approvals"]), ("ascii", ["log"]),
+     ("latin-1", ["reset", "--dry-run"]), ("ascii", ["balance", "-f", "tsv"])],
+    ids=lambda a: " ".join(a) if isinstance(a, list) else a,
+)
+def test_a_terminal_that_cannot_show_a_name_still_gets_the_rest(family, encoding, args):
+    proc = _bytes_run(family, *args, env={"PYTHONIOENCODING": encoding})
+    assert proc.returncode == 0, proc.stderr
+    if "-f" in args:
+        assert "Zoë 👩‍👧".encode() in proc.stdout  # script formats are UTF-8 whatever the locale
+    elif args[0] in ("member", "chore", "approvals"):
+        assert b"Zo" in proc.stdout and b"Amy" in proc.stdout or b"Dishes" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("zone", "args"),
+    [("UTC+24", ["chore", "list"]), ("UTC+24", ["export", "ledger"]), ("XYZ-25", ["chore", "list"]),
+     ("XYZ-25", ["export", "ledger"]), ("UTC-24", ["done", "Dishes"]), ("ABC+24:00:00", ["log"]),
+     ("A+1B+25,M3.2.0,M11.1.0", ["ledger"])],
+    ids=lambda a: " ".join(a) if isinstance(a, list) else a,
+)
+def test_a_zone_python_cannot_use_is_one_error_line(family, zone, args):
+    from tests.helpers import snapshot
+
+    before = snapshot(family.db)
+    proc = _bytes_run(family, *args, env={"TZ": zone})
+    stderr = proc.stderr.decode()
+    if "time zone" in stderr:  # Python cannot use it (glibc may also refuse a zone and use UTC: then it runs)
+        assert proc.returncode == 2, stderr
+        error, hint = stderr.splitlines()
+        assert error.startswith("Error: the time zone") and zone in error and hint.startswith("Hint: ")
+        assert snapshot(family.db) == before
+    else:
+        assert proc.returncode in (0, 1) and zone.startswith("A+1B+25"), stderr  # (done: already done today)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[b"member", b"add", b"\xff"], [b"chore", b"list", b"--member", b"\xff"], [b"done", b"Dish\xffes"],
+     [b"\xff"], [b"log", b"--actor", b"\xff"], [b"chore", b"add", b"T\xffdy", b"--assign", b"Amy"],
+     [b"--db", b"\xff.db", b"chore", b"list"], [b"export", b"ledger", b"-o", b"\xff.csv"]],
+    ids=lambda a: b" ".join(a).decode(errors="backslashreplace"),
+)
+def test_bytes_that_are_not_utf8_in_an_argument(family, args):
+    from tests.helpers import snapshot
+
+    before = snapshot(family.db)
+    proc = _bytes_run(family, *args, pin=PIN)
+    assert proc.returncode == 2, proc.stderr
+    error, *rest = proc.stderr.decode(errors="replace").splitlines()
+    assert error.startswith("Error: ") and len(rest) <= 1
+    assert snapshot(family.db) == before
+
+
+@pytest.mark.parametrize("variable", ["CHORECTL_MEMBER", "CHORECTL_DB"])
+def test_bytes_that_are_not_utf8_in_a_variable(family, variable):
+    from tests.helpers import snapshot
+
+    before = snapshot(family.db)
+    elsewhere = bytes(family.db.parent) + b"/Zo\xe9"
+    proc = _bytes_run(family, "done", "Dishes", env={variable: elsewhere})
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.decode().startswith(f"Error: {variable} is not valid UTF-8")
+    assert snapshot(family.db) == before
+    assert not Path(os.fsdecode(elsewhere)).exists()  # no database was made there
+
+
+@pytest.mark.parametrize("timeout", ["inf", "nan", "-1", "1e400", "\udcff"])
+def test_any_keyring_timeout_is_a_number_of_seconds(family, timeout):
+    proc = _bytes_run(family, "member", "add", "Cleo", pin=PIN, env={"CHORECTL_KEYRING_TIMEOUT": timeout.encode(errors="surrogateescape")})
+    assert proc.returncode == 0, proc.stderr

@@ -218,3 +218,47 @@ def test_with_two_parents_the_log_names_the_one_chorectl_member_names(household)
     assert actors == {"#1 Dishes": "parent", "#2 Trash": "Dad", "#3 Sweep": "parent"}
     bad = cli("chore add Mop --reward 1", pin=PIN, env={"CHORECTL_MEMBER": "\udcff"})
     assert bad.exit_code == 2 and bad.stderr.startswith("Error: CHORECTL_MEMBER is not valid UTF-8")
+
+
+# ---------------------------------------------------------------- odd environments
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [(None, 10.0), ("2.5", 2.5), ("0.01", 0.1), ("7200", 3600.0), ("inf", 10.0), ("-inf", 10.0), ("nan", 10.0),
+     ("-1", 10.0), ("0", 10.0), ("1e400", 10.0), ("1e300", 3600.0), ("abc", 10.0), ("", 10.0), ("\udcff", 10.0)],
+)
+def test_the_keyring_timeout_is_always_a_usable_number(monkeypatch, value, seconds):
+    from chorectl.security import keystore
+
+    if value is None:
+        monkeypatch.delenv("CHORECTL_KEYRING_TIMEOUT", raising=False)
+    else:
+        monkeypatch.setenv("CHORECTL_KEYRING_TIMEOUT", value)
+    assert keystore._timeout() == seconds
+
+
+@pytest.mark.parametrize("zone", ["UTC+24", "XYZ-25", "UTC-24:30"])
+def test_a_zone_of_24_hours_or_more_is_refused_before_anything_runs(household, monkeypatch, zone):
+    import time
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    before = snapshot()
+    for command in ("chore list", "export ledger", "done Dishes --as Amy", "member add Cleo"):
+        result = household(command, pin=PIN)
+        assert result.exit_code == 2, (command, result.stderr, result.exception)
+        assert result.stderr.startswith(f"Error: the time zone TZ='{zone}' is 24 hours or more away from UTC")
+    assert snapshot() == before
+    monkeypatch.setenv("TZ", "UTC+23:59")
+    time.tzset()
+    household.ok("chore list")
+
+
+def test_arguments_that_are_not_utf8_are_refused_before_anything_runs(household):
+    before = snapshot()
+    for args in (["member", "add", "Zo\udce9"], ["chore", "list", "--member", "\udcff"], ["\udcff"]):
+        result = household(args, pin=PIN)
+        assert result.exit_code == 2
+        assert result.stderr.splitlines()[0].startswith("Error: the argument ") and "\\x" in result.stderr
+    assert snapshot() == before

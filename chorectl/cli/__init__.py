@@ -80,6 +80,12 @@ def root(
     ] = False,
 ) -> None:
     """Household chores and pocket money from the terminal."""
+    from chorectl.cli.state import env_text
+    from chorectl.domain.dates import check_zone
+
+    if db is not None and ctx.get_parameter_source("db").name == "ENVIRONMENT":
+        env_text("CHORECTL_DB")  # a file name typed in a variable: UTF-8 text, like every argument
+    check_zone()
     ctx.obj = State(db=db)
 
 

@@ -8,7 +8,9 @@ classes every command runs under, so no command handles it on its own:
   depth: ``Error: ...`` naming the option and ``Hint: see 'chorectl ... --help'``,
   exit 2, instead of Click's usage block;
 - a reader that closes the pipe early (``| head``): the command ends quietly, exit 0;
-- stdout that cannot be written (a full disk): ``Error: ...``, exit 1.
+- stdout that cannot be written (a full disk): ``Error: ...``, exit 1;
+- arguments that are not UTF-8 text: ``Error: ...``, exit 2, before anything runs;
+- a terminal whose encoding cannot show a name: the rest is shown, the name as ``?``.
 """
 
 from __future__ import annotations
@@ -69,6 +71,11 @@ def handle(exc: BaseException, group=None) -> NoReturn:
     if isinstance(exc, ChorectlError):
         report(exc)
         raise typer.Exit(exc.exit_code) from None
+    if isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc.reason):
+        # Bytes that are not UTF-8 from somewhere the checks below did not see (a file's contents).
+        bad = exc.object[exc.start : exc.end].encode("utf-8", "surrogateescape")
+        report(BadInput(f"text that is not valid UTF-8 ({bad!r}) cannot be used here"))
+        raise typer.Exit(BadInput.exit_code) from None
     if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
         # The reader has all it wanted (`| head`): end quietly, as CLI.md asks, in every format.
         silence_stdout()
@@ -84,7 +91,33 @@ def handle(exc: BaseException, group=None) -> NoReturn:
 
 
 # What the handler ends; anything else (Exit, Abort, a bug) passes through.
-HANDLED = (ChorectlError, UsageError, OSError)
+HANDLED = (ChorectlError, UsageError, OSError, UnicodeEncodeError)
+
+
+def check_arguments(args: list[str]) -> None:
+    """Every argument is UTF-8 text: Python hands other bytes over as lone surrogates,
+    which no name, title, date or file name of chorectl's can hold. Refused (exit 2) before anything runs."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise BadInput(
+                f"the argument {shown!r} is not valid UTF-8 text",
+                hint="chorectl reads its arguments as UTF-8 (check the terminal's or script's encoding)",
+            ) from None
+
+
+def tolerant_stdout() -> None:
+    """Text for people goes out even where the terminal's encoding cannot show all of it
+    (``PYTHONIOENCODING=ascii``, a Latin-1 console): what it cannot show becomes ``?``.
+    Script formats are written as UTF-8 bytes regardless (:class:`chorectl.cli.render.utf8_stdout`)."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and getattr(sys.stdout, "errors", None) == "strict":
+        try:
+            reconfigure(errors="replace")
+        except (ValueError, OSError):  # a stream that cannot change now: leave it
+            pass
 
 
 class ChorectlGroup(TyperGroup):
@@ -92,6 +125,8 @@ class ChorectlGroup(TyperGroup):
 
     def parse_args(self, ctx, args):
         try:
+            if ctx.parent is None:
+                check_arguments(args)  # the whole command line, every depth: it reaches the root first
             return super().parse_args(ctx, args)
         except HANDLED as exc:
             handle(exc, ctx)
@@ -103,6 +138,7 @@ class ChorectlGroup(TyperGroup):
             handle(exc, ctx)
 
     def main(self, *args, **kwargs):
+        tolerant_stdout()
         try:
             return super().main(*args, **kwargs)
         except SystemExit as done:
