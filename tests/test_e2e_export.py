@@ -19,7 +19,8 @@ def need(tool: str) -> str:
     if path is None:
         if os.environ.get("CI"):
             pytest.fail(f"{tool} is not installed; .ci/run installs it")
-        pytest.skip(f"{tool} is not installed (apt-get install {'miller' if tool == 'mlr' else tool})")
+        package = {"mlr": "miller", "csvcut": "csvkit"}.get(tool, tool)
+        pytest.skip(f"{tool} is not installed (apt-get install {package})")
     return path
 
 
