@@ -14,7 +14,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from tests.helpers import snapshot
 from tests.test_e2e_core import PIN, chorectl_path, run  # noqa: F401  (run is a fixture)
 from tests.test_e2e_export import need
 
@@ -240,8 +243,6 @@ def test_a_terminal_that_cannot_show_a_name_still_gets_the_rest(family, encoding
     ids=lambda a: " ".join(a) if isinstance(a, list) else a,
 )
 def test_a_zone_python_cannot_use_is_one_error_line(family, zone, args):
-    from tests.helpers import snapshot
-
     before = snapshot(family.db)
     proc = _bytes_run(family, *args, env={"TZ": zone})
     stderr = proc.stderr.decode()
@@ -262,8 +263,6 @@ def test_a_zone_python_cannot_use_is_one_error_line(family, zone, args):
     ids=lambda a: b" ".join(a).decode(errors="backslashreplace"),
 )
 def test_bytes_that_are_not_utf8_in_an_argument(family, args):
-    from tests.helpers import snapshot
-
     before = snapshot(family.db)
     proc = _bytes_run(family, *args, pin=PIN)
     assert proc.returncode == 2, proc.stderr
@@ -274,8 +273,6 @@ def test_bytes_that_are_not_utf8_in_an_argument(family, args):
 
 @pytest.mark.parametrize("variable", ["CHORECTL_MEMBER", "CHORECTL_DB"])
 def test_bytes_that_are_not_utf8_in_a_variable(family, variable):
-    from tests.helpers import snapshot
-
     before = snapshot(family.db)
     elsewhere = bytes(family.db.parent) + b"/Zo\xe9"
     proc = _bytes_run(family, "done", "Dishes", env={variable: elsewhere})
@@ -289,3 +286,92 @@ def test_bytes_that_are_not_utf8_in_a_variable(family, variable):
 def test_any_keyring_timeout_is_a_number_of_seconds(family, timeout):
     proc = _bytes_run(family, "member", "add", "Cleo", pin=PIN, env={"CHORECTL_KEYRING_TIMEOUT": timeout.encode(errors="surrogateescape")})
     assert proc.returncode == 0, proc.stderr
+
+
+# ---------------------------------------------------------------- any bytes at all
+
+FUZZ_PIN = "8642"  # set at init, never given to the runs below: parent commands are denied
+COMMANDS = [
+    # whole commands that run, open or denied, so a run gets past parsing ...
+    [b"member", b"list"], [b"chore", b"list"], [b"chore", b"show", b"Dishes"], [b"approvals"], [b"balance"],
+    [b"balance", b"Zo\xc3\xab"], [b"ledger"], [b"log"], [b"export", b"ledger"], [b"export", b"completions"],
+    [b"export", b"chores"], [b"done", b"Trash", b"--as", b"Zo\xc3\xab"], [b"reset", b"--dry-run"], [b"doctor"],
+    [b"approve", b"2", b"--reward", b"2"], [b"reject", b"2"], [b"pay", b"Amy", b"1"], [b"adjust", b"Amy", b"-1"],
+    [b"member", b"add", b"Cleo"], [b"chore", b"add", b"Sweep"], [b"unlock"], [b"pin", b"change"], [b"init"],
+    # ... and heads of commands for the words below to finish
+    [b"member"], [b"chore"], [b"chore", b"edit"], [b"done"], [b"export"], [b"backup"], [b"restore"], [b"lock"],
+    [b"--db"], [b"--version"], [b"bogus"],
+]
+WORDS = [
+    b"--format", b"-f", b"csv", b"tsv", b"json", b"jsonl", b"table", b"--raw", b"--as", b"--reward", b"--status",
+    b"--since", b"--until", b"--member", b"--kind", b"--actor", b"--note", b"--reason", b"--all", b"--every",
+    b"--due", b"-o", b"--help", b"pin", b"all", b"open", b"Amy", b"Zo\xc3\xab", b"ZO\xc3\x8b", b"Dishes", b"1",
+    b"-1", b"1-3", b"2026-01-01", b"today", b"daily", b"", b"=SUM(A1)", b"\xff", b"x\ty", b"a\nb", b"out.csv",
+]
+no_nul = st.binary(max_size=6).map(lambda b: b.replace(b"\0", b""))
+known = st.sampled_from(WORDS)
+odd = st.one_of(no_nul, st.text(max_size=6).map(lambda t: t.replace("\0", "").encode()))
+# Mostly words chorectl knows, so runs get past parsing; some raw bytes and text, so some do not.
+word = st.integers(0, 9).flatmap(lambda n: odd if n == 0 else known)
+# Each variable: mostly what a household would have, often something odd.
+ENVIRONMENT = {
+    b"TZ": st.sampled_from([b"Europe/Berlin"] * 5 + [b"UTC+24", b"XYZ-25", b"UTC-23:59", b"", b"Nowhere/Else",
+                            b":/etc/localtime", b"EST5EDT", b"\xff", b"A+1B+25,M3.2.0,M11.1.0"]),
+    b"COLUMNS": st.one_of(st.sampled_from([b"100", b"80", b"0", b"1", b"-5", b"abc", b"99999999999999999999",
+                                           b"\xd9\xa1\xd9\xa2"]), st.integers(0, 400).map(lambda n: str(n).encode())),
+    b"PYTHONIOENCODING": st.sampled_from([b"utf-8"] * 4 + [b"ascii", b"ascii", b"latin-1", b"cp1252", b"ascii:strict",
+                                          b"utf-8:surrogateescape", b""]),
+}
+SOMETIMES = {
+    b"CHORECTL_MEMBER": st.one_of(st.sampled_from([b"Amy", b"mum", b"Zo\xc3\xab", b"nobody", b"\xff", b"Zo\xe9"]), no_nul),
+    b"CHORECTL_KEYRING_TIMEOUT": st.sampled_from([b"inf", b"nan", b"-1", b"0.5", b"1e400", b"x"]),
+    b"CHORECTL_NEW_PIN": st.sampled_from([b"1111", b"\xff", b""]),
+}
+
+
+@pytest.fixture(scope="module")
+def fuzzed(tmp_path_factory):
+    """One household for every example: Amy and Zoë, parent Mum, a chore approved and one waiting."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "cwd").mkdir()  # where a fuzzed backup or export -o FILE lands
+    env = _env(folder)
+    for args in (["init"], ["member", "add", "Amy"], ["member", "add", "Zoë"], ["member", "add", "Mum", "--parent"],
+                 ["chore", "add", "Dishes", "--reward", "2", "--assign", "Amy"],
+                 ["chore", "add", "Trash", "--reward", "1-3", "--assign", "Zoë", "--every", "daily"]):
+        subprocess.run([chorectl_path(), *args], env=dict(env, CHORECTL_PIN=FUZZ_PIN), check=True, capture_output=True)
+    for args in (["done", "Dishes"], ["done", "Trash"]):
+        subprocess.run([chorectl_path(), *args], env=env, check=True, capture_output=True)
+    subprocess.run([chorectl_path(), "approve", "1"], env=dict(env, CHORECTL_PIN=FUZZ_PIN), check=True, capture_output=True)
+    return folder, env
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    command=st.sampled_from(COMMANDS),
+    words=st.lists(word, max_size=2),
+    env=st.fixed_dictionaries(ENVIRONMENT, optional=SOMETIMES),
+    db=st.integers(0, 11).map(lambda n: ["dotted", "not-utf8", "folder", "empty"][n] if n < 4 else "same"),
+)
+def test_whatever_bytes_argv_and_environment_hold(fuzzed, command, words, env, db):
+    """No traceback, an exit code of CLI.md's, and nothing changed by a command that failed."""
+    folder, base = fuzzed
+    full = {k.encode(): v.encode() for k, v in base.items() if k != "CHORECTL_DB"}
+    real = os.fsencode(base["CHORECTL_DB"])
+    full[b"CHORECTL_DB"] = {
+        "same": real,
+        "dotted": os.fsencode(folder) + b"/./family.db",
+        "not-utf8": os.fsencode(folder) + b"/fam\xefly.db",
+        "folder": os.fsencode(folder),
+        "empty": b"",
+    }[db]
+    full.update(env)
+    before = snapshot(folder / "family.db")
+    proc = subprocess.run(
+        [os.fsencode(chorectl_path()), *command, *words], env=full, cwd=folder / "cwd",
+        stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+    )
+    shown = f"{[*command, *words]!r} {env!r} {db}: {proc.returncode}\n{proc.stderr.decode(errors='replace')}"
+    assert b"Traceback" not in proc.stderr, shown
+    assert proc.returncode in (0, 1, 2, 3), shown
+    if proc.returncode:
+        assert snapshot(folder / "family.db") == before, shown

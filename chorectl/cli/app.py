@@ -36,7 +36,8 @@ def report(error: ChorectlError) -> None:
 
 
 def one_line(text: str) -> str:
-    return " ".join(text.splitlines())
+    """A message on one line: Click lays some out over several, indented with tabs."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 def usage_error(error: UsageError, group=None) -> ChorectlError:
