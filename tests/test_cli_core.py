@@ -287,7 +287,8 @@ def test_ten_approvals_of_ten_cents_make_one(household):
         cli.ok(f"done 'sock {i}'")
     cli.parent("approve --all")
     assert cli.ok("balance Amy -f json").stdout == (
-        '[\n  {"member": "Amy", "earned": 1.00, "bonuses": 0.00, "penalties": 0.00, "paid": 0.00, "balance": 1.00}\n]\n'
+        '[\n  {"member": "Amy", "earned": 1.00, "bonuses": 0.00, "penalties": 0.00, "paid": 0.00, "balance": 1.00,'
+        ' "member_id": 1}\n]\n'
     )
 
 
@@ -353,7 +354,7 @@ def test_approvals_json_and_table(busy):
 def test_ledger_columns_and_signs(busy):
     busy.parent("pay Amy 0.40 --note 'cash'")
     lines = busy.ok("ledger -f tsv").stdout.splitlines()
-    assert lines[0].split("\t") == ["id", "at", "member", "kind", "amount", "chore_id", "completion_id", "note"]
+    assert lines[0].split("\t") == ["id", "at", "member", "kind", "amount", "chore_id", "completion_id", "note", "member_id"]
     first, second = (line.split("\t") for line in lines[1:])
     assert (first[2], first[3], first[4], first[5], first[6], first[7]) == ("Amy", "reward", "1.00", "2", "1", "Trash")
     assert (second[3], second[4], second[7]) == ("payout", "-0.40", "cash")
@@ -364,7 +365,7 @@ def test_member_remove_keeps_history(busy):
     busy.parent("member remove Amy --force")
     assert "Amy" not in busy.ok("member list -f csv").stdout
     assert "Amy" in busy.ok("member list --all -f csv").stdout
-    assert busy.ok("balance Amy -f csv").stdout.splitlines()[1] == "Amy,1.00,0.00,0.00,0.00,1.00"
+    assert busy.ok("balance Amy -f csv").stdout.splitlines()[1] == "Amy,1.00,0.00,0.00,0.00,1.00,1"
     busy.parent("pay Amy 1")  # an archived member can still be paid what they are owed
     assert busy("member add Amy", pin=PIN).exit_code == 1  # the name stays theirs
     assert query("SELECT count(*) FROM member WHERE name = 'Amy'") == [(1,)]

@@ -94,8 +94,10 @@ def test_a_family_session(run):
 
     balances = list(csv.DictReader(io.StringIO(run("balance", "-f", "csv").stdout)))
     assert balances == [
-        {"member": "Amy", "earned": "6.50", "bonuses": "0.00", "penalties": "-0.50", "paid": "-3.00", "balance": "3.00"},
-        {"member": "Ben", "earned": "1.50", "bonuses": "2.00", "penalties": "0.00", "paid": "0.00", "balance": "3.50"},
+        {"member": "Amy", "earned": "6.50", "bonuses": "0.00", "penalties": "-0.50", "paid": "-3.00", "balance": "3.00",
+         "member_id": "1"},
+        {"member": "Ben", "earned": "1.50", "bonuses": "2.00", "penalties": "0.00", "paid": "0.00", "balance": "3.50",
+         "member_id": "2"},
     ]
     ledger = list(csv.DictReader(io.StringIO(run("ledger", "-f", "csv").stdout)))
     assert [(r["member"], r["kind"], r["amount"], r["completion_id"], r["note"]) for r in ledger] == [

@@ -19,7 +19,8 @@ def need(tool: str) -> str:
     if path is None:
         if os.environ.get("CI"):
             pytest.fail(f"{tool} is not installed; .ci/run installs it")
-        pytest.skip(f"{tool} is not installed (apt-get install {'miller' if tool == 'mlr' else tool})")
+        package = {"mlr": "miller", "csvcut": "csvkit"}.get(tool, tool)
+        pytest.skip(f"{tool} is not installed (apt-get install {package})")
     return path
 
 
@@ -50,7 +51,7 @@ def test_sqlite3_imports_the_csv_and_gets_the_balances(ledger_csv, run):
     proc = subprocess.run([sqlite3, ":memory:"], input=script, capture_output=True, text=True, check=True)
     assert proc.stdout.splitlines() == ["Amy|0.75|2", "Ben|3.05|3", "'-late, \"again\""]
     balances = run("balance", "-f", "csv").stdout.splitlines()
-    assert balances[1].endswith(",0.75") and balances[2].endswith(",3.05")
+    assert balances[1].endswith(",0.75,1") and balances[2].endswith(",3.05,2")  # balance, member_id
 
 
 def test_miller_sums_the_ledger(ledger_csv):

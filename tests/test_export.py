@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
 from chorectl.cli import render
 from chorectl.cli.options import Format
-from tests.helpers import snapshot
+from tests.helpers import query, snapshot
 
 COLUMNS = {
     "members": "id,name,role,active,balance",
@@ -37,11 +38,26 @@ def data(household):
     return cli
 
 
+def read_tsv(text: str) -> list[dict]:
+    """TSV as CLI.md has it: one record a line, LF, tabs between cells; \\t \\n \\r \\\\ inside them."""
+    assert "\r" not in text and text.endswith("\n")
+    unescape = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
+
+    def cell(raw: str) -> str:
+        return re.sub(r"\\(.)", lambda m: unescape[m.group(1)], raw)
+
+    header, *lines = text[:-1].split("\n")
+    keys = header.split("\t")
+    rows = [[cell(c) for c in line.split("\t")] for line in lines]
+    assert all(len(r) == len(keys) for r in rows)
+    return [dict(zip(keys, r)) for r in rows]
+
+
 def parse(fmt: str, text: str) -> list[dict]:
     if fmt == "csv":
         return list(csv.DictReader(io.StringIO(text, newline="")))
     if fmt == "tsv":
-        return list(csv.DictReader(io.StringIO(text, newline=""), delimiter="\t"))
+        return read_tsv(text)
     if fmt == "json":
         return json.loads(text)
     return [json.loads(line) for line in text.splitlines()]
@@ -82,6 +98,33 @@ def test_formula_injection_is_escaped_in_text_only(data):
     tsv = parse("tsv", data.ok("export chores -f tsv").stdout)
     assert tsv[1]["title"].startswith("'=")
     assert json.loads(data.ok("export chores -f json").stdout)[1]["title"].startswith("=")  # JSON is not a spreadsheet
+
+
+def test_tsv_is_one_record_a_line_and_round_trips(data):
+    out = data.ok("export chores -f tsv").stdout
+    assert "\r" not in out and '"' not in out.splitlines()[0]
+    assert len(out.splitlines()) == 4  # the header and three chores: the note's line break is \n
+    rows = parse("tsv", out)
+    assert rows[0]["note"] == TRICKY and rows[0]["title"] == "Zimmer aufräumen, ja"
+    assert 'Zimmer "aufräumen", bitte\\nund 🧹 danach' in out  # quotes as they are: no CSV quoting
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("a\tb", "a\\tb"),
+        ("a\nb", "a\\nb"),
+        ("a\rb", "a\\rb"),
+        ("C:\\new", "C:\\\\new"),  # a backslash is doubled, so \\n is never a line break
+        ('say "hi"', 'say "hi"'),
+        ("\tx", "'\\tx"),  # the formula escape first, then the TSV escape
+    ],
+)
+def test_tsv_cells(cell, written):
+    out = io.StringIO()
+    render.write_rows("log", [{"id": 1, "at": None, "actor": "A", "action": "x", "detail": cell, "amount": None}], Format.tsv, out)
+    assert out.getvalue().splitlines()[1].split("\t") == ["1", "", "A", "x", written, ""]
+    assert read_tsv(out.getvalue())[0]["detail"] == render.cell_text(cell, "text", raw=False)
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
@@ -195,6 +238,21 @@ def test_streaming_writes_rows_as_they_are_read():
 
 def test_empty_export_has_a_header(cli):
     cli.parent("init")  # an empty household: only init creates the database
-    assert cli.ok("export ledger").stdout.splitlines() == [COLUMNS["ledger"]]
+    assert cli.ok("export ledger").stdout.splitlines() == [COLUMNS["ledger"] + ",member_id"]
     assert cli.ok("export ledger -f json").stdout == "[]\n"
     assert cli.ok("export ledger -f jsonl").stdout == ""
+
+
+@pytest.mark.parametrize(
+    "command", ["export completions", "export ledger", "approvals", "ledger", "balance", "balance Amy"]
+)
+def test_rows_about_a_member_end_with_member_id(data, command):
+    """CLI.md: completions, ledger and balance end with member_id, after every other column."""
+    data.parent(["chore", "add", "Sweep", "--reward", "1", "--assign", "Ben"])
+    data.ok(["done", "Sweep"])  # something waits in approvals
+    ids = {name: id_ for id_, name in query("SELECT id, name FROM member")}
+    header = data.ok([*command.split(), "-f", "csv"]).stdout.splitlines()[0].split(",")
+    assert header[-1] == "member_id" and header.count("member_id") == 1
+    rows = parse("json", data.ok([*command.split(), "-f", "json"]).stdout)
+    assert rows and list(rows[0])[-1] == "member_id"
+    assert all(row["member_id"] == ids[row["member"]] for row in rows)

@@ -275,11 +275,11 @@ def test_the_log_names_who_did_what(household):
     assert list(rows[0]) == ["id", "at", "actor", "action", "detail", "amount"]
     seen = [(r["actor"], r["action"], r["amount"]) for r in rows if r["action"] not in ("pin ok",)]
     assert seen[:4] == [("parent", "init", ""), ("parent", "member add", ""), ("parent", "member add", ""), ("parent", "member add", "")]
-    assert seen[4:] == [
-        ("parent", "chore add", ""),
+    assert seen[4:] == [  # Mum, the only parent member, is named for what the PIN allowed once she is one
+        ("Mum", "chore add", ""),
         ("Amy", "done", ""),
-        ("parent", "approve", "2.00"),
-        ("parent", "adjust", "1.50"),
+        ("Mum", "approve", "2.00"),
+        ("Mum", "adjust", "1.50"),
         ("cron", "reset", ""),
     ]
     assert [r["actor"] for r in log_rows(cli) if r["action"] == "reset"] == ["cron"]

@@ -606,6 +606,7 @@ def test_done_by_the_only_assignee_needs_no_name(home: World):
             "due": None,
             "reward_min": 200,
             "reward_max": 200,
+            "member_id": 1,
         }
     ]
 
@@ -920,7 +921,7 @@ def test_adjust_is_signed(home: World):
         (1, "penalty", -150, None, None, "slammed door"),
     ]
     assert ledger.balances(home.r(), "Amy") == [
-        {"member": "Amy", "earned": 0, "bonuses": 200, "penalties": -150, "paid": 0, "balance": 50}
+        {"member": "Amy", "earned": 0, "bonuses": 200, "penalties": -150, "paid": 0, "balance": 50, "member_id": 1}
     ]
 
 
@@ -961,8 +962,8 @@ def test_balances_breakdown_and_who_is_listed(home: World):
     ledger.adjust(home.w(), "Amy", -50, reason="penalty", now=NOW)
     ledger.pay(home.w(), "Amy", 120, note=None, now=NOW)
     assert ledger.balances(home.r()) == [
-        {"member": "Amy", "earned": 300, "bonuses": 100, "penalties": -50, "paid": -120, "balance": 230},
-        {"member": "Ben", "earned": 0, "bonuses": 0, "penalties": 0, "paid": 0, "balance": 0},
+        {"member": "Amy", "earned": 300, "bonuses": 100, "penalties": -50, "paid": -120, "balance": 230, "member_id": 1},
+        {"member": "Ben", "earned": 0, "bonuses": 0, "penalties": 0, "paid": 0, "balance": 0, "member_id": 2},
     ]  # Mum: a parent without money is left out
     ledger.adjust(home.w(), "Mum", 100, reason="birthday", now=NOW)
     assert [r["member"] for r in ledger.balances(home.r())] == ["Amy", "Ben", "Mum"]
@@ -1095,9 +1096,9 @@ def test_ledger_entry_rows(home: World):
     ledger.pay(home.w(), "Amy", 150, note="cash", now=_at(2026, 11, 22, 9, 15))
     assert list(ledger.entries(home.r(), name="Amy")) == [
         {"id": 1, "at": NOW, "member": "Amy", "kind": "reward", "amount": 200,
-         "chore_id": 1, "completion_id": 1, "note": "Dishes"},
+         "chore_id": 1, "completion_id": 1, "note": "Dishes", "member_id": 1},
         {"id": 2, "at": _at(2026, 11, 22, 9, 15), "member": "Amy", "kind": "payout", "amount": -150,
-         "chore_id": None, "completion_id": None, "note": "cash"},
+         "chore_id": None, "completion_id": None, "note": "cash", "member_id": 1},
     ]
     # Times come back aware, as the same instants.
     assert all(r["at"].tzinfo is not None for r in ledger.entries(home.r()))

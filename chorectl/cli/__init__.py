@@ -51,6 +51,8 @@ app = new_app(
     "Household chores and pocket money from the terminal.\n\n"
     "Parents add chores and approve them; children mark them done; rewards land on an exact ledger.",
     cls=Commands,
+    epilog="Exit codes: 0 done, 1 could not be done, 2 bad usage or input, 3 denied (PIN). "
+    "Data goes to stdout, messages to stderr; a reader that stops early (| head) ends the command quietly, exit 0.",
 )
 
 
@@ -78,6 +80,12 @@ def root(
     ] = False,
 ) -> None:
     """Household chores and pocket money from the terminal."""
+    from chorectl.cli.state import env_text
+    from chorectl.domain.dates import check_zone
+
+    if db is not None and ctx.get_parameter_source("db").name == "ENVIRONMENT":
+        env_text("CHORECTL_DB")  # a file name typed in a variable: UTF-8 text, like every argument
+    check_zone()
     # Only init creates the database file (and restore, which handles a missing one itself):
     # anything else run on a mistyped --db or CHORECTL_DB says so, instead of starting afresh.
     ctx.obj = State(db=db, create=ctx.invoked_subcommand == "init")

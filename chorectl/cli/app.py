@@ -1,33 +1,166 @@
-"""The Typer application object and the one place errors become exit codes."""
+"""The Typer application object and the one place errors become exit codes.
+
+Everything a command can end in is turned into an exit code here, in the group
+classes every command runs under, so no command handles it on its own:
+
+- the project's errors (:mod:`chorectl.errors`): ``Error: ...``, a hint, their code;
+- usage errors (an unknown option, a missing argument, a bad choice), at every
+  depth: ``Error: ...`` naming the option and ``Hint: see 'chorectl ... --help'``,
+  exit 2, instead of Click's usage block;
+- a reader that closes the pipe early (``| head``): the command ends quietly, exit 0;
+- stdout that cannot be written (a full disk): ``Error: ...``, exit 1;
+- arguments that are not UTF-8 text: ``Error: ...``, exit 2, before anything runs;
+- a terminal whose encoding cannot show a name: the rest is shown, the name as ``?``.
+"""
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from importlib import import_module
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-from chorectl.errors import ChorectlError
+from chorectl.errors import BadInput, ChorectlError
 
 
 def report(error: ChorectlError) -> None:
     """``Error: ...`` on one line, a hint on the next; never a traceback."""
-    print(f"Error: {error.message}", file=sys.stderr)
+    print(f"Error: {one_line(error.message)}", file=sys.stderr)
     if error.hint:
-        print(f"Hint: {error.hint}", file=sys.stderr)
+        print(f"Hint: {one_line(error.hint)}", file=sys.stderr)
+
+
+def one_line(text: str) -> str:
+    """A message on one line: Click lays some out over several, indented with tabs."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def usage_error(error: UsageError, group=None) -> ChorectlError:
+    """Click's usage error as one of ours: its message, and where the help is.
+
+    Some of Click's errors carry no context (an option's missing value): then
+    it is the command *group* was about to run, or the group itself.
+    """
+    where = error.ctx
+    path = where.command_path if where is not None else "chorectl"
+    if where is None and group is not None:
+        path = " ".join(filter(None, [group.command_path, group.invoked_subcommand]))
+    return BadInput(error.format_message(), hint=f"see '{path} --help'")
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null: what is still buffered for a closed pipe goes nowhere, quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test harness): nothing to silence
+        pass
+
+
+def handle(exc: BaseException, group=None) -> NoReturn:
+    """End the command for *exc*, or re-raise what is not ours to end."""
+    if isinstance(exc, NoArgsIsHelpError):
+        raise exc  # a group with no command: Click shows its help
+    if isinstance(exc, UsageError):
+        exc = usage_error(exc, group)
+    if isinstance(exc, ChorectlError):
+        report(exc)
+        raise typer.Exit(exc.exit_code) from None
+    if isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc.reason):
+        # Bytes that are not UTF-8 from somewhere the checks below did not see (a file's contents).
+        bad = exc.object[exc.start : exc.end].encode("utf-8", "surrogateescape")
+        report(BadInput(f"text that is not valid UTF-8 ({bad!r}) cannot be used here"))
+        raise typer.Exit(BadInput.exit_code) from None
+    if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+        # The reader has all it wanted (`| head`): end quietly, as CLI.md asks, in every format.
+        silence_stdout()
+        raise typer.Exit(0) from None
+    if isinstance(exc, OSError):
+        # Writing the output failed (a full disk, a device error): files and the
+        # database report their own errors, naming them, before they get here.
+        what = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+        report(ChorectlError(what if exc.filename else f"cannot write the output: {what}"))
+        silence_stdout()
+        raise typer.Exit(1) from None
+    raise exc
+
+
+# What the handler ends; anything else (Exit, Abort, a bug) passes through.
+HANDLED = (ChorectlError, UsageError, OSError, UnicodeEncodeError)
+
+
+def check_arguments(args: list[str]) -> None:
+    """Every argument is UTF-8 text: Python hands other bytes over as lone surrogates,
+    which no name, title, date or file name of chorectl's can hold. Refused (exit 2) before anything runs."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise BadInput(
+                f"the argument {shown!r} is not valid UTF-8 text",
+                hint="chorectl reads its arguments as UTF-8 (check the terminal's or script's encoding)",
+            ) from None
+
+
+def tolerant_stdout() -> None:
+    """Text for people goes out even where the terminal's encoding cannot show all of it
+    (``PYTHONIOENCODING=ascii``, a Latin-1 console): what it cannot show becomes ``?``.
+    Script formats are written as UTF-8 bytes regardless (:class:`chorectl.cli.render.utf8_stdout`)."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and getattr(sys.stdout, "errors", None) == "strict":
+        try:
+            reconfigure(errors="replace")
+        except (ValueError, OSError):  # a stream that cannot change now: leave it
+            pass
 
 
 class ChorectlGroup(TyperGroup):
-    """Catches the project's exceptions for every command below it."""
+    """Every command runs under these groups, so their handler sees every error (see :func:`handle`)."""
+
+    def parse_args(self, ctx, args):
+        try:
+            if ctx.parent is None:
+                check_arguments(args)  # the whole command line, every depth: it reaches the root first
+            return super().parse_args(ctx, args)
+        except HANDLED as exc:
+            handle(exc, ctx)
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except ChorectlError as error:
-            report(error)
-            raise typer.Exit(error.exit_code) from None
+        except HANDLED as exc:
+            handle(exc, ctx)
+
+    def main(self, *args, **kwargs):
+        tolerant_stdout()
+        try:
+            return super().main(*args, **kwargs)
+        except SystemExit as done:
+            code = flush_stdout(done.code)
+            raise SystemExit(code) from None
+
+
+def flush_stdout(code):
+    """Write out what stdout still buffers before exiting: an early-closed pipe or a full disk still end cleanly."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        silence_stdout()
+        if exc.errno == errno.EPIPE:
+            return code
+        if not code:
+            report(ChorectlError(f"cannot write the output: {exc.strerror or exc}"))
+            return 1
+    except ValueError:  # stdout is closed: nothing left to write
+        pass
+    return code
 
 
 class LazyGroup(ChorectlGroup):

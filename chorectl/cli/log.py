@@ -8,7 +8,7 @@ import typer
 
 from chorectl.cli import render
 from chorectl.cli.options import Format, FormatOpt, RawOpt, SinceOpt, UntilOpt
-from chorectl.cli.state import state
+from chorectl.cli.state import message, state
 from chorectl.domain.dates import local_date, now, parse_days
 
 
@@ -17,15 +17,39 @@ def log(
     since: SinceOpt = None,
     until: UntilOpt = None,
     actor: Annotated[
-        Optional[str], typer.Option("--actor", metavar="WHO", help='Only what this actor did ("parent", "cron", a name).')
+        Optional[str],
+        typer.Option(
+            "--actor", metavar="WHO", help='Only what this actor did: a name, "cron", or "parent" (every parent).'
+        ),
+    ] = None,
+    kind: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--kind",
+            metavar="KIND",
+            help="Only these lines (repeat it, or a comma list): changes (all but PIN events), pin, members,"
+            " chores, money, household, all, or one action such as approve or 'pin failed'."
+            " Default: changes for the table, all for csv, tsv, json and jsonl.",
+        ),
     ] = None,
     fmt: FormatOpt = Format.table,
     raw: RawOpt = False,
 ) -> None:
-    """Who did what, when: every change, and every PIN attempt (never the PIN)."""
+    """Who did what, when, and why: every change, and every PIN attempt (never the PIN).
+
+    The table leaves out PIN events (pin ok, pin failed, unlock, lock...) and
+    says how many; --kind pin shows them, --kind all shows everything.
+    """
     from chorectl.services import audit
 
     st = state(ctx)
     first, last = parse_days(since, until, today=local_date(now()))
-    rows = audit.entries(st.uow(), since=first, until=last, actor=actor)
+    default = ["changes"] if fmt is Format.table else ["all"]
+    chosen = audit.kinds(kind or default)
+    rows = audit.entries(st.uow(), since=first, until=last, actor=actor, kind=chosen)
     render.emit("log", rows, fmt, currency=st.currency(), raw=raw)
+    if fmt is Format.table and not kind:
+        hidden, failed = audit.hidden_pin_events(st.uow(), since=first, until=last, actor=actor)
+        if hidden:
+            wrong = f" ({failed} wrong PIN{'s' if failed != 1 else ''})" if failed else ""
+            message(f"{hidden} PIN events not shown{wrong}; chorectl log --kind pin shows them.")

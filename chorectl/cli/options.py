@@ -31,6 +31,17 @@ RawOpt = Annotated[
     bool,
     typer.Option("--raw", help="CSV/TSV: do not escape text cells that start with = + - @, tab or CR."),
 ]
+
+
+def _checked_env(ctx: typer.Context, param: typer.CallbackParam, value: Optional[str]) -> Optional[str]:
+    """An option's value taken from its environment variable must be UTF-8 text (exit 2 otherwise)."""
+    if value is not None and ctx.get_parameter_source(param.name).name == "ENVIRONMENT":
+        from chorectl.cli.state import env_text
+
+        return env_text(param.envvar)
+    return value
+
+
 AsOpt = Annotated[
     Optional[str],
     typer.Option(
@@ -38,6 +49,7 @@ AsOpt = Annotated[
         envvar="CHORECTL_MEMBER",
         metavar="NAME",
         autocompletion=complete.children,
+        callback=_checked_env,
         help="Who is doing it, by name or id (default: $CHORECTL_MEMBER, or the chore's only assignee).",
     ),
 ]

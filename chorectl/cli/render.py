@@ -1,12 +1,15 @@
 """All output of data: Rich tables for people; CSV, TSV, JSON and JSON lines for scripts.
 
-Each kind of row has one list of columns (the contract in CLI.md, in order);
+Each kind of row has one list of columns (the contract in CLI.md, in order,
+then the extra columns CLI.md allows at the end; ``member_id`` last where CLI.md
+says a row ends with it);
 the table view picks and decorates them. A new column or format is one change here.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import sys
 from operator import itemgetter
@@ -50,10 +53,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         },
     ),
     "completions": _cols(
-        "id,chore_id,chore,member,status,completed_at,reviewed_at,reward,note,due,reward_min,reward_max",
+        "id,chore_id,chore,member,status,completed_at,reviewed_at,reward,note,due,reward_min,reward_max,member_id",
         {
             "id": "int",
             "chore_id": "int",
+            "member_id": "int",
             "completed_at": "datetime",
             "reviewed_at": "datetime",
             "reward": "money",
@@ -63,13 +67,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         },
     ),
     "ledger": _cols(
-        "id,at,member,kind,amount,chore_id,completion_id,note",
-        {"id": "int", "at": "datetime", "amount": "money", "chore_id": "int", "completion_id": "int"},
+        "id,at,member,kind,amount,chore_id,completion_id,note,member_id",
+        {"id": "int", "at": "datetime", "amount": "money", "chore_id": "int", "completion_id": "int", "member_id": "int"},
     ),
     "log": _cols("id,at,actor,action,detail,amount", {"id": "int", "at": "datetime", "amount": "money"}),
     "balance": _cols(
-        "member,earned,bonuses,penalties,paid,balance",
-        {k: "money" for k in ("earned", "bonuses", "penalties", "paid", "balance")},
+        "member,earned,bonuses,penalties,paid,balance,member_id",
+        {"member_id": "int", **{k: "money" for k in ("earned", "bonuses", "penalties", "paid", "balance")}},
     ),
 }
 
@@ -136,6 +140,21 @@ def cell_formatter(kind: str, *, raw: bool) -> Callable[[Any], str]:
     return lambda value: cell_text(value, kind, raw=raw)
 
 
+# PostgreSQL's text COPY and Miller's TSV: a cell never holds a raw tab, line
+# break or backslash, so a record is one line and a tab always ends a field.
+TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def tsv_writer(out: IO[str]) -> Callable[[list[str]], None]:
+    """A TSV record writer: cells joined by tabs, LF at the end, no quoting; see TSV_ESCAPES."""
+    write = out.write
+
+    def writerow(cells: list[str]) -> None:
+        write("\t".join([cell.translate(TSV_ESCAPES) for cell in cells]) + "\n")
+
+    return writerow
+
+
 def write_rows(
     kind: str,
     rows: Iterable[Mapping[str, Any]],
@@ -150,11 +169,13 @@ def write_rows(
     count = 0
     tick = on_row or (lambda: None)
     if fmt in (Format.csv, Format.tsv):
-        writer = csv.writer(out, delimiter="\t" if fmt is Format.tsv else ",", lineterminator="\r\n")
-        writer.writerow([c.key for c in columns])
         formatters = [cell_formatter(c.kind, raw=raw) for c in columns]
         values = itemgetter(*(c.key for c in columns))
-        write = writer.writerow
+        if fmt is Format.csv:
+            write = csv.writer(out, lineterminator="\r\n").writerow
+        else:
+            write = tsv_writer(out)
+        write([c.key for c in columns])
         for row in rows:
             write([f(v) for f, v in zip(formatters, values(row))])
             count += 1
@@ -220,58 +241,74 @@ def _day(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
 
-# (header, value function (row, currency) -> str, justify, style key)
-TableSpec = list[tuple[str, Callable[[Mapping[str, Any], str], str], str, str | None]]
+@dataclass(frozen=True)
+class Col:
+    """One column of a table for people.
 
-TABLES: dict[str, TableSpec] = {
+    *value(row, currency)* is the cell's text. A column with *shrink* set gives
+    way when the table is wider than the terminal, down to that many
+    characters, its cells cut with an ellipsis; the others (ids, amounts,
+    dates, statuses) always show whole. *suffix* is text kept whole at the end
+    of a shrunk cell (a chore's ``(#id)``).
+    """
+
+    header: str
+    value: Callable[[Mapping[str, Any], str], str]
+    justify: str = "left"
+    style: str | None = None
+    shrink: int | None = None
+    suffix: Callable[[Mapping[str, Any]], str] | None = None
+
+
+TABLES: dict[str, list[Col]] = {
     "members": [
-        ("ID", lambda r, c: str(r["id"]), "right", None),
-        ("Name", lambda r, c: r["name"], "left", None),
-        ("Role", lambda r, c: r["role"], "left", None),
-        ("Active", lambda r, c: "yes" if r["active"] else "archived", "left", None),
-        ("Balance", lambda r, c: _money(c)(r["balance"]), "right", None),
+        Col("ID", lambda r, c: str(r["id"]), "right"),
+        Col("Name", lambda r, c: r["name"], shrink=8),
+        Col("Role", lambda r, c: r["role"]),
+        Col("Active", lambda r, c: "yes" if r["active"] else "archived"),
+        Col("Balance", lambda r, c: _money(c)(r["balance"]), "right"),
     ],
     "chores": [
-        ("ID", lambda r, c: str(r["id"]), "right", None),
-        ("Title", lambda r, c: r["title"], "left", None),
-        ("Assignee", lambda r, c: r["assignee"] or "anyone", "left", None),
-        ("Reward", _reward, "right", None),
-        ("Schedule", _schedule, "left", None),
-        ("Status", lambda r, c: r["status"], "left", "status"),
-        ("Due", lambda r, c: _day(r["due"]), "left", None),
+        Col("ID", lambda r, c: str(r["id"]), "right"),
+        Col("Title", lambda r, c: r["title"], shrink=12),
+        Col("Assignee", lambda r, c: r["assignee"] or "anyone", shrink=6),
+        Col("Reward", _reward, "right"),
+        Col("Schedule", _schedule, shrink=6),
+        Col("Status", lambda r, c: r["status"], style="status"),
+        Col("Due", lambda r, c: _day(r["due"])),
     ],
     "completions": [
-        ("ID", lambda r, c: str(r["id"]), "right", None),
-        ("Chore", lambda r, c: f"{r['chore']} (#{r['chore_id']})", "left", None),
-        ("Member", lambda r, c: r["member"] or "", "left", None),
-        ("Done", lambda r, c: _when(r["completed_at"]), "left", None),
-        ("Status", lambda r, c: r["status"], "left", "status"),
-        ("Reward", lambda r, c: _money(c)(r["reward"]) if r["reward"] is not None else _reward(r, c), "right", None),
-        ("Note", lambda r, c: r["note"] or "", "left", None),
+        Col("ID", lambda r, c: str(r["id"]), "right"),
+        Col("Chore", lambda r, c: r["chore"], shrink=10, suffix=lambda r: f" (#{r['chore_id']})"),
+        Col("Member", lambda r, c: r["member"] or "", shrink=6),
+        Col("Done", lambda r, c: _when(r["completed_at"])),
+        Col("Status", lambda r, c: r["status"], style="status"),
+        Col("Reward", lambda r, c: _money(c)(r["reward"]) if r["reward"] is not None else _reward(r, c), "right"),
+        Col("Note", lambda r, c: r["note"] or "", shrink=6),
     ],
     "ledger": [
-        ("ID", lambda r, c: str(r["id"]), "right", None),
-        ("When", lambda r, c: _when(r["at"]), "left", None),
-        ("Member", lambda r, c: r["member"], "left", None),
-        ("Kind", lambda r, c: r["kind"], "left", "kind"),
-        ("Amount", lambda r, c: _money(c)(r["amount"]), "right", None),
-        ("Note", lambda r, c: r["note"] or "", "left", None),
+        Col("ID", lambda r, c: str(r["id"]), "right"),
+        Col("When", lambda r, c: _when(r["at"])),
+        Col("Member", lambda r, c: r["member"], shrink=6),
+        Col("Kind", lambda r, c: r["kind"], style="kind"),
+        Col("Amount", lambda r, c: _money(c)(r["amount"]), "right"),
+        Col("Note", lambda r, c: r["note"] or "", shrink=16),
     ],
     "log": [
-        ("ID", lambda r, c: str(r["id"]), "right", None),
-        ("When", lambda r, c: _when(r["at"]), "left", None),
-        ("Who", lambda r, c: r["actor"], "left", None),
-        ("What", lambda r, c: r["action"], "left", "action"),
-        ("Detail", lambda r, c: r["detail"] or "", "left", None),
-        ("Amount", lambda r, c: _money(c)(r["amount"]), "right", None),
+        Col("ID", lambda r, c: str(r["id"]), "right"),
+        Col("When", lambda r, c: _when(r["at"])),
+        Col("Who", lambda r, c: r["actor"], shrink=6),
+        Col("What", lambda r, c: r["action"], style="action"),
+        Col("Detail", lambda r, c: r["detail"] or "", shrink=24),  # who and why: it keeps room before Who does
+        Col("Amount", lambda r, c: _money(c)(r["amount"]), "right"),
     ],
     "balance": [
-        ("Member", lambda r, c: r["member"], "left", None),
-        ("Earned", lambda r, c: _money(c)(r["earned"]), "right", None),
-        ("Bonuses", lambda r, c: _money(c)(r["bonuses"]), "right", None),
-        ("Penalties", lambda r, c: _money(c)(r["penalties"]), "right", None),
-        ("Paid", lambda r, c: _money(c)(r["paid"]), "right", None),
-        ("Balance", lambda r, c: _money(c)(r["balance"]), "right", "balance"),
+        Col("Member", lambda r, c: r["member"], shrink=8),
+        Col("Earned", lambda r, c: _money(c)(r["earned"]), "right"),
+        Col("Bonuses", lambda r, c: _money(c)(r["bonuses"]), "right"),
+        Col("Penalties", lambda r, c: _money(c)(r["penalties"]), "right"),
+        Col("Paid", lambda r, c: _money(c)(r["paid"]), "right"),
+        Col("Balance", lambda r, c: _money(c)(r["balance"]), "right", "balance"),
     ],
 }
 
@@ -288,37 +325,122 @@ EMPTY = {
 def console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    class Quiet(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich would exit 1 here; the one handler (chorectl.cli.app) ends it quietly instead.
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    return Quiet(stderr=stderr, highlight=False, soft_wrap=False, width=terminal_width())
+
+
+def terminal_width() -> int | None:
+    """``COLUMNS`` when it is a usable width; None lets Rich ask the terminal (80 when there is none).
+
+    ``COLUMNS=0`` or a negative or odd value would make Rich draw nothing at all,
+    and a huge one pad to no end: those count as unset. Below MIN_WIDTH nothing
+    is readable, so a table takes MIN_WIDTH.
+    """
+    import os
+
+    text = os.environ.get("COLUMNS", "").strip()
+    if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_WIDTH:
+        return max(int(text), MIN_WIDTH)
+    if text:
+        try:
+            return min(os.get_terminal_size(sys.__stdout__.fileno()).columns, MAX_WIDTH) or 80
+        except (OSError, ValueError, AttributeError):
+            return 80
+    return None
+
+
+MIN_WIDTH, MAX_WIDTH = 20, 1000
+# A table's columns have one space of padding either side and a one-space rule
+# between them (box.SIMPLE_HEAD without its outer edge or outer padding):
+# 3 characters a column, less 3.
+GAP = 3
+
+
+def fit(natural: list[int], floor: list[int | None], width: int) -> list[int]:
+    """Column widths that fit *width* characters.
+
+    *natural* is each column's widest cell; *floor* the narrowest a column
+    should get, or None for one that never gives way. The column with the most
+    room above its floor gives way first, one character at a time, so a long
+    title or note is cut before a short name. If the floors do not fit either,
+    those columns go on down to a few characters each; only then, on a very
+    narrow terminal, does Rich cut the others.
+    """
+    widths = list(natural)
+    excess = sum(widths) + GAP * (len(widths) - 1) - width
+    for floors in (
+        [w if f is None else min(w, f) for w, f in zip(natural, floor)],
+        [w if f is None else min(w, NARROWEST) for w, f in zip(natural, floor)],
+    ):
+        while excess > 0:
+            roomiest = max(range(len(widths)), key=lambda i: (widths[i] - floors[i], i))
+            if widths[roomiest] <= floors[roomiest]:
+                break
+            widths[roomiest] -= 1
+            excess -= 1
+    return widths
+
+
+NARROWEST = 4  # "Tid…"
+
+
+def one_line(text: str) -> str:
+    """A cell is one line: line breaks and tabs inside it become spaces."""
+    return " ".join(text.replace("\t", " ").splitlines()) if text else ""
 
 
 def table(kind: str, rows: list[Mapping[str, Any]], currency: str, title: str | None) -> None:
+    """Rows as a Rich table, one line a row, fitted to the terminal (see :func:`fit`)."""
     if not rows:
         typer_message(EMPTY[kind])
         return
     from rich import box
+    from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
     spec = TABLES[kind]
-    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
-    for header, _, justify, _ in spec:
-        t.add_column(header, justify=justify, overflow="fold")
-    for row in rows:
-        cells = []
-        for _, value, _, style in spec:
-            text = value(row, currency)
-            if style == "status":
-                cells.append(Text(text, style=STATUS_STYLE.get(text, "")))
-            elif style == "kind":
-                cells.append(Text(text, style=KIND_STYLE.get(text, "")))
-            elif style == "action":
-                cells.append(Text(text, style="bold red" if text == "pin failed" else ""))
-            elif style == "balance":
-                cells.append(Text(text, style="bold red" if row["balance"] < 0 else "bold"))
-            else:
-                cells.append(Text(text))
-        t.add_row(*cells)
-    console().print(t)
+    cells = [[one_line(col.value(row, currency)) for col in spec] for row in rows]
+    tails = [[col.suffix(row) if col.suffix else "" for col in spec] for row in rows]
+    natural = [
+        max([cell_len(col.header), *(cell_len(line[i] + tail[i]) for line, tail in zip(cells, tails))])
+        for i, col in enumerate(spec)
+    ]
+    out = console()
+    floors = [None if col.shrink is None else max(col.shrink, cell_len(col.header)) for col in spec]
+    widths = fit(natural, floors, out.width)
+    t = Table(
+        title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left", title_style="bold"
+    )
+    for col, width in zip(spec, widths):
+        t.add_column(col.header, justify=col.justify, width=width, no_wrap=True, overflow="ellipsis")
+    for row, line, tail in zip(rows, cells, tails):
+        texts = []
+        for col, width, text, end in zip(spec, widths, line, tail):
+            cell = Text(text, style=_style(col.style, text, row))
+            if end:
+                cell.truncate(max(width - cell_len(end), 1), overflow="ellipsis")
+                cell.append(end)
+            texts.append(cell)
+        t.add_row(*texts)
+    out.print(t)
+
+
+def _style(key: str | None, text: str, row: Mapping[str, Any]) -> str:
+    if key == "status":
+        return STATUS_STYLE.get(text, "")
+    if key == "kind":
+        return KIND_STYLE.get(text, "")
+    if key == "action":
+        return "bold red" if text == "pin failed" else ""
+    if key == "balance":
+        return "bold red" if row["balance"] < 0 else "bold"
+    return ""
 
 
 def details(chore, rows: list[Mapping[str, Any]], currency: str, extra: list[tuple[str, str]] = ()) -> None:

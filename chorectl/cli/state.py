@@ -67,7 +67,9 @@ class State:
     def uow(self, *, write: bool = False, actor: str = "parent"):
         from chorectl.services.uow import UnitOfWork
 
-        return UnitOfWork(self.engine(), write=write, actor=actor)
+        # Who says they are the parent at the keyboard: the log names them (README "Who may do what").
+        member = env_text("CHORECTL_MEMBER") if write and actor == "parent" else None
+        return UnitOfWork(self.engine(), write=write, actor=actor, member=member)
 
     def currency(self) -> str:
         from chorectl.services import household

@@ -10,6 +10,28 @@ from chorectl.errors import BadInput
 MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
+def check_zone() -> None:
+    """Refuse a local zone Python cannot work in, before any time is read.
+
+    POSIX lets TZ say offsets up to 24:59:59 (``UTC+24``, ``XYZ-25``); Python's
+    datetime takes less than 24 hours, and every local time would fail.
+    """
+    import os
+    import time as clock
+
+    try:
+        usable = all(abs(offset) < 86400 for offset in (clock.timezone, clock.altzone))
+        usable = usable and datetime.now().astimezone() is not None
+    except (ValueError, OverflowError):
+        usable = False
+    if not usable:
+        zone = os.environ.get("TZ", "")
+        raise BadInput(
+            f"the time zone TZ={zone!r} is 24 hours or more away from UTC, which chorectl cannot work in",
+            hint="set TZ to a zone name such as Europe/Berlin, or an offset under 24 hours such as UTC-12",
+        )
+
+
 def now() -> datetime:
     """The current moment in the machine's local zone (honours TZ)."""
     return datetime.now().astimezone()

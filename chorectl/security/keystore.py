@@ -39,10 +39,16 @@ def file_keyring_path() -> Path:
 
 
 def _timeout() -> float:
+    """CHORECTL_KEYRING_TIMEOUT in seconds, 0.1 to an hour; anything else (inf, nan, 0, -1, text) is the default."""
+    import math
+
     try:
-        return max(0.1, float(os.environ.get("CHORECTL_KEYRING_TIMEOUT", DEFAULT_TIMEOUT)))
-    except ValueError:
+        seconds = float(os.environ.get("CHORECTL_KEYRING_TIMEOUT", DEFAULT_TIMEOUT))
+    except (ValueError, UnicodeError):
         return DEFAULT_TIMEOUT
+    if not math.isfinite(seconds) or seconds <= 0:
+        return DEFAULT_TIMEOUT
+    return min(max(0.1, seconds), 3600.0)
 
 
 def _with_timeout(call, what: str):

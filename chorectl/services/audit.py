@@ -1,31 +1,149 @@
-"""The audit log: who did what, when. Append-only (database triggers refuse changes)."""
+"""The audit log: who did what, when. Append-only (database triggers refuse changes).
+
+Who: a child's name (``done``), ``cron`` (``reset``), ``unknown`` (a wrong PIN,
+``lock``, ``pin recover``), or for what a parent PIN allowed, the parent's
+name when it is known (:func:`acting_parent`), else ``parent``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 
-from chorectl.db.models import AuditEntry
+from chorectl.db.models import AuditEntry, Member
 from chorectl.domain.dates import day_bounds
+from chorectl.domain.text import fold
+from chorectl.errors import BadInput
 from chorectl.services.filters import within
 from chorectl.services.uow import UnitOfWork
 
 KEYS = ("id", "at", "actor", "action", "detail", "amount")
 
+PIN_EVENTS = ("pin ok", "pin failed", "pin bind", "pin change", "pin recover", "unlock", "lock")
+# What --kind takes besides one action's name: "changes" is everything but PIN events.
+KINDS: dict[str, tuple[str, ...]] = {
+    "pin": PIN_EVENTS,
+    "members": ("member add", "member rename", "member remove", "member restore"),
+    "chores": ("chore add", "chore edit", "chore assign", "chore remove", "done", "approve", "reject", "reset"),
+    "money": ("approve", "pay", "adjust"),
+    "household": ("init", "restore"),
+}
+ACTIONS = frozenset(action for actions in KINDS.values() for action in actions)
+KIND_WORDS = ("changes", *KINDS, "all")
+
+
+@dataclass(frozen=True)
+class Kinds:
+    """Which log lines to show: these *actions*, and every change if *changes*; None is everything."""
+
+    actions: frozenset[str] = frozenset()
+    changes: bool = False
+
+
+EVERYTHING = None
+
+
+def kinds(words: Iterable[str]) -> Kinds | None:
+    """``--kind`` values (repeated, or comma lists) as a :class:`Kinds`; None means all."""
+    chosen = [w.strip().lower() for value in words for w in value.split(",") if w.strip()]
+    if "all" in chosen:
+        return EVERYTHING
+    actions: set[str] = set()
+    changes = False
+    for word in chosen:
+        if word == "changes":
+            changes = True
+        elif word in KINDS:
+            actions.update(KINDS[word])
+        elif " ".join(word.split()) in ACTIONS:
+            actions.add(" ".join(word.split()))
+        else:
+            raise BadInput(
+                f"no log kind called {word!r}",
+                hint=f"use {', '.join(KIND_WORDS)}, or one action such as approve or 'pin failed'",
+            )
+    return Kinds(frozenset(actions), changes)
+
 
 def entries(
-    uow: UnitOfWork, *, since: date | None = None, until: date | None = None, actor: str | None = None
+    uow: UnitOfWork,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    actor: str | None = None,
+    kind: Kinds | None = EVERYTHING,
 ) -> Iterator[dict]:
-    start, end = day_bounds(since, until)
+    """The log lines, oldest first. *actor* is a name in any case; ``parent`` is every parent."""
     query = select(
         AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.detail, AuditEntry.amount
     ).order_by(AuditEntry.id)
+    query = _filtered(uow, query, since, until, actor)
+    if kind is not None:
+        query = query.where(_kind_clause(kind))
+    return _stream(uow, query)
+
+
+def hidden_pin_events(
+    uow: UnitOfWork, *, since: date | None = None, until: date | None = None, actor: str | None = None
+) -> tuple[int, int]:
+    """How many PIN events (and wrong PINs among them) a listing of the changes leaves out."""
+    query = select(AuditEntry.action, func.count()).where(col(AuditEntry.action).in_(PIN_EVENTS))
+    query = _filtered(uow, query, since, until, actor).group_by(AuditEntry.action)
+    with uow:
+        counts = dict(uow.session.exec(query).all())
+    return sum(counts.values()), counts.get("pin failed", 0)
+
+
+def _filtered(uow: UnitOfWork, query, since: date | None, until: date | None, actor: str | None):
+    start, end = day_bounds(since, until)
     query = within(query, AuditEntry.at, start, end)
     if actor is not None:
-        query = query.where(col(AuditEntry.actor) == actor)
-    return _stream(uow, query)
+        query = query.where(col(AuditEntry.actor).in_(_actor_names(uow, actor)))
+    return query
+
+
+def _actor_names(uow: UnitOfWork, actor: str) -> set[str]:
+    """What the log calls *actor*: as typed, a member's name in any case; for "parent", every parent too."""
+    key = fold(actor)
+    names = {actor.strip()}
+    with uow:
+        names.update(uow.session.exec(select(Member.name).where(Member.name_key == key)).all())
+        if key == "parent":
+            names.add("parent")
+            names.update(uow.session.exec(select(Member.name).where(Member.role == "parent")).all())
+    return names
+
+
+def _kind_clause(kind: Kinds):
+    chosen = col(AuditEntry.action).in_(sorted(kind.actions))
+    if kind.changes:
+        return or_(col(AuditEntry.action).not_in(PIN_EVENTS), chosen)
+    return chosen
+
+
+def acting_parent(session, claimed: str | None) -> str:
+    """Whom the log names for what the parent PIN allowed.
+
+    The parent member that *claimed* (``CHORECTL_MEMBER``) names; else the
+    household's only parent member; else ``parent``: the PIN says a parent did
+    it, not which. Read as the database stood before this transaction's changes.
+    """
+    with session.no_autoflush:
+        parents = session.exec(
+            select(Member.name, Member.name_key).where(Member.role == "parent", Member.active == True)  # noqa: E712
+        ).all()
+    if claimed is not None:
+        key = fold(claimed)
+        for name, name_key in parents:
+            if name_key == key:
+                return name
+    if len(parents) == 1:
+        return parents[0][0]
+    return "parent"
 
 
 def _stream(uow: UnitOfWork, query) -> Iterator[dict]:

@@ -94,6 +94,7 @@ def completion_row(completion: Completion, chore: Chore, member: Member | None) 
         "due": completion.period_due,
         "reward_min": chore.reward_min,
         "reward_max": chore.reward_max,
+        "member_id": completion.member_id,
     }
 
 
@@ -225,7 +226,9 @@ def reject(
             # reset already passed its period: it cannot reopen, so it is missed
             row["missed"] = record_missed_after_reject(uow, completion, now)
             rows.append(row)
-            uow.record("reject", f"completion {completion.id}: {row['member']}, {chore.title}", at=now)
+            # The reason first: it is what a parent reads the log for, and a narrow table keeps it.
+            what = f"completion {completion.id}: {row['member']}, {chore.title}"
+            uow.record("reject", f"{row['member']}: {reason} ({what})" if reason else what, at=now)
         uow.commit()
         return rows
 

@@ -22,7 +22,7 @@ BUCKETS = {"reward": "earned", "reversal": "earned", "bonus": "bonuses", "penalt
 
 
 def balances(uow: UnitOfWork, name: str | None = None) -> list[dict]:
-    """member, earned, bonuses, penalties, paid, balance: from the running totals."""
+    """member, earned, bonuses, penalties, paid, balance, member_id: from the running totals."""
     with uow:
         if name is not None:
             people = [members_service.resolve(uow, name, include_archived=True)]
@@ -42,6 +42,7 @@ def balances(uow: UnitOfWork, name: str | None = None) -> list[dict]:
             for kind, total in mine.items():
                 row[BUCKETS[kind]] += total
             row["balance"] = sum(mine.values())
+            row["member_id"] = m.id
             rows.append(row)
         return rows
 
@@ -68,7 +69,7 @@ def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: dateti
                 hint="a bonus first? chorectl adjust NAME +AMOUNT --reason ...",
             )
         _entry(uow, member, "payout", -cents, note, now)
-        uow.record("pay", member.name, at=now, amount=-cents)
+        uow.record("pay", f"{member.name}: {note}" if note else member.name, at=now, amount=-cents)
         uow.commit()
         return member, balance - cents
 
@@ -118,6 +119,7 @@ def entries(
             LedgerEntry.chore_id,
             LedgerEntry.completion_id,
             LedgerEntry.note,
+            LedgerEntry.member_id,
         )
         .join(Member, col(Member.id) == col(LedgerEntry.member_id))
         .order_by(LedgerEntry.id)
@@ -127,7 +129,7 @@ def entries(
     return _stream(uow, within(query, LedgerEntry.at, start, end))
 
 
-LEDGER_KEYS = ("id", "at", "member", "kind", "amount", "chore_id", "completion_id", "note")
+LEDGER_KEYS = ("id", "at", "member", "kind", "amount", "chore_id", "completion_id", "note", "member_id")
 
 
 def _stream(uow: UnitOfWork, query) -> Iterator[dict]:

@@ -32,13 +32,19 @@ from chorectl.errors import NestedUnitOfWork
 
 class UnitOfWork:
     """*actor* is who the audit log names for what this unit of work changes:
-    "parent" (a PIN was given), a child's name, or "cron"."""
+    "parent" (a PIN was given), a child's name, or "cron". For "parent" the
+    log names the parent member *member* names (``CHORECTL_MEMBER``), or the
+    only parent member (:func:`chorectl.services.audit.acting_parent`)."""
 
-    def __init__(self, engine: Engine, *, write: bool = False, actor: str = "parent") -> None:
+    def __init__(
+        self, engine: Engine, *, write: bool = False, actor: str = "parent", member: str | None = None
+    ) -> None:
         self.engine = engine
         self.write = write
         self.actor = actor
+        self.member = member
         self.session: Session | None = None
+        self._named: str | None = None
 
     def __enter__(self) -> UnitOfWork:
         if self.session is not None:
@@ -47,6 +53,7 @@ class UnitOfWork:
             chorectl_begin="IMMEDIATE" if self.write else "DEFERRED"
         )
         self.session = Session(bind, expire_on_commit=False)
+        self._named = None
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -73,4 +80,13 @@ class UnitOfWork:
         """Add a line to the audit log, in this same transaction: it stands or falls with the change."""
         if detail is not None:
             detail = printable(detail)  # a file name with odd bytes must not fail the whole change
-        self.session.add(AuditEntry(at=at, actor=actor or self.actor, action=action, detail=detail, amount=amount))
+        self.session.add(AuditEntry(at=at, actor=actor or self._who(), action=action, detail=detail, amount=amount))
+
+    def _who(self) -> str:
+        if self.actor != "parent":
+            return self.actor
+        if self._named is None:
+            from chorectl.services.audit import acting_parent
+
+            self._named = acting_parent(self.session, self.member)
+        return self._named
