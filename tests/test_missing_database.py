@@ -258,3 +258,14 @@ def test_a_relative_home_is_named_as_such(cli, monkeypatch):
     result = cli("balance")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: HOME is not an absolute path ('rel'); chorectl will not guess")
+
+
+@pytest.mark.parametrize("command", ["reset", "init", "balance"])
+def test_a_folder_as_the_database_is_unusable_not_bad_usage(cli, tmp_path, command):
+    """exit 1 (database unusable), one Error line, no usage block: what cron mails is one line."""
+    folder = tmp_path / "d.db"
+    folder.mkdir()
+    result = cli(command, env={"CHORECTL_DB": str(folder), "CHORECTL_PIN": PIN})
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {folder} is a folder, not a database file")
+    assert "Usage:" not in result.stderr

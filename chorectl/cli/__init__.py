@@ -72,7 +72,6 @@ def root(
             envvar="CHORECTL_DB",
             metavar="PATH",
             help="The SQLite file (default: the user data folder's chorectl.db). Only init creates it.",
-            dir_okay=False,
         ),
     ] = None,
     version: Annotated[
