@@ -51,3 +51,14 @@ def shows(secret: str, text: str) -> bool:
     import re
 
     return re.search(rf"(?<![0-9A-Za-z]){re.escape(secret)}(?![0-9A-Za-z])", text) is not None
+
+
+def chorectl_path() -> str:
+    """The installed chorectl, as a shell would run it: beside this Python, or on PATH."""
+    import shutil
+    import sys
+
+    beside = Path(sys.executable).parent / "chorectl"
+    found = str(beside) if beside.exists() else shutil.which("chorectl")
+    assert found, "chorectl is not installed (pip install -e .)"
+    return found

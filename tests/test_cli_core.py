@@ -305,7 +305,7 @@ def test_range_reward_in_a_script_needs_reward(household):
 
 
 def test_range_reward_is_prompted_on_a_terminal(household, monkeypatch):
-    from chorectl.cli import completions
+    from chorectl.cli import review as completions
 
     cli = household
     cli.parent("chore add Tidy --reward 1-3 --assign Amy")

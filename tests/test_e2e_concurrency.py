@@ -22,7 +22,6 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -34,6 +33,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import chorectl_path
 
 pytestmark = pytest.mark.e2e
 
@@ -113,13 +114,6 @@ if __name__ == "__main__":
     mode, arg = sys.argv[1], sys.argv[2]
     sys.exit(batch(arg) if mode == "batch" else writer(arg))
 '''
-
-
-def chorectl_path() -> str:
-    beside = Path(sys.executable).parent / "chorectl"
-    found = str(beside) if beside.exists() else shutil.which("chorectl")
-    assert found, "chorectl is not installed (pip install -e .)"
-    return found
 
 
 class World:

@@ -6,25 +6,18 @@ import csv
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+
+from tests.helpers import chorectl_path
 
 from tests.helpers import shows
 
 pytestmark = pytest.mark.e2e
 
 PIN = "1234"
-
-
-def chorectl_path() -> str:
-    beside = Path(sys.executable).parent / "chorectl"
-    found = str(beside) if beside.exists() else shutil.which("chorectl")
-    assert found, "chorectl is not installed (pip install -e .)"
-    return found
 
 
 @pytest.fixture
@@ -169,7 +162,7 @@ def test_a_command_imports_only_its_own_module(run):
     assert proc.returncode == 0, proc.stderr[-500:]
     commands = set(proc.stderr.split())
     assert "chorectl.cli.money" in commands
-    others = {"chores", "members", "household", "completions", "storage", "export", "doctor", "log", "reset"}
+    others = {"chores", "members", "household", "review", "storage", "export", "doctor", "log", "reset"}
     assert commands & {f"chorectl.cli.{name}" for name in others} == set()
 
 

@@ -16,23 +16,17 @@ import signal
 import sqlite3
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import chorectl_path
 
 pytestmark = pytest.mark.e2e
 
 PLAINTEXT = "keyrings.alt.file.PlaintextKeyring"
 FAIL = "keyring.backends.fail.Keyring"
 DEADLINE = 60  # seconds; generous, for slow shared CI machines
-
-
-def chorectl_path() -> str:
-    beside = Path(sys.executable).parent / "chorectl"
-    found = str(beside) if beside.exists() else shutil.which("chorectl")
-    assert found, "chorectl is not installed (pip install -e .)"
-    return found
 
 
 def isolated_env(tmp_path: Path, **extra: str) -> dict[str, str]:
