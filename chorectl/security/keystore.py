@@ -150,10 +150,15 @@ def where(kind: str) -> str:
     try:
         return location(kind)
     except Unusable as exc:
-        raise Denied(
-            f"the parent PIN cannot be checked: {exc}",
-            hint="run it where the keyring is reachable (your desktop session); see 'Keyrings' in the README",
-        ) from None
+        raise _unreachable(exc) from None
+
+
+def _unreachable(exc: Unusable) -> Denied:
+    """Fail closed: a keyring that cannot be had denies the parent command."""
+    return Denied(
+        f"the parent PIN cannot be checked: {exc}",
+        hint="run it where the keyring is reachable (your desktop session); see 'Keyrings' in the README",
+    )
 
 
 def fingerprint(household_id: str, hashed: str) -> str:
@@ -197,10 +202,7 @@ def get_hash(kind: str, household_id: str) -> str:
     try:
         hashed = read(kind, household_id, "read the PIN")
     except Unusable as exc:
-        raise Denied(
-            f"the parent PIN cannot be checked: {exc}",
-            hint="run it where the keyring is reachable (your desktop session); see 'Keyrings' in the README",
-        ) from None
+        raise _unreachable(exc) from None
     if not hashed:
         raise Denied(
             f"the parent PIN is missing from the keyring (service {SERVICE}, user {household_id})",

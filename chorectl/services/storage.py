@@ -181,6 +181,18 @@ class Restored:
     keyring: str
 
 
+def _adopt_staged(candidate: Candidate, *, keyring: str, here, now, detail: str) -> None:
+    """Bind the staged copy to the PIN it will open with, and log the restore in it."""
+    from chorectl.services import auth
+    from chorectl.services.uow import UnitOfWork
+
+    staged = make_engine(candidate.path)
+    try:
+        auth.adopt(UnitOfWork(staged, write=True), keyring=keyring, here=here, now=now, detail=detail)
+    finally:
+        staged.dispose()
+
+
 def restore_over(db: Path, file: Path, current, *, now) -> Restored:
     """Replace the household at *db* with the backup *file*; the PIN gate has let a parent through.
 
@@ -193,11 +205,9 @@ def restore_over(db: Path, file: Path, current, *, now) -> Restored:
 
     from chorectl.security import keystore, session
     from chorectl.services import auth
-    from chorectl.services.uow import UnitOfWork
 
     with tempfile.TemporaryDirectory(prefix="chorectl-restore-", dir=db.parent) as work:
         candidate = stage(file, Path(work))  # checked, upgraded; nothing live is touched yet
-        staged = make_engine(candidate.path)
         hashed = keystore.get_hash(current.keyring, current.household_id)
         kind, owner = current.keyring, current.household_id
         kept_pin = False
@@ -208,8 +218,7 @@ def restore_over(db: Path, file: Path, current, *, now) -> Restored:
             else:
                 keystore.set_hash(kind, owner, hashed)
         here = auth.Binding(keystore.where(kind), keystore.fingerprint(owner, hashed))
-        auth.adopt(UnitOfWork(staged, write=True), keyring=kind, here=here, now=now, detail=f"from {file}")
-        staged.dispose()
+        _adopt_staged(candidate, keyring=kind, here=here, now=now, detail=f"from {file}")
         kept = restore(db, candidate)
     session.end(current.household_id)
     return Restored(kept, candidate.household_id, candidate.household_id != current.household_id, kept_pin, kind)
@@ -231,7 +240,6 @@ def restore_into_nothing(db: Path, file: Path, *, new_pin, now) -> Restored:
     from chorectl.security import keystore
     from chorectl.security.pin import hash_pin
     from chorectl.services import auth
-    from chorectl.services.uow import UnitOfWork
 
     refuse_stale_journals(db)
     candidate = inspect(file.expanduser())
@@ -244,9 +252,7 @@ def restore_into_nothing(db: Path, file: Path, *, new_pin, now) -> Restored:
     try:
         with tempfile.TemporaryDirectory(prefix="chorectl-restore-", dir=db.parent) as work:
             candidate = stage(file, Path(work))
-            staged = make_engine(candidate.path)
-            auth.adopt(UnitOfWork(staged, write=True), keyring=kind, here=here, now=now, detail=f"from {file}")
-            staged.dispose()
+            _adopt_staged(candidate, keyring=kind, here=here, now=now, detail=f"from {file}")
             if not kept_pin:
                 keystore.set_hash(kind, owner, hashed)
             restore_new(db, candidate)
