@@ -13,7 +13,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
@@ -27,18 +27,39 @@ KINDS = [("reward", 150), ("reward", 200), ("bonus", 100), ("penalty", -50), ("p
 def build(db: Path, rows: int) -> None:
     engine = make_engine(db)
     ensure_schema(engine)
-    start = datetime(2016, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2016, 1, 1, tzinfo=UTC)
     with engine.begin() as conn:
-        conn.execute(insert(Household.__table__), [{"id": "bench", "currency": "$", "created_at": start, "pin_set": False}])
+        conn.execute(
+            insert(Household.__table__), [{"id": "bench", "currency": "$", "created_at": start, "pin_set": False}]
+        )
         conn.execute(
             insert(Member.__table__),
-            [{"id": i, "name": f"Child{i}", "name_key": f"child{i}", "role": "child", "active": True, "created_at": start} for i in range(1, 7)],
+            [
+                {
+                    "id": i,
+                    "name": f"Child{i}",
+                    "name_key": f"child{i}",
+                    "role": "child",
+                    "active": True,
+                    "created_at": start,
+                }
+                for i in range(1, 7)
+            ],
         )
         batch = []
         for n in range(rows):
             kind, amount = KINDS[n % len(KINDS)]
-            batch.append({"at": start + timedelta(minutes=25 * n), "member_id": n % 6 + 1, "kind": kind, "amount": amount,
-                          "chore_id": None, "completion_id": None, "note": f"entry {n}, with a comma"})
+            batch.append(
+                {
+                    "at": start + timedelta(minutes=25 * n),
+                    "member_id": n % 6 + 1,
+                    "kind": kind,
+                    "amount": amount,
+                    "chore_id": None,
+                    "completion_id": None,
+                    "note": f"entry {n}, with a comma",
+                }
+            )
             if len(batch) == 10_000:
                 conn.execute(insert(LedgerEntry.__table__), batch)
                 batch = []

@@ -19,7 +19,8 @@ import argparse
 import random
 import sys
 import time
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 from sqlalchemy import insert, text
@@ -88,26 +89,55 @@ def build(db: Path, *, years: float, children: int = 6, seed: int = 7, today: da
     rows: dict[str, list[dict]] = {k: [] for k in ("member", "chore", "assignment", "completion", "ledger", "audit")}
     kids = list(range(1, children + 1))
     for i in kids:
-        rows["member"].append(dict(id=i, name=f"Child{i}", name_key=f"child{i}", role="child", active=True, created_at=created))
+        rows["member"].append(
+            {
+                "id": i,
+                "name": f"Child{i}",
+                "name_key": f"child{i}",
+                "role": "child",
+                "active": True,
+                "created_at": created,
+            }
+        )
     for j, name in enumerate(("Mum", "Dad"), start=children + 1):
-        rows["member"].append(dict(id=j, name=name, name_key=name.lower(), role="parent", active=True, created_at=created))
+        rows["member"].append(
+            {"id": j, "name": name, "name_key": name.lower(), "role": "parent", "active": True, "created_at": created}
+        )
     ids = {"completion": 0}
-    balance = {k: 0 for k in kids}
+    balance = dict.fromkeys(kids, 0)
 
     def audit(moment: datetime, actor: str, action: str, detail: str, amount: int | None = None) -> None:
-        rows["audit"].append(dict(at=moment, actor=actor, action=action, detail=detail, amount=amount))
+        rows["audit"].append({"at": moment, "actor": actor, "action": action, "detail": detail, "amount": amount})
 
     def completion(chore_id, member, status, due, done_at, reviewed=None, reward=None, note=None) -> int:
         ids["completion"] += 1
         rows["completion"].append(
-            dict(id=ids["completion"], chore_id=chore_id, member_id=member, status=status, period_due=due,
-                 completed_at=done_at, reviewed_at=reviewed, reward=reward, note=note)
+            {
+                "id": ids["completion"],
+                "chore_id": chore_id,
+                "member_id": member,
+                "status": status,
+                "period_due": due,
+                "completed_at": done_at,
+                "reviewed_at": reviewed,
+                "reward": reward,
+                "note": note,
+            }
         )
         return ids["completion"]
 
     def pay_reward(chore_id, cid, member, amount, moment, title) -> None:
-        rows["ledger"].append(dict(at=moment, member_id=member, kind="reward", amount=amount, chore_id=chore_id,
-                                   completion_id=cid, note=title))
+        rows["ledger"].append(
+            {
+                "at": moment,
+                "member_id": member,
+                "kind": "reward",
+                "amount": amount,
+                "chore_id": chore_id,
+                "completion_id": cid,
+                "note": title,
+            }
+        )
         balance[member] += amount
         audit(moment, "parent", "pin ok", "chorectl approve, PIN typed at the prompt")
         audit(moment, "parent", "approve", f"completion {cid}: Child{member}, {title}", amount)
@@ -116,17 +146,37 @@ def build(db: Path, *, years: float, children: int = 6, seed: int = 7, today: da
         schedule = parse_schedule(every) if every else None
         current = due_on_or_after(schedule, start, yesterday) if schedule else None
         assignees = {"pool": [], "all": kids, "two": rng.sample(kids, 2), "one": rng.sample(kids, 1)}[who]
-        rows["chore"].append(dict(id=n, title=title, title_key=title.lower(), reward_min=low, reward_max=high,
-                                  schedule=every, cooldown_days=cooldown, due=start, note=None, archived=False,
-                                  created_at=created, rolled_due=current if not assignees else None))
+        rows["chore"].append(
+            {
+                "id": n,
+                "title": title,
+                "title_key": title.lower(),
+                "reward_min": low,
+                "reward_max": high,
+                "schedule": every,
+                "cooldown_days": cooldown,
+                "due": start,
+                "note": None,
+                "archived": False,
+                "created_at": created,
+                "rolled_due": current if not assignees else None,
+            }
+        )
         for m in assignees:
-            rows["assignment"].append(dict(chore_id=n, member_id=m, rolled_due=current))
+            rows["assignment"].append({"chore_id": n, "member_id": m, "rolled_due": current})
         audit(created, "parent", "chore add", f"#{n} {title}")
         for member in assignees or [None]:
             if schedule is not None:
                 periods = list(dues_between(schedule, start, start, current)) if years else []
             else:  # cooldown: one done every cooldown days or so
-                periods = [start + timedelta(days=d) for d in range(0, (yesterday - start).days, cooldown + rng.randint(0, 3))] if years else []
+                periods = (
+                    [
+                        start + timedelta(days=d)
+                        for d in range(0, (yesterday - start).days, cooldown + rng.randint(0, 3))
+                    ]
+                    if years
+                    else []
+                )
             for due in periods:
                 doer = member or rng.choice(kids)
                 roll = rng.random()
@@ -151,25 +201,61 @@ def build(db: Path, *, years: float, children: int = 6, seed: int = 7, today: da
         for k in kids:
             if day.weekday() == 5 and balance[k] > 500:
                 amount = balance[k] // 100 * 80
-                rows["ledger"].append(dict(at=moment, member_id=k, kind="payout", amount=-amount, chore_id=None,
-                                           completion_id=None, note="pocket money"))
+                rows["ledger"].append(
+                    {
+                        "at": moment,
+                        "member_id": k,
+                        "kind": "payout",
+                        "amount": -amount,
+                        "chore_id": None,
+                        "completion_id": None,
+                        "note": "pocket money",
+                    }
+                )
                 balance[k] -= amount
                 audit(moment, "parent", "pay", f"Child{k}", -amount)
             if day.day == 1:
                 cents = rng.choice([100, 200, -50, -100])
                 kind = "bonus" if cents > 0 else "penalty"
-                rows["ledger"].append(dict(at=moment, member_id=k, kind=kind, amount=cents, chore_id=None,
-                                           completion_id=None, note="monthly"))
+                rows["ledger"].append(
+                    {
+                        "at": moment,
+                        "member_id": k,
+                        "kind": kind,
+                        "amount": cents,
+                        "chore_id": None,
+                        "completion_id": None,
+                        "note": "monthly",
+                    }
+                )
                 balance[k] += cents
                 audit(moment, "parent", "adjust", f"Child{k}: monthly", cents)
         day += timedelta(days=1)
     rows["ledger"].sort(key=lambda r: r["at"])
     rows["audit"].sort(key=lambda r: r["at"])
-    tables = {"member": Member, "chore": Chore, "assignment": Assignment, "completion": Completion,
-              "ledger": LedgerEntry, "audit": AuditEntry}
+    tables = {
+        "member": Member,
+        "chore": Chore,
+        "assignment": Assignment,
+        "completion": Completion,
+        "ledger": LedgerEntry,
+        "audit": AuditEntry,
+    }
     with engine.begin() as conn:
-        conn.execute(insert(Household.__table__), [dict(id="benchmark", currency="$", created_at=created, pin_set=False,
-                                                        keyring="file", failed_pins=0, locked_until=None)])
+        conn.execute(
+            insert(Household.__table__),
+            [
+                {
+                    "id": "benchmark",
+                    "currency": "$",
+                    "created_at": created,
+                    "pin_set": False,
+                    "keyring": "file",
+                    "failed_pins": 0,
+                    "locked_until": None,
+                }
+            ],
+        )
         for name, model in tables.items():
             batch = rows[name]
             for i in range(0, len(batch), 20_000):

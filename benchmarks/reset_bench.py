@@ -20,7 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 from sqlalchemy import insert
@@ -40,10 +41,22 @@ def build(db: Path, *, chores: int, children: int, days: int, today: date, seed:
     created = datetime.combine(start, dtime(8)).astimezone()
     counts = {"chores": chores, "slots": 0, "completions": 0, "ledger": 0}
     with engine.begin() as conn:
-        conn.execute(insert(Household.__table__), [{"id": "bench", "currency": "$", "created_at": created, "pin_set": False}])
+        conn.execute(
+            insert(Household.__table__), [{"id": "bench", "currency": "$", "created_at": created, "pin_set": False}]
+        )
         conn.execute(
             insert(Member.__table__),
-            [{"id": i + 1, "name": f"Child{i + 1}", "name_key": f"child{i + 1}", "role": "child", "active": True, "created_at": created} for i in range(children)],
+            [
+                {
+                    "id": i + 1,
+                    "name": f"Child{i + 1}",
+                    "name_key": f"child{i + 1}",
+                    "role": "child",
+                    "active": True,
+                    "created_at": created,
+                }
+                for i in range(children)
+            ],
         )
         chore_rows, assignment_rows, completion_rows, ledger_rows = [], [], [], []
         cid = 0
@@ -54,9 +67,20 @@ def build(db: Path, *, chores: int, children: int, days: int, today: date, seed:
             kind = rng.random()
             assignees = [] if kind < 0.15 else rng.sample(range(1, children + 1), 2 if kind > 0.85 else 1)
             chore_rows.append(
-                {"id": n + 1, "title": f"Chore {n + 1}", "title_key": f"chore {n + 1}", "reward_min": 50, "reward_max": 50,
-                 "schedule": text, "due": start, "archived": False, "created_at": created, "note": None, "cooldown_days": None,
-                 "rolled_due": current if not assignees else None}
+                {
+                    "id": n + 1,
+                    "title": f"Chore {n + 1}",
+                    "title_key": f"chore {n + 1}",
+                    "reward_min": 50,
+                    "reward_max": 50,
+                    "schedule": text,
+                    "due": start,
+                    "archived": False,
+                    "created_at": created,
+                    "note": None,
+                    "cooldown_days": None,
+                    "rolled_due": current if not assignees else None,
+                }
             )
             for member in assignees:
                 assignment_rows.append({"chore_id": n + 1, "member_id": member, "rolled_due": current})
@@ -67,13 +91,42 @@ def build(db: Path, *, chores: int, children: int, days: int, today: date, seed:
                     at = datetime.combine(due, dtime(18)).astimezone()
                     doer = member or rng.randint(1, children)
                     if rng.random() < 0.8:
-                        completion_rows.append({"id": cid, "chore_id": n + 1, "member_id": doer, "status": "approved", "period_due": due,
-                                                "completed_at": at, "reviewed_at": at + timedelta(hours=1), "reward": 50})
-                        ledger_rows.append({"at": at + timedelta(hours=1), "member_id": doer, "kind": "reward", "amount": 50,
-                                            "chore_id": n + 1, "completion_id": cid, "note": f"Chore {n + 1}"})
+                        completion_rows.append(
+                            {
+                                "id": cid,
+                                "chore_id": n + 1,
+                                "member_id": doer,
+                                "status": "approved",
+                                "period_due": due,
+                                "completed_at": at,
+                                "reviewed_at": at + timedelta(hours=1),
+                                "reward": 50,
+                            }
+                        )
+                        ledger_rows.append(
+                            {
+                                "at": at + timedelta(hours=1),
+                                "member_id": doer,
+                                "kind": "reward",
+                                "amount": 50,
+                                "chore_id": n + 1,
+                                "completion_id": cid,
+                                "note": f"Chore {n + 1}",
+                            }
+                        )
                     else:
-                        completion_rows.append({"id": cid, "chore_id": n + 1, "member_id": member, "status": "missed", "period_due": due,
-                                                "completed_at": at + timedelta(days=1), "reviewed_at": None, "reward": None})
+                        completion_rows.append(
+                            {
+                                "id": cid,
+                                "chore_id": n + 1,
+                                "member_id": member,
+                                "status": "missed",
+                                "period_due": due,
+                                "completed_at": at + timedelta(days=1),
+                                "reviewed_at": None,
+                                "reward": None,
+                            }
+                        )
         conn.execute(insert(Chore.__table__), chore_rows)
         if assignment_rows:
             conn.execute(insert(Assignment.__table__), assignment_rows)
@@ -118,7 +171,9 @@ def main() -> None:
         t = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import sqlmodel"], check=True)
         floor.append(time.perf_counter() - t)
-    print(f"reset, nightly roll of {counts['slots']} slots: median {statistics.median(rolls) * 1000:.0f} ms  (runs: {', '.join(f'{r * 1000:.0f}' for r in rolls)})")
+    print(
+        f"reset, nightly roll of {counts['slots']} slots: median {statistics.median(rolls) * 1000:.0f} ms  (runs: {', '.join(f'{r * 1000:.0f}' for r in rolls)})"
+    )
     print(f"reset, nothing to do:                 median {statistics.median(noops) * 1000:.0f} ms")
     print(f"floor, python -c 'import sqlmodel':   median {statistics.median(floor) * 1000:.0f} ms")
     shutil.rmtree(work)

@@ -13,7 +13,10 @@ def db_path() -> Path:
 
 # What a refused command may still write: the audit of PIN attempts and the
 # wrong-PIN count and lockout. Everything else must stay exactly as it was.
-BOOKKEEPING = {"audit": None, "household": "id, currency, created_at, pin_set, keyring, keyring_location, pin_fingerprint"}
+BOOKKEEPING = {
+    "audit": None,
+    "household": "id, currency, created_at, pin_set, keyring, keyring_location, pin_fingerprint",
+}
 
 
 def snapshot(path: Path | None = None, *, everything: bool = False) -> dict[str, list[tuple]]:

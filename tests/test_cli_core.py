@@ -124,8 +124,8 @@ def test_init_twice_refuses(household):
 
 
 def test_init_asks_twice_on_a_terminal(cli, monkeypatch, ring):
-    from chorectl.cli import state
     from chorectl.cli import household as household_cli
+    from chorectl.cli import state
 
     answers = iter(["2468", "2468"])
     monkeypatch.setattr(household_cli, "interactive", lambda: True)
@@ -165,7 +165,13 @@ def test_a_new_pin_that_will_not_do_is_asked_again_on_a_terminal(cli, monkeypatc
     result = cli.ok(command, pin=PIN if command != "init" else None)
     assert "the PIN must be at least 4 characters; try again." in result.stderr
     assert "The two PINs differ; try again." in result.stderr
-    assert prompts == ["New parent PIN: ", "New parent PIN: ", "Same PIN again: ", "New parent PIN: ", "Same PIN again: "]
+    assert prompts == [
+        "New parent PIN: ",
+        "New parent PIN: ",
+        "Same PIN again: ",
+        "New parent PIN: ",
+        "Same PIN again: ",
+    ]
     cli.ok("member add Amy", pin="2468")
 
 
@@ -321,7 +327,9 @@ def test_listings_exact_csv(busy):
     busy.parent("chore add Tidy --reward 1-3 --assign Amy,Ben")
     out = busy.ok("chore list -f csv").stdout
     lines = out.splitlines()
-    assert lines[0] == "id,title,assignee,reward,reward_min,reward_max,schedule,status,due,created_at,note,cooldown_days"
+    assert (
+        lines[0] == "id,title,assignee,reward,reward_min,reward_max,schedule,status,due,created_at,note,cooldown_days"
+    )
     cells = [line.split(",") for line in lines[1:]]
     assert [(c[0], c[1], c[2], c[3], c[4], c[5], c[7]) for c in cells] == [
         ("1", "Dishes", "Amy", "2.00", "", "", "pending"),
@@ -345,7 +353,15 @@ def test_approvals_json_and_table(busy):
         (2, "Dishes", "Amy", "pending", None)
     ]
     assert list(data[0])[:9] == [
-        "id", "chore_id", "chore", "member", "status", "completed_at", "reviewed_at", "reward", "note",
+        "id",
+        "chore_id",
+        "chore",
+        "member",
+        "status",
+        "completed_at",
+        "reviewed_at",
+        "reward",
+        "note",
     ]
     table = busy.ok("approvals").stdout
     assert "Dishes (#1)" in table and "$2.00" in table and "pending" in table
@@ -354,7 +370,17 @@ def test_approvals_json_and_table(busy):
 def test_ledger_columns_and_signs(busy):
     busy.parent("pay Amy 0.40 --note 'cash'")
     lines = busy.ok("ledger -f tsv").stdout.splitlines()
-    assert lines[0].split("\t") == ["id", "at", "member", "kind", "amount", "chore_id", "completion_id", "note", "member_id"]
+    assert lines[0].split("\t") == [
+        "id",
+        "at",
+        "member",
+        "kind",
+        "amount",
+        "chore_id",
+        "completion_id",
+        "note",
+        "member_id",
+    ]
     first, second = (line.split("\t") for line in lines[1:])
     assert (first[2], first[3], first[4], first[5], first[6], first[7]) == ("Amy", "reward", "1.00", "2", "1", "Trash")
     assert (second[3], second[4], second[7]) == ("payout", "-0.40", "cash")

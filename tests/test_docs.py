@@ -64,7 +64,7 @@ NOT_YET: set[str] = set()
 
 
 def test_every_command_in_the_contract_exists():
-    contract = (ROOT.parent / "shared" / "CLI.md")
+    contract = ROOT.parent / "shared" / "CLI.md"
     if not contract.exists():
         import pytest
 

@@ -293,9 +293,7 @@ def test_parse_signed_amount(text, cents):
     assert parse_signed_amount(text) == cents
 
 
-@pytest.mark.parametrize(
-    "text", ["0", "+0", "-0", "-0.00", "100000.01", "-100000.01", "--1", "abc", "-1.234"]
-)
+@pytest.mark.parametrize("text", ["0", "+0", "-0", "-0.00", "100000.01", "-100000.01", "--1", "abc", "-1.234"])
 def test_parse_signed_amount_refuses(text):
     refused(parse_signed_amount, text)
 

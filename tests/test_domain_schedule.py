@@ -8,7 +8,8 @@ the DST transition days of two zones.
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timedelta, timezone
+import itertools
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -60,7 +61,15 @@ def reference_dues(text: str, anchor: date, until: date) -> list[date]:
 
 
 SCHEDULES = ["daily", "weekly", "monthly", "mon,wed,fri", "sun", "3d", "2w", "10d", "tue,sat"]
-ANCHORS = [D(2024, 1, 31), D(2025, 1, 31), D(2024, 2, 29), D(2026, 3, 8), D(2026, 10, 25), D(2026, 12, 31), D(2027, 8, 30)]
+ANCHORS = [
+    D(2024, 1, 31),
+    D(2025, 1, 31),
+    D(2024, 2, 29),
+    D(2026, 3, 8),
+    D(2026, 10, 25),
+    D(2026, 12, 31),
+    D(2027, 8, 30),
+]
 
 
 @pytest.mark.parametrize("text", SCHEDULES)
@@ -82,7 +91,7 @@ def test_periods_tile_the_calendar(text, anchor):
     """Each day is in exactly one period; a period runs from the day after the previous due date."""
     s = parse_schedule(text)
     dues = reference_dues(text, anchor, anchor + timedelta(days=500))
-    for before, due in zip(dues, dues[1:]):
+    for before, due in itertools.pairwise(dues):
         assert previous_due(s, anchor, due) == before
         assert period_of(s, anchor, before + timedelta(days=1)) == Period(before + timedelta(days=1), due)
         assert period_of(s, anchor, due) == Period(before + timedelta(days=1), due)
@@ -130,7 +139,12 @@ def test_leap_day_anchor_comes_back_to_the_29th_and_28th():
 
 def test_weekday_list_starts_on_the_first_matching_day():
     s = parse_schedule("mon,thu")
-    assert next_dues(s, D(2026, 11, 21), D(2026, 11, 21), 4) == [D(2026, 11, 23), D(2026, 11, 26), D(2026, 11, 30), D(2026, 12, 3)]
+    assert next_dues(s, D(2026, 11, 21), D(2026, 11, 21), 4) == [
+        D(2026, 11, 23),
+        D(2026, 11, 26),
+        D(2026, 11, 30),
+        D(2026, 12, 3),
+    ]
 
 
 ZONES = ["America/New_York", "Europe/Berlin"]
@@ -147,8 +161,8 @@ def test_dst_days_are_whole_days(zone, text):
     anchor = D(2026, 1, 31)
     for day in DST_DAYS[zone]:
         # Aware arithmetic in one zone is wall-clock arithmetic: step in UTC instead.
-        first = datetime(day.year, day.month, day.day, 0, 0, tzinfo=tz).astimezone(timezone.utc)
-        nxt = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz).astimezone(timezone.utc)
+        first = datetime(day.year, day.month, day.day, 0, 0, tzinfo=tz).astimezone(UTC)
+        nxt = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz).astimezone(UTC)
         hours = (nxt - first).total_seconds() / 3600
         assert hours in (23, 25)
         instant = first
@@ -158,7 +172,9 @@ def test_dst_days_are_whole_days(zone, text):
             assert day in period_of(s, anchor, local)
             instant += timedelta(minutes=30)
         # The due date after the change is the reference one: no hour shifted it.
-        assert due_on_or_after(s, anchor, day) == next(d for d in reference_dues(text, anchor, D(2027, 3, 1)) if d >= day)
+        assert due_on_or_after(s, anchor, day) == next(
+            d for d in reference_dues(text, anchor, D(2027, 3, 1)) if d >= day
+        )
 
 
 @pytest.mark.parametrize(
@@ -180,7 +196,9 @@ def test_parse_and_describe(text, canonical, words):
     assert describe(s, D(2026, 11, 21)) == words
 
 
-@pytest.mark.parametrize("bad", ["fortnightly", "0d", "-3d", "mon,funday", "", "3", "366d", "53w", "99999d", "d", "1.5d", "mon;wed"])
+@pytest.mark.parametrize(
+    "bad", ["fortnightly", "0d", "-3d", "mon,funday", "", "3", "366d", "53w", "99999d", "d", "1.5d", "mon;wed"]
+)
 def test_bad_schedules_are_bad_input(bad):
     with pytest.raises(BadInput):
         parse_schedule(bad)

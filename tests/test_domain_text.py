@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -340,9 +340,9 @@ def test_start_of_day_spans_dst_days():
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
-        (datetime(2026, 11, 21, 17, 0, tzinfo=timezone.utc), "2026-11-21T18:00:00+01:00"),
-        (datetime(2026, 7, 1, 12, 30, 45, 999_999, tzinfo=timezone.utc), "2026-07-01T14:30:45+02:00"),
-        (datetime(2026, 11, 21, 23, 30, tzinfo=timezone.utc), "2026-11-22T00:30:00+01:00"),
+        (datetime(2026, 11, 21, 17, 0, tzinfo=UTC), "2026-11-21T18:00:00+01:00"),
+        (datetime(2026, 7, 1, 12, 30, 45, 999_999, tzinfo=UTC), "2026-07-01T14:30:45+02:00"),
+        (datetime(2026, 11, 21, 23, 30, tzinfo=UTC), "2026-11-22T00:30:00+01:00"),
         (
             datetime(2026, 11, 21, 9, 0, tzinfo=ZoneInfo("America/New_York")),
             "2026-11-21T15:00:00+01:00",
@@ -360,16 +360,24 @@ def test_iso_none():
 @pytest.mark.parametrize(
     ("moment", "day"),
     [
-        (datetime(2026, 11, 21, 22, 59, tzinfo=timezone.utc), date(2026, 11, 21)),
-        (datetime(2026, 11, 21, 23, 0, tzinfo=timezone.utc), date(2026, 11, 22)),
-        (datetime(2026, 6, 30, 22, 0, tzinfo=timezone.utc), date(2026, 7, 1)),
+        (datetime(2026, 11, 21, 22, 59, tzinfo=UTC), date(2026, 11, 21)),
+        (datetime(2026, 11, 21, 23, 0, tzinfo=UTC), date(2026, 11, 22)),
+        (datetime(2026, 6, 30, 22, 0, tzinfo=UTC), date(2026, 7, 1)),
     ],
 )
 def test_local_date(moment, day):
     assert local_date(moment) == day
 
 
-ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Pacific/Chatham", "Asia/Kolkata", "America/St_Johns"]
+ZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "Asia/Kolkata",
+    "America/St_Johns",
+]
 
 
 @contextmanager
@@ -392,7 +400,7 @@ def test_local_iso_equals_iso_through_every_transition(zone):
     """Every 7 minutes through 2026, across each zone's changes: Lord Howe moves by half
     an hour at 15:30 UTC, Chatham sits at +12:45/+13:45, St John's at -03:30/-02:30."""
     fast = LocalIso()
-    moment = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
     checked = 0
     with local_zone(zone):
         while moment.year == 2026:
@@ -403,7 +411,7 @@ def test_local_iso_equals_iso_through_every_transition(zone):
 
 
 @given(
-    st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2999, 12, 30), timezones=st.just(timezone.utc)),
+    st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2999, 12, 30), timezones=st.just(UTC)),
     st.sampled_from(ZONES),
 )
 def test_local_iso_equals_iso_for_any_moment(moment, zone):
@@ -419,8 +427,8 @@ def test_local_iso_leaves_other_zones_to_iso():
 @pytest.mark.parametrize(
     ("moment", "zone"),
     [
-        (datetime(1, 1, 1, 12, tzinfo=timezone.utc), "America/New_York"),
-        (datetime(9999, 12, 31, 1, tzinfo=timezone.utc), "Asia/Tokyo"),
+        (datetime(1, 1, 1, 12, tzinfo=UTC), "America/New_York"),
+        (datetime(9999, 12, 31, 1, tzinfo=UTC), "Asia/Tokyo"),
     ],
 )
 def test_local_iso_at_the_ends_of_the_calendar(moment, zone):

@@ -16,12 +16,16 @@ pytestmark = pytest.mark.e2e
 HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "keyring", "bcrypt", "rich")
 
 
-def complete(run, line: str, *, shell: str = "bash", **env: str) -> list[str]:  # noqa: F811
+def complete(run, line: str, *, shell: str = "bash", **env: str) -> list[str]:
     """What chorectl offers for the last word of ``line`` (empty if it ends with a space)."""
     words = line.split()
     cword = len(words) if line.endswith(" ") else len(words) - 1
     full = dict(
-        os.environ, CHORECTL_DB=str(run.db), _CHORECTL_COMPLETE=f"complete_{shell}", COMP_WORDS=line, COMP_CWORD=str(cword)
+        os.environ,
+        CHORECTL_DB=str(run.db),
+        _CHORECTL_COMPLETE=f"complete_{shell}",
+        COMP_WORDS=line,
+        COMP_CWORD=str(cword),
     )
     full.update(env)
     proc = subprocess.run(
@@ -87,7 +91,7 @@ def test_completion_follows_db_option(family):
     assert complete(family, f"chorectl --db {family.other} pay ") == ["Zed"]
 
 
-def test_completion_without_a_database_offers_nothing_and_creates_nothing(run, tmp_path):  # noqa: F811
+def test_completion_without_a_database_offers_nothing_and_creates_nothing(run, tmp_path):
     assert complete(run, "chorectl pay ") == []
     assert not run.db.exists()
     assert complete(run, "chorectl ba") == ["balance", "backup"]
@@ -103,7 +107,11 @@ def test_completion_is_light(family):
         "main()\n"
     )
     env = dict(
-        os.environ, CHORECTL_DB=str(family.db), _CHORECTL_COMPLETE="complete_bash", COMP_WORDS="chorectl ch", COMP_CWORD="1"
+        os.environ,
+        CHORECTL_DB=str(family.db),
+        _CHORECTL_COMPLETE="complete_bash",
+        COMP_WORDS="chorectl ch",
+        COMP_CWORD="1",
     )
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert proc.stdout.splitlines() == ["chore"]

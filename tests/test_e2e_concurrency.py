@@ -46,7 +46,7 @@ TIMEOUT = 180  # seconds for any one subprocess: generous, a slow CI box is shar
 #   driver.py writer TAG   loops forever (bounded) doing writes; prints progress:
 #                          "S" after every SQL statement, "C KIND N" after every
 #                          command that committed (N: ledger rows it added)
-DRIVER = r'''
+DRIVER = r"""
 import contextlib
 import io
 import json
@@ -113,7 +113,7 @@ def writer(tag):
 if __name__ == "__main__":
     mode, arg = sys.argv[1], sys.argv[2]
     sys.exit(batch(arg) if mode == "batch" else writer(arg))
-'''
+"""
 
 
 class World:
@@ -142,7 +142,13 @@ class World:
         """The installed chorectl, without a terminal, as a script runs it."""
         env = dict(self.env, CHORECTL_PIN=pin) if pin else self.env
         return subprocess.run(
-            [self.exe, *args], check=False, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT
+            [self.exe, *args],
+            check=False,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
         )
 
     def ok(self, *args: str, pin: str | None = None) -> subprocess.CompletedProcess:
@@ -209,7 +215,13 @@ def _failures(results: list[tuple[list[str], subprocess.CompletedProcess]]) -> l
     bad = []
     for args, proc in results:
         text = proc.stderr.lower()
-        if proc.returncode != 0 or "Error" in proc.stderr or "Traceback" in proc.stderr or "locked" in text or "busy" in text:
+        if (
+            proc.returncode != 0
+            or "Error" in proc.stderr
+            or "Traceback" in proc.stderr
+            or "locked" in text
+            or "busy" in text
+        ):
             bad.append((args, proc.returncode, proc.stderr.strip()))
     return bad
 
@@ -227,7 +239,8 @@ def test_many_processes_at_once_lose_nothing(world: World):
     commands = [["member", "add", name] for name in CHILDREN] + [["member", "add", "Mum", "--parent"]]
     commands += [["chore", "add", t, "--reward", "0.50", "--assign", everyone] for t in ONE_OFF]
     commands += [
-        ["chore", "add", t, "--reward", f"0.{c:02d}", "--every", "daily", "--assign", everyone] for t, c in DAILY.items()
+        ["chore", "add", t, "--reward", f"0.{c:02d}", "--every", "daily", "--assign", everyone]
+        for t, c in DAILY.items()
     ]
     commands += [["adjust", name, "+5", "--reason", "seed"] for name in CHILDREN]
     world.setup(commands)
@@ -300,7 +313,9 @@ def test_many_processes_at_once_lose_nothing(world: World):
 
     # one payout row per successful pay; nothing else moved money
     pays = [args for args, proc in results if args[0] == "pay" and proc.returncode == 0]
-    payouts = world.query("SELECT m.name, l.amount FROM ledger l JOIN member m ON m.id = l.member_id WHERE kind = 'payout'")
+    payouts = world.query(
+        "SELECT m.name, l.amount FROM ledger l JOIN member m ON m.id = l.member_id WHERE kind = 'payout'"
+    )
     assert len(payouts) == len(pays) == ROUNDS
     assert sorted(payouts) == sorted((args[1], -1) for args in pays)
     assert world.query("SELECT kind, COUNT(*) FROM ledger GROUP BY kind ORDER BY kind") == [
@@ -378,14 +393,20 @@ def test_a_writer_killed_at_random_moments_loses_no_commit(world: World):
         assert audit.get("adjust", 0) == kinds.get("bonus", 0)
         assert audit.get("approve", 0) == world.query("SELECT COUNT(*) FROM completion WHERE status = 'approved'")[0][0]
         assert audit.get("done", 0) == world.query("SELECT COUNT(*) FROM completion")[0][0]
-        assert world.query(
-            "SELECT c.id FROM completion c LEFT JOIN ledger l ON l.completion_id = c.id AND l.kind = 'reward' "
-            "GROUP BY c.id HAVING COUNT(l.id) != (c.status = 'approved')"
-        ) == []
-        assert world.query(
-            "SELECT ch.id FROM chore ch LEFT JOIN assignment a ON a.chore_id = ch.id "
-            "GROUP BY ch.id HAVING COUNT(a.member_id) != 1"
-        ) == []
+        assert (
+            world.query(
+                "SELECT c.id FROM completion c LEFT JOIN ledger l ON l.completion_id = c.id AND l.kind = 'reward' "
+                "GROUP BY c.id HAVING COUNT(l.id) != (c.status = 'approved')"
+            )
+            == []
+        )
+        assert (
+            world.query(
+                "SELECT ch.id FROM chore ch LEFT JOIN assignment a ON a.chore_id = ch.id "
+                "GROUP BY ch.id HAVING COUNT(a.member_id) != 1"
+            )
+            == []
+        )
 
     assert commands["pay"] > 0 and commands["approve"] > 0, commands  # the writer got through whole cycles
     doctor = world.run("doctor")

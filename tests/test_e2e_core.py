@@ -11,9 +11,7 @@ import sys
 
 import pytest
 
-from tests.helpers import chorectl_path
-
-from tests.helpers import shows
+from tests.helpers import chorectl_path, shows
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +20,7 @@ PIN = "1234"
 
 @pytest.fixture
 def run(tmp_path):
-    base_env = {
-        k: v for k, v in os.environ.items() if not k.startswith("CHORECTL_") and k != "PYTHON_KEYRING_BACKEND"
-    }
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("CHORECTL_") and k != "PYTHON_KEYRING_BACKEND"}
     base_env.update(
         CHORECTL_DB=str(tmp_path / "family.db"),
         HOME=str(tmp_path),
@@ -87,10 +83,24 @@ def test_a_family_session(run):
 
     balances = list(csv.DictReader(io.StringIO(run("balance", "-f", "csv").stdout)))
     assert balances == [
-        {"member": "Amy", "earned": "6.50", "bonuses": "0.00", "penalties": "-0.50", "paid": "-3.00", "balance": "3.00",
-         "member_id": "1"},
-        {"member": "Ben", "earned": "1.50", "bonuses": "2.00", "penalties": "0.00", "paid": "0.00", "balance": "3.50",
-         "member_id": "2"},
+        {
+            "member": "Amy",
+            "earned": "6.50",
+            "bonuses": "0.00",
+            "penalties": "-0.50",
+            "paid": "-3.00",
+            "balance": "3.00",
+            "member_id": "1",
+        },
+        {
+            "member": "Ben",
+            "earned": "1.50",
+            "bonuses": "2.00",
+            "penalties": "0.00",
+            "paid": "0.00",
+            "balance": "3.50",
+            "member_id": "2",
+        },
     ]
     ledger = list(csv.DictReader(io.StringIO(run("ledger", "-f", "csv").stdout)))
     assert [(r["member"], r["kind"], r["amount"], r["completion_id"], r["note"]) for r in ledger] == [
@@ -141,7 +151,9 @@ def test_help_does_not_import_sqlalchemy(run, tmp_path):
     assert proc.returncode == 0
     assert "Usage: " in proc.stdout
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-    heavy = {name for name in imported if name.split(".")[0] in ("sqlalchemy", "sqlmodel", "keyring", "bcrypt", "pydantic")}
+    heavy = {
+        name for name in imported if name.split(".")[0] in ("sqlalchemy", "sqlmodel", "keyring", "bcrypt", "pydantic")
+    }
     assert heavy == set()
     assert not (tmp_path / "x.db").exists()  # --help opens no database
 

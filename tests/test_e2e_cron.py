@@ -32,7 +32,11 @@ def family(tmp_path):
         "CHORECTL_PIN": PIN,
     }
     exe = chorectl_path()
-    for args in (["init"], ["member", "add", "Amy"], ["chore", "add", "Dishes", "--every", "daily", "--reward", "1", "--assign", "Amy"]):
+    for args in (
+        ["init"],
+        ["member", "add", "Amy"],
+        ["chore", "add", "Dishes", "--every", "daily", "--reward", "1", "--assign", "Amy"],
+    ):
         subprocess.run([exe, *args], env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
     # The chore started three days ago and cron has not run since: move its
     # first due date and its watermark back three days.
@@ -53,7 +57,9 @@ def family(tmp_path):
 
 def _missed(db):
     with sqlite3.connect(db) as con:
-        return [r[0] for r in con.execute("SELECT period_due FROM completion WHERE status = 'missed' ORDER BY period_due")]
+        return [
+            r[0] for r in con.execute("SELECT period_due FROM completion WHERE status = 'missed' ORDER BY period_due")
+        ]
 
 
 def test_cron_reset_catches_up_once_and_then_stays_quiet(family):
@@ -69,12 +75,14 @@ def test_cron_reset_catches_up_once_and_then_stays_quiet(family):
 
 
 def test_concurrent_resets_record_each_miss_once(family):
-    exe, env, db, today = family
+    exe, env, db, _today = family
     procs = [
-        subprocess.Popen([exe, "reset"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+        subprocess.Popen(
+            [exe, "reset"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
+        )
         for _ in range(4)
     ]
-    results = [p.communicate(timeout=60) + (p.returncode,) for p in procs]
+    results = [(*p.communicate(timeout=60), p.returncode) for p in procs]
     assert all(code == 0 and err == "" for _, err, code in results), results
     printed = [out for out, _, _ in results if out]
     assert len(printed) == 1  # one of them did the work; the others found nothing to do
@@ -145,7 +153,17 @@ def _cron_shell(command: str, home: Path) -> subprocess.CompletedProcess:
     """As cron runs a job: /bin/sh -c with HOME, LOGNAME, SHELL and PATH=/usr/bin:/bin only; no
     terminal (a new session), stdin from /dev/null, no keyring, no D-Bus, no TZ, no CHORECTL_*."""
     return subprocess.run(
-        ["env", "-i", f"HOME={home}", "LOGNAME=amy-mum", "SHELL=/bin/sh", "PATH=/usr/bin:/bin", "/bin/sh", "-c", command],
+        [
+            "env",
+            "-i",
+            f"HOME={home}",
+            "LOGNAME=amy-mum",
+            "SHELL=/bin/sh",
+            "PATH=/usr/bin:/bin",
+            "/bin/sh",
+            "-c",
+            command,
+        ],
         cwd=home,
         stdin=subprocess.DEVNULL,
         capture_output=True,
@@ -211,7 +229,7 @@ def test_the_readme_systemd_timer_runs_its_service(user):
 
 def test_a_typo_in_the_database_path_fails_loudly_under_cron(user):
     """A broken cron job must mail someone: exit 1 and an error naming the path, nothing created."""
-    home, clone, fake, db, today = user
+    home, clone, _fake, _db, _today = user
     wrong = home / ".local" / "share" / "chorectl" / "chorecl.db"
     run = _cron_shell(f"CHORECTL_DB={wrong} '{clone}/.venv/bin/chorectl' reset", home)
     assert run.returncode == 1

@@ -49,7 +49,7 @@ def test_sqlite3_imports_the_csv_and_gets_the_balances(ledger_csv, run):
         "SELECT note FROM ledger WHERE kind = 'penalty';\n"
     )
     proc = subprocess.run([sqlite3, ":memory:"], input=script, capture_output=True, text=True, check=True)
-    assert proc.stdout.splitlines() == ["Amy|0.75|2", "Ben|3.05|3", "'-late, \"again\""]
+    assert proc.stdout.splitlines() == ["Amy|0.75|2", "Ben|3.05|3", '\'-late, "again"']
     balances = run("balance", "-f", "csv").stdout.splitlines()
     assert balances[1].endswith(",0.75,1") and balances[2].endswith(",3.05,2")  # balance, member_id
 
@@ -73,7 +73,11 @@ def test_piped_export_is_only_data(ledger_csv, run):
     import json
 
     assert [json.loads(line)["kind"] for line in proc.stdout.splitlines()] == [
-        "reward", "reward", "penalty", "bonus", "payout",
+        "reward",
+        "reward",
+        "penalty",
+        "bonus",
+        "payout",
     ]
     assert proc.stderr == ""
 
@@ -85,7 +89,10 @@ def test_progress_bar_on_a_terminal(ledger_csv, run, tmp_path):
     target = tmp_path / "again.csv"
     proc = subprocess.Popen(
         [chorectl_path(), "export", "ledger", "-o", str(target)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal, env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        env=env,
     )
     os.close(terminal)
     shown = b""

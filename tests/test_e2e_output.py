@@ -33,7 +33,7 @@ def awkward(run):
     """A household whose cells hold every character TSV has to escape."""
     run("init", pin=PIN)
     run("member", "add", "Amy", pin=PIN)
-    run("chore", "add", "Quote \"it\" back\\slash", "--reward", "1-3", "--assign", "Amy", "--note", "one\ntwo", pin=PIN)
+    run("chore", "add", 'Quote "it" back\\slash', "--reward", "1-3", "--assign", "Amy", "--note", "one\ntwo", pin=PIN)
     run("chore", "add", "Placeholder", "--reward", "2", "--assign", "Amy", pin=PIN)
     run("chore", "add", "=SUM(A1)", "--reward", "0.50", pin=PIN)
     con = sqlite3.connect(run.db)
@@ -48,9 +48,7 @@ def awkward(run):
 
 def _mlr_rows(tsv: str) -> list[dict]:
     mlr = need("mlr")
-    proc = subprocess.run(
-        [mlr, "--itsv", "--ojson", "--infer-none", "cat"], input=tsv, capture_output=True, text=True
-    )
+    proc = subprocess.run([mlr, "--itsv", "--ojson", "--infer-none", "cat"], input=tsv, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -89,7 +87,7 @@ def test_tsv_bytes(awkward):
         capture_output=True,
     ).stdout
     assert b"\r" not in out and b'"Tidy' not in out  # LF line ends, no CSV quoting
-    assert b"Tidy\\t\"the\"\\nroom\\\\now\\r!" in out
+    assert b'Tidy\\t"the"\\nroom\\\\now\\r!' in out
 
 
 # ---------------------------------------------------------------- a reader that stops early
@@ -103,7 +101,9 @@ def long_ledger(tmp_path_factory):
     folder = tmp_path_factory.mktemp("long")
     env = _env(folder)
     subprocess.run([chorectl_path(), "init"], env=dict(env, CHORECTL_PIN=PIN), check=True, capture_output=True)
-    subprocess.run([chorectl_path(), "member", "add", "Amy"], env=dict(env, CHORECTL_PIN=PIN), check=True, capture_output=True)
+    subprocess.run(
+        [chorectl_path(), "member", "add", "Amy"], env=dict(env, CHORECTL_PIN=PIN), check=True, capture_output=True
+    )
     con = sqlite3.connect(env["CHORECTL_DB"])
     with con:
         con.execute(
@@ -155,7 +155,11 @@ def test_a_full_disk_on_stdout_is_one_error_line(long_ledger, fmt):
     with open("/dev/full", "w") as full:
         proc = subprocess.run(
             [chorectl_path(), "ledger", "Amy", "--since", "2026-01-01", "-f", fmt],
-            env=long_ledger, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+            env=long_ledger,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
         )
     assert proc.returncode == 1
     assert proc.stderr.startswith("Error: ") and "No space left on device" in proc.stderr, proc.stderr
@@ -177,14 +181,19 @@ def test_scripts_group_by_member_id(awkward, tmp_path):
     mlr = need("mlr")
     sums = subprocess.run(
         [mlr, "--icsv", "--ojson", "stats1", "-a", "sum", "-f", "amount", "-g", "member_id", str(ledger)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     by_id = {row["member_id"]: round(row["amount_sum"], 2) for row in json.loads(sums.stdout)}
     balances = json.loads(awkward("balance", "-f", "json").stdout)
     assert by_id == {b["member_id"]: b["balance"] for b in balances} == {1: 3.0, 2: 0.25}
     completions = subprocess.run(
-        [csvcut, "-c", "member,member_id"], input=awkward("export", "completions").stdout,
-        capture_output=True, text=True, check=True,
+        [csvcut, "-c", "member,member_id"],
+        input=awkward("export", "completions").stdout,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert completions.stdout.splitlines() == ["member,member_id", "Amy,1"]
 
@@ -201,9 +210,7 @@ def _bytes_run(run, *args, env: dict | None = None, pin: str | None = None) -> s
     for key, value in (env or {}).items():
         full[key if isinstance(key, bytes) else key.encode()] = value if isinstance(value, bytes) else value.encode()
     argv = [chorectl_path().encode(), *(a if isinstance(a, bytes) else a.encode() for a in args)]
-    proc = subprocess.run(
-        argv, env=full, capture_output=True, stdin=subprocess.DEVNULL, timeout=60, cwd=run.db.parent
-    )
+    proc = subprocess.run(argv, env=full, capture_output=True, stdin=subprocess.DEVNULL, timeout=60, cwd=run.db.parent)
     assert b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")
     return proc
 
@@ -214,16 +221,36 @@ def family(run):
     for name in ("Amy", "Zoë 👩‍👧"):
         run("member", "add", name, pin=PIN)
     run("member", "add", "Mum", "--parent", pin=PIN)
-    run("chore", "add", "Dishes", "--reward", "2", "--assign", "Zoë 👩‍👧", "--every", "daily", "--due", "2020-01-01", pin=PIN)
+    run(
+        "chore",
+        "add",
+        "Dishes",
+        "--reward",
+        "2",
+        "--assign",
+        "Zoë 👩‍👧",
+        "--every",
+        "daily",
+        "--due",
+        "2020-01-01",
+        pin=PIN,
+    )
     run("done", "Dishes")
     return run
 
 
 @pytest.mark.parametrize(
     ("encoding", "args"),
-    [("ascii", ["member", "list"]), ("ascii", ["member", "list", "-f", "csv"]), ("latin-1", ["chore", "list"]),
-     ("ascii", ["chore", "show", "Dishes"]), ("cp1252", ["approvals"]), ("ascii", ["log"]),
-     ("latin-1", ["reset", "--dry-run"]), ("ascii", ["balance", "-f", "tsv"])],
+    [
+        ("ascii", ["member", "list"]),
+        ("ascii", ["member", "list", "-f", "csv"]),
+        ("latin-1", ["chore", "list"]),
+        ("ascii", ["chore", "show", "Dishes"]),
+        ("cp1252", ["approvals"]),
+        ("ascii", ["log"]),
+        ("latin-1", ["reset", "--dry-run"]),
+        ("ascii", ["balance", "-f", "tsv"]),
+    ],
     ids=lambda a: " ".join(a) if isinstance(a, list) else a,
 )
 def test_a_terminal_that_cannot_show_a_name_still_gets_the_rest(family, encoding, args):
@@ -232,14 +259,20 @@ def test_a_terminal_that_cannot_show_a_name_still_gets_the_rest(family, encoding
     if "-f" in args:
         assert "Zoë 👩‍👧".encode() in proc.stdout  # script formats are UTF-8 whatever the locale
     elif args[0] in ("member", "chore", "approvals"):
-        assert b"Zo" in proc.stdout and b"Amy" in proc.stdout or b"Dishes" in proc.stdout
+        assert (b"Zo" in proc.stdout and b"Amy" in proc.stdout) or b"Dishes" in proc.stdout
 
 
 @pytest.mark.parametrize(
     ("zone", "args"),
-    [("UTC+24", ["chore", "list"]), ("UTC+24", ["export", "ledger"]), ("XYZ-25", ["chore", "list"]),
-     ("XYZ-25", ["export", "ledger"]), ("UTC-24", ["done", "Dishes"]), ("ABC+24:00:00", ["log"]),
-     ("A+1B+25,M3.2.0,M11.1.0", ["ledger"])],
+    [
+        ("UTC+24", ["chore", "list"]),
+        ("UTC+24", ["export", "ledger"]),
+        ("XYZ-25", ["chore", "list"]),
+        ("XYZ-25", ["export", "ledger"]),
+        ("UTC-24", ["done", "Dishes"]),
+        ("ABC+24:00:00", ["log"]),
+        ("A+1B+25,M3.2.0,M11.1.0", ["ledger"]),
+    ],
     ids=lambda a: " ".join(a) if isinstance(a, list) else a,
 )
 def test_a_zone_python_cannot_use_is_one_error_line(family, zone, args):
@@ -257,9 +290,16 @@ def test_a_zone_python_cannot_use_is_one_error_line(family, zone, args):
 
 @pytest.mark.parametrize(
     "args",
-    [[b"member", b"add", b"\xff"], [b"chore", b"list", b"--member", b"\xff"], [b"done", b"Dish\xffes"],
-     [b"\xff"], [b"log", b"--actor", b"\xff"], [b"chore", b"add", b"T\xffdy", b"--assign", b"Amy"],
-     [b"--db", b"\xff.db", b"chore", b"list"], [b"export", b"ledger", b"-o", b"\xff.csv"]],
+    [
+        [b"member", b"add", b"\xff"],
+        [b"chore", b"list", b"--member", b"\xff"],
+        [b"done", b"Dish\xffes"],
+        [b"\xff"],
+        [b"log", b"--actor", b"\xff"],
+        [b"chore", b"add", b"T\xffdy", b"--assign", b"Amy"],
+        [b"--db", b"\xff.db", b"chore", b"list"],
+        [b"export", b"ledger", b"-o", b"\xff.csv"],
+    ],
     ids=lambda a: b" ".join(a).decode(errors="backslashreplace"),
 )
 def test_bytes_that_are_not_utf8_in_an_argument(family, args):
@@ -284,7 +324,14 @@ def test_bytes_that_are_not_utf8_in_a_variable(family, variable):
 
 @pytest.mark.parametrize("timeout", ["inf", "nan", "-1", "1e400", "\udcff"])
 def test_any_keyring_timeout_is_a_number_of_seconds(family, timeout):
-    proc = _bytes_run(family, "member", "add", "Cleo", pin=PIN, env={"CHORECTL_KEYRING_TIMEOUT": timeout.encode(errors="surrogateescape")})
+    proc = _bytes_run(
+        family,
+        "member",
+        "add",
+        "Cleo",
+        pin=PIN,
+        env={"CHORECTL_KEYRING_TIMEOUT": timeout.encode(errors="surrogateescape")},
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -293,20 +340,85 @@ def test_any_keyring_timeout_is_a_number_of_seconds(family, timeout):
 FUZZ_PIN = "8642"  # set at init, never given to the runs below: parent commands are denied
 COMMANDS = [
     # whole commands that run, open or denied, so a run gets past parsing ...
-    [b"member", b"list"], [b"chore", b"list"], [b"chore", b"show", b"Dishes"], [b"approvals"], [b"balance"],
-    [b"balance", b"Zo\xc3\xab"], [b"ledger"], [b"log"], [b"export", b"ledger"], [b"export", b"completions"],
-    [b"export", b"chores"], [b"done", b"Trash", b"--as", b"Zo\xc3\xab"], [b"reset", b"--dry-run"], [b"doctor"],
-    [b"approve", b"2", b"--reward", b"2"], [b"reject", b"2"], [b"pay", b"Amy", b"1"], [b"adjust", b"Amy", b"-1"],
-    [b"member", b"add", b"Cleo"], [b"chore", b"add", b"Sweep"], [b"unlock"], [b"pin", b"change"], [b"init"],
+    [b"member", b"list"],
+    [b"chore", b"list"],
+    [b"chore", b"show", b"Dishes"],
+    [b"approvals"],
+    [b"balance"],
+    [b"balance", b"Zo\xc3\xab"],
+    [b"ledger"],
+    [b"log"],
+    [b"export", b"ledger"],
+    [b"export", b"completions"],
+    [b"export", b"chores"],
+    [b"done", b"Trash", b"--as", b"Zo\xc3\xab"],
+    [b"reset", b"--dry-run"],
+    [b"doctor"],
+    [b"approve", b"2", b"--reward", b"2"],
+    [b"reject", b"2"],
+    [b"pay", b"Amy", b"1"],
+    [b"adjust", b"Amy", b"-1"],
+    [b"member", b"add", b"Cleo"],
+    [b"chore", b"add", b"Sweep"],
+    [b"unlock"],
+    [b"pin", b"change"],
+    [b"init"],
     # ... and heads of commands for the words below to finish
-    [b"member"], [b"chore"], [b"chore", b"edit"], [b"done"], [b"export"], [b"backup"], [b"restore"], [b"lock"],
-    [b"--db"], [b"--version"], [b"bogus"],
+    [b"member"],
+    [b"chore"],
+    [b"chore", b"edit"],
+    [b"done"],
+    [b"export"],
+    [b"backup"],
+    [b"restore"],
+    [b"lock"],
+    [b"--db"],
+    [b"--version"],
+    [b"bogus"],
 ]
 WORDS = [
-    b"--format", b"-f", b"csv", b"tsv", b"json", b"jsonl", b"table", b"--raw", b"--as", b"--reward", b"--status",
-    b"--since", b"--until", b"--member", b"--kind", b"--actor", b"--note", b"--reason", b"--all", b"--every",
-    b"--due", b"-o", b"--help", b"pin", b"all", b"open", b"Amy", b"Zo\xc3\xab", b"ZO\xc3\x8b", b"Dishes", b"1",
-    b"-1", b"1-3", b"2026-01-01", b"today", b"daily", b"", b"=SUM(A1)", b"\xff", b"x\ty", b"a\nb", b"out.csv",
+    b"--format",
+    b"-f",
+    b"csv",
+    b"tsv",
+    b"json",
+    b"jsonl",
+    b"table",
+    b"--raw",
+    b"--as",
+    b"--reward",
+    b"--status",
+    b"--since",
+    b"--until",
+    b"--member",
+    b"--kind",
+    b"--actor",
+    b"--note",
+    b"--reason",
+    b"--all",
+    b"--every",
+    b"--due",
+    b"-o",
+    b"--help",
+    b"pin",
+    b"all",
+    b"open",
+    b"Amy",
+    b"Zo\xc3\xab",
+    b"ZO\xc3\x8b",
+    b"Dishes",
+    b"1",
+    b"-1",
+    b"1-3",
+    b"2026-01-01",
+    b"today",
+    b"daily",
+    b"",
+    b"=SUM(A1)",
+    b"\xff",
+    b"x\ty",
+    b"a\nb",
+    b"out.csv",
 ]
 no_nul = st.binary(max_size=6).map(lambda b: b.replace(b"\0", b""))
 known = st.sampled_from(WORDS)
@@ -315,15 +427,32 @@ odd = st.one_of(no_nul, st.text(max_size=6).map(lambda t: t.replace("\0", "").en
 word = st.integers(0, 9).flatmap(lambda n: odd if n == 0 else known)
 # Each variable: mostly what a household would have, often something odd.
 ENVIRONMENT = {
-    b"TZ": st.sampled_from([b"Europe/Berlin"] * 5 + [b"UTC+24", b"XYZ-25", b"UTC-23:59", b"", b"Nowhere/Else",
-                            b":/etc/localtime", b"EST5EDT", b"\xff", b"A+1B+25,M3.2.0,M11.1.0"]),
-    b"COLUMNS": st.one_of(st.sampled_from([b"100", b"80", b"0", b"1", b"-5", b"abc", b"99999999999999999999",
-                                           b"\xd9\xa1\xd9\xa2"]), st.integers(0, 400).map(lambda n: str(n).encode())),
-    b"PYTHONIOENCODING": st.sampled_from([b"utf-8"] * 4 + [b"ascii", b"ascii", b"latin-1", b"cp1252", b"ascii:strict",
-                                          b"utf-8:surrogateescape", b""]),
+    b"TZ": st.sampled_from(
+        [b"Europe/Berlin"] * 5
+        + [
+            b"UTC+24",
+            b"XYZ-25",
+            b"UTC-23:59",
+            b"",
+            b"Nowhere/Else",
+            b":/etc/localtime",
+            b"EST5EDT",
+            b"\xff",
+            b"A+1B+25,M3.2.0,M11.1.0",
+        ]
+    ),
+    b"COLUMNS": st.one_of(
+        st.sampled_from([b"100", b"80", b"0", b"1", b"-5", b"abc", b"99999999999999999999", b"\xd9\xa1\xd9\xa2"]),
+        st.integers(0, 400).map(lambda n: str(n).encode()),
+    ),
+    b"PYTHONIOENCODING": st.sampled_from(
+        [b"utf-8"] * 4 + [b"ascii", b"ascii", b"latin-1", b"cp1252", b"ascii:strict", b"utf-8:surrogateescape", b""]
+    ),
 }
 SOMETIMES = {
-    b"CHORECTL_MEMBER": st.one_of(st.sampled_from([b"Amy", b"mum", b"Zo\xc3\xab", b"nobody", b"\xff", b"Zo\xe9"]), no_nul),
+    b"CHORECTL_MEMBER": st.one_of(
+        st.sampled_from([b"Amy", b"mum", b"Zo\xc3\xab", b"nobody", b"\xff", b"Zo\xe9"]), no_nul
+    ),
     b"CHORECTL_KEYRING_TIMEOUT": st.sampled_from([b"inf", b"nan", b"-1", b"0.5", b"1e400", b"x"]),
     b"CHORECTL_NEW_PIN": st.sampled_from([b"1111", b"\xff", b""]),
 }
@@ -335,17 +464,26 @@ def fuzzed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz")
     (folder / "cwd").mkdir()  # where a fuzzed backup or export -o FILE lands
     env = _env(folder)
-    for args in (["init"], ["member", "add", "Amy"], ["member", "add", "Zoë"], ["member", "add", "Mum", "--parent"],
-                 ["chore", "add", "Dishes", "--reward", "2", "--assign", "Amy"],
-                 ["chore", "add", "Trash", "--reward", "1-3", "--assign", "Zoë", "--every", "daily"]):
+    for args in (
+        ["init"],
+        ["member", "add", "Amy"],
+        ["member", "add", "Zoë"],
+        ["member", "add", "Mum", "--parent"],
+        ["chore", "add", "Dishes", "--reward", "2", "--assign", "Amy"],
+        ["chore", "add", "Trash", "--reward", "1-3", "--assign", "Zoë", "--every", "daily"],
+    ):
         subprocess.run([chorectl_path(), *args], env=dict(env, CHORECTL_PIN=FUZZ_PIN), check=True, capture_output=True)
     for args in (["done", "Dishes"], ["done", "Trash"]):
         subprocess.run([chorectl_path(), *args], env=env, check=True, capture_output=True)
-    subprocess.run([chorectl_path(), "approve", "1"], env=dict(env, CHORECTL_PIN=FUZZ_PIN), check=True, capture_output=True)
+    subprocess.run(
+        [chorectl_path(), "approve", "1"], env=dict(env, CHORECTL_PIN=FUZZ_PIN), check=True, capture_output=True
+    )
     return folder, env
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(
     command=st.sampled_from(COMMANDS),
     words=st.lists(word, max_size=2),
@@ -367,8 +505,12 @@ def test_whatever_bytes_argv_and_environment_hold(fuzzed, command, words, env, d
     full.update(env)
     before = snapshot(folder / "family.db")
     proc = subprocess.run(
-        [os.fsencode(chorectl_path()), *command, *words], env=full, cwd=folder / "cwd",
-        stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+        [os.fsencode(chorectl_path()), *command, *words],
+        env=full,
+        cwd=folder / "cwd",
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=30,
     )
     shown = f"{[*command, *words]!r} {env!r} {db}: {proc.returncode}\n{proc.stderr.decode(errors='replace')}"
     assert b"Traceback" not in proc.stderr, shown

@@ -161,7 +161,9 @@ def test_faketime_forward_between_guesses_does_not_skip_the_lockout(tmp_path):
         run("member", "add", "Amy", pin="0000", expect=3)
     for offset in ("+2h", "+400d"):
         faked = _faked(env, offset)
-        refused = run("member", "add", "Amy", pin="0001", expect=3, FAKETIME=faked["FAKETIME"], LD_PRELOAD=faked["LD_PRELOAD"])
+        refused = run(
+            "member", "add", "Amy", pin="0001", expect=3, FAKETIME=faked["FAKETIME"], LD_PRELOAD=faked["LD_PRELOAD"]
+        )
         assert "locked after 3 wrong PINs" in refused.stderr and "wrong parent PIN" not in refused.stderr
     db = tmp_path / "family.db"
     assert rows(db, "SELECT failed_pins FROM household") == [(3,)]
@@ -212,7 +214,12 @@ def test_a_time_namespace_does_not_skip_the_lockout(tmp_path):
             if faked and FAKETIME:
                 argv = [*prefix, FAKETIME, "-f", "+3h", chorectl_path(), "member", "add", "Amy"]
             proc = subprocess.run(
-                argv, env=dict(env, CHORECTL_PIN=guess), capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False
+                argv,
+                env=dict(env, CHORECTL_PIN=guess),
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                check=False,
             )
             assert proc.returncode == 3, proc.stderr
             assert "locked after 3 wrong PINs" in proc.stderr and "Traceback" not in proc.stderr

@@ -187,7 +187,11 @@ def test_a_real_secret_service_keeps_only_the_hash(tmp_path):
 
     assert "wrong parent PIN" in err, context
     assert "Secret" in out, context  # doctor names the Secret Service backend
-    assert re.search(r"^ok\s+parent PIN\s+set; its hash is in the keyring it was set in \(keyring: .+; hash fingerprint [0-9a-f]{12}\)$", out, re.MULTILINE), context
+    assert re.search(
+        r"^ok\s+parent PIN\s+set; its hash is in the keyring it was set in \(keyring: .+; hash fingerprint [0-9a-f]{12}\)$",
+        out,
+        re.MULTILINE,
+    ), context
     assert "Amy" in out.split("@@doctor=", 1)[1], context
     assert "Traceback" not in err, context
     assert pin not in out and pin not in err, context
@@ -315,7 +319,11 @@ def test_the_file_keyring_fallback_holds_only_the_hash(tmp_path):
     run("member", "add", "Cy", pin=pin, PYTHON_KEYRING_BACKEND="")
     doctor = run("doctor")
     assert "file keyring at" in doctor.stdout
-    assert re.search(r"^ok\s+parent PIN\s+set; its hash is in the keyring it was set in \(keyring: .+; hash fingerprint [0-9a-f]{12}\)$", doctor.stdout, re.MULTILINE)
+    assert re.search(
+        r"^ok\s+parent PIN\s+set; its hash is in the keyring it was set in \(keyring: .+; hash fingerprint [0-9a-f]{12}\)$",
+        doctor.stdout,
+        re.MULTILINE,
+    )
 
     members = run("member", "list", "-f", "csv").stdout
     assert [line.split(",")[1] for line in members.splitlines()[1:]] == ["Amy", "Ben", "Cy"]

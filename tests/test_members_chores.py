@@ -231,7 +231,10 @@ def test_restore_by_id_and_the_hint_that_leads_there(household):
 
 def test_restore_refuses_a_member_who_is_not_archived(household):
     result = _refused(household, "member restore Amy", 1)
-    assert result.stderr.splitlines() == ["Error: Amy is not archived", "Hint: archived members: chorectl member list --all"]
+    assert result.stderr.splitlines() == [
+        "Error: Amy is not archived",
+        "Hint: archived members: chorectl member list --all",
+    ]
     result = _refused(household, "member restore Zed", 1)
     assert result.stderr.startswith("Error: no member called 'Zed'")
 
@@ -260,7 +263,9 @@ def test_member_list_shows_current_members_and_says_how_many_archived_are_left_o
 # ---------------------------------------------------------------- chore titles are unique among live chores
 
 
-@pytest.mark.parametrize("command", ["chore add dishes --reward 1", "chore add ' DISHES ' --assign Ben", "chore edit Sweep --title DiShEs"])
+@pytest.mark.parametrize(
+    "command", ["chore add dishes --reward 1", "chore add ' DISHES ' --assign Ben", "chore edit Sweep --title DiShEs"]
+)
 def test_a_second_live_chore_of_the_same_title_is_refused(household, command):
     household.parent("chore add Dishes --reward 2 --assign Amy")
     household.parent("chore add Sweep --reward 1")
@@ -364,7 +369,16 @@ def test_chore_show_in_script_formats_keeps_chore_lists_columns(household):
     household.ok("done Dishes")
     (row,) = _json(household.ok("chore show Dishes -f json"))
     assert list(row)[:10] == [
-        "id", "title", "assignee", "reward", "reward_min", "reward_max", "schedule", "status", "due", "created_at"
+        "id",
+        "title",
+        "assignee",
+        "reward",
+        "reward_min",
+        "reward_max",
+        "schedule",
+        "status",
+        "due",
+        "created_at",
     ]
 
 

@@ -202,7 +202,9 @@ def test_without_home_the_default_database_is_not_guessed(tmp_path):
 @pytest.mark.e2e
 def test_without_home_an_explicit_database_still_works(tmp_path):
     db = tmp_path / "family.db"
-    init = _bare(["--db", str(db), "init", "--keyring", "file"], tmp_path, CHORECTL_PIN=PIN, XDG_DATA_HOME=str(tmp_path))
+    init = _bare(
+        ["--db", str(db), "init", "--keyring", "file"], tmp_path, CHORECTL_PIN=PIN, XDG_DATA_HOME=str(tmp_path)
+    )
     assert init.returncode == 0, init.stderr
     assert _bare(["reset"], tmp_path, CHORECTL_DB=str(db)).returncode == 0
     data = _bare(["chore", "list", "-f", "csv"], tmp_path, XDG_DATA_HOME=str(tmp_path / "data"))
@@ -214,9 +216,7 @@ def test_completion_without_home_or_database_offers_nothing_and_creates_nothing(
     here = tmp_path / "cwd"
     here.mkdir()
     for env in ({}, {"CHORECTL_DB": str(here / "missing.db")}):
-        proc = _bare(
-            [], here, _CHORECTL_COMPLETE="complete_bash", COMP_WORDS="chorectl pay ", COMP_CWORD="2", **env
-        )
+        proc = _bare([], here, _CHORECTL_COMPLETE="complete_bash", COMP_WORDS="chorectl pay ", COMP_CWORD="2", **env)
         assert (proc.returncode, proc.stdout.strip(), proc.stderr) == (0, "", "")
     assert list(here.iterdir()) == []
 

@@ -7,7 +7,6 @@ import pytest
 from tests.conftest import PIN
 from tests.helpers import snapshot
 
-
 # ---------------------------------------------------------------- usage errors
 
 USAGE_ERRORS = [
@@ -127,7 +126,9 @@ def test_a_long_title_is_cut_with_an_ellipsis_and_keeps_its_id(crowded):
 
 
 @pytest.mark.parametrize("columns", ["0", "1", "7", "-3", "abc", "99999999999999999999", "١٢٠"])
-@pytest.mark.parametrize("command", ["chore list", "approvals", "balance", "ledger", "log", "member list", "chore show 2"])
+@pytest.mark.parametrize(
+    "command", ["chore list", "approvals", "balance", "ledger", "log", "member list", "chore show 2"]
+)
 def test_any_columns_value_gives_a_table_not_a_traceback(crowded, columns, command):
     result = crowded(command, env={"COLUMNS": columns})
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
@@ -225,8 +226,22 @@ def test_with_two_parents_the_log_names_the_one_chorectl_member_names(household)
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [(None, 10.0), ("2.5", 2.5), ("0.01", 0.1), ("7200", 3600.0), ("inf", 10.0), ("-inf", 10.0), ("nan", 10.0),
-     ("-1", 10.0), ("0", 10.0), ("1e400", 10.0), ("1e300", 3600.0), ("abc", 10.0), ("", 10.0), ("\udcff", 10.0)],
+    [
+        (None, 10.0),
+        ("2.5", 2.5),
+        ("0.01", 0.1),
+        ("7200", 3600.0),
+        ("inf", 10.0),
+        ("-inf", 10.0),
+        ("nan", 10.0),
+        ("-1", 10.0),
+        ("0", 10.0),
+        ("1e400", 10.0),
+        ("1e300", 3600.0),
+        ("abc", 10.0),
+        ("", 10.0),
+        ("\udcff", 10.0),
+    ],
 )
 def test_the_keyring_timeout_is_always_a_usable_number(monkeypatch, value, seconds):
     from chorectl.security import keystore

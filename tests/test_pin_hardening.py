@@ -20,9 +20,9 @@ import pytest
 import time_machine
 
 from chorectl.domain.lockout import Instant, Wait, lock_for, session_valid
+from chorectl.errors import BadInput
 from chorectl.security import keystore, session
 from chorectl.security.pin import check_rules, hash_pin
-from chorectl.errors import BadInput
 from tests.conftest import PIN
 from tests.helpers import query, snapshot
 
@@ -375,8 +375,9 @@ def test_a_session_is_bound_to_the_pin_it_was_made_with(household):
     cli = household
     cli.parent("unlock")
     cli.ok("member add Cleo")
-    from tests.helpers import db_path
     import sqlite3
+
+    from tests.helpers import db_path
 
     con = sqlite3.connect(db_path())  # as if this were a copy whose PIN was set anew
     con.execute("UPDATE household SET pin_fingerprint = 'another'")
@@ -411,8 +412,9 @@ def test_pin_change_and_recover_rebind_and_are_logged(household, ring, recover_o
 
 def test_a_household_from_before_bindings_is_bound_by_its_next_right_pin(household, ring):
     cli = household
-    from tests.helpers import db_path
     import sqlite3
+
+    from tests.helpers import db_path
 
     con = sqlite3.connect(db_path())
     con.execute("UPDATE household SET keyring_location = NULL, pin_fingerprint = NULL")
@@ -450,7 +452,7 @@ def test_an_undecodable_pin_in_the_environment_is_refused_without_a_traceback(ho
     before = snapshot()
     env = {"CHORECTL_PIN": PIN, variable: "\udcff4321"}  # the byte 0xff, as Python hands it over
     result = cli("pin change", env=env)
-    assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert (result.exit_code == 2 and result.exception is None) or isinstance(result.exception, SystemExit)
     assert result.stderr == f"Error: {variable} is not valid UTF-8 text\n"
     assert snapshot() == before
 

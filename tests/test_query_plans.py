@@ -54,8 +54,7 @@ def plans(database: Path, work) -> list[tuple[str, list[str]]]:
     con = sqlite3.connect(database)
     try:
         return [
-            (sql, [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + sql, params)])
-            for sql, params in statements
+            (sql, [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + sql, params)]) for sql, params in statements
         ]
     finally:
         con.close()
@@ -143,9 +142,13 @@ def test_chore_list_reads_only_the_live_completion_of_each_slot(tmp_path_factory
     at 10 years). Now only the newest live completion of each slot leaves SQL."""
     database = _history(tmp_path_factory, 2)
     loaded, rows = loaded_history_rows(database, EVERYDAY["chore list"])
-    history = sqlite3.connect(database).execute(
-        "SELECT COUNT(*) FROM completion c JOIN chore ch ON ch.id = c.chore_id"
-        " WHERE c.period_due IS NULL AND c.status = 'approved'"
-    ).fetchone()[0]
+    history = (
+        sqlite3.connect(database)
+        .execute(
+            "SELECT COUNT(*) FROM completion c JOIN chore ch ON ch.id = c.chore_id"
+            " WHERE c.period_due IS NULL AND c.status = 'approved'"
+        )
+        .fetchone()[0]
+    )
     assert history > 2 * len(rows), "the history is too small to tell"
     assert len(loaded) <= 2 * len(rows)

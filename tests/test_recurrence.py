@@ -453,7 +453,11 @@ def test_since_and_until_select_a_miss_by_the_period_it_missed(daily):
         assert selected("--since 2026-11-20 --until 2026-11-20") == [("missed", "2026-11-20")]
         assert selected("--since 2026-11-16 --until 2026-11-16") == [("approved", "2026-11-16")]
         assert selected("--since 2026-11-25") == []  # the night reset ran missed nothing of its own
-        assert selected("--until 2026-11-18") == [("approved", "2026-11-16"), ("missed", "2026-11-17"), ("missed", "2026-11-18")]
+        assert selected("--until 2026-11-18") == [
+            ("approved", "2026-11-16"),
+            ("missed", "2026-11-17"),
+            ("missed", "2026-11-18"),
+        ]
         assert len(selected("--since 2026-11-17 --until 2026-11-24")) == 8
         assert len(selected("")) == 9
 

@@ -43,7 +43,19 @@ def log_rows(cli) -> list[dict]:
 
 @pytest.mark.parametrize(
     ("failures", "lock"),
-    [(0, None), (1, None), (2, None), (3, 30), (4, 60), (5, 120), (6, 240), (9, 1920), (10, 3600), (50, 3600), (10**6, 3600)],
+    [
+        (0, None),
+        (1, None),
+        (2, None),
+        (3, 30),
+        (4, 60),
+        (5, 120),
+        (6, 240),
+        (9, 1920),
+        (10, 3600),
+        (50, 3600),
+        (10**6, 3600),
+    ],
 )
 def test_lock_doubles_up_to_an_hour(failures, lock):
     expected = None if lock is None else timedelta(seconds=lock)
@@ -274,7 +286,12 @@ def test_the_log_names_who_did_what(household):
     rows = log_rows(cli)
     assert list(rows[0]) == ["id", "at", "actor", "action", "detail", "amount"]
     seen = [(r["actor"], r["action"], r["amount"]) for r in rows if r["action"] not in ("pin ok",)]
-    assert seen[:4] == [("parent", "init", ""), ("parent", "member add", ""), ("parent", "member add", ""), ("parent", "member add", "")]
+    assert seen[:4] == [
+        ("parent", "init", ""),
+        ("parent", "member add", ""),
+        ("parent", "member add", ""),
+        ("parent", "member add", ""),
+    ]
     assert seen[4:] == [  # Mum, the only parent member, is named for what the PIN allowed once she is one
         ("Mum", "chore add", ""),
         ("Amy", "done", ""),

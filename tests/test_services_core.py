@@ -8,6 +8,7 @@ what really landed in the file.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import stat
 from contextlib import closing
@@ -18,11 +19,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from chorectl.services.auth import Binding
 from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION, ensure_schema, make_engine
 from chorectl.domain.money import parse_reward_spec
 from chorectl.errors import BadInput, InvalidState, NotFound, StorageError
 from chorectl.services import chores, completions, household, ledger, members, slots
+from chorectl.services.auth import Binding
 from chorectl.services.uow import UnitOfWork
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -50,9 +51,7 @@ class World:
             return conn.execute(query, params).fetchall()
 
     def ledger_rows(self) -> list[tuple]:
-        return self.sql(
-            "SELECT member_id, kind, amount, chore_id, completion_id, note FROM ledger ORDER BY id"
-        )
+        return self.sql("SELECT member_id, kind, amount, chore_id, completion_id, note FROM ledger ORDER BY id")
 
     def raw_balances(self) -> dict[int, int]:
         return dict(self.sql("SELECT member_id, SUM(amount) FROM ledger GROUP BY member_id"))
@@ -345,7 +344,12 @@ def test_member_remove_archives_and_keeps_the_ledger(home: World):
     assert orphaned == ["Dishes"]
     assert [m["name"] for m in members.listing(home.r())] == ["Ben", "Mum"]
     assert members.listing(home.r(), include_archived=True)[0] == {
-        "id": 1, "name": "Amy", "role": "child", "active": False, "balance": 200, "created_at": NOW,
+        "id": 1,
+        "name": "Amy",
+        "role": "child",
+        "active": False,
+        "balance": 200,
+        "created_at": NOW,
     }
     with home.r() as uow:
         with pytest.raises(InvalidState, match="Amy is archived"):
@@ -417,7 +421,11 @@ def test_resolve_child_refuses_a_parent(home: World):
 def test_chore_add_fixed(home: World):
     chore = home.chore("  Dishes ", "2.50", assign=["amy"], due=date(2026, 11, 23), note="plates too")
     assert (chore.id, chore.title, chore.title_key, chore.reward_min, chore.reward_max) == (
-        1, "Dishes", "dishes", 250, 250,
+        1,
+        "Dishes",
+        "dishes",
+        250,
+        250,
     )
     assert home.rows() == [
         {
@@ -531,7 +539,12 @@ def test_chore_edit(home: World):
     chores.edit(home.w(), "dishes", changes, now=NOW)
     (row,) = home.rows()
     assert (row["title"], row["reward"], row["reward_min"], row["reward_max"], row["due"], row["note"]) == (
-        "Wash up", None, 100, 400, date(2026, 12, 1), "pans",
+        "Wash up",
+        None,
+        100,
+        400,
+        date(2026, 12, 1),
+        "pans",
     )
     with home.r() as uow:
         assert chores.resolve(uow, "WASH UP").id == 1
@@ -699,7 +712,11 @@ def test_approve_fixed_reward_pays(home: World):
     approve_at = NOW + timedelta(hours=1)
     (row,) = home.approve(cid, now=approve_at)
     assert (row["id"], row["status"], row["reward"], row["member"], row["reviewed_at"]) == (
-        1, "approved", 250, "Amy", approve_at,
+        1,
+        "approved",
+        250,
+        "Amy",
+        approve_at,
     )
     assert home.ledger_rows() == [(1, "reward", 250, 1, 1, "Dishes")]
     assert home.sql("SELECT at FROM ledger") == [("2026-11-21T18:00:00.000000+00:00",)]
@@ -716,9 +733,9 @@ def test_approve_range_reward_needs_an_amount_within_bounds(home: World):
     assert completions.needing_reward(home.r(), [cid], False) == [
         {"id": cid, "chore": "Garden", "reward_min": 100, "reward_max": 300}
     ]
-    with pytest.raises(BadInput, match="range reward 1.00-3.00"):
+    with pytest.raises(BadInput, match=re.escape("range reward 1.00-3.00")):
         home.approve(cid)
-    with pytest.raises(BadInput, match="outside 1.00-3.00"):
+    with pytest.raises(BadInput, match=re.escape("outside 1.00-3.00")):
         home.approve(cid, reward=301)
     with pytest.raises(BadInput, match="outside"):
         home.approve(cid, reward=99)
@@ -833,7 +850,10 @@ def test_reject_reopens_and_keeps_the_childs_note(home: World):
     cid = home.done("Dishes", note="all done!").id
     (row,) = home.reject(cid, reason="  pans still dirty ")
     assert (row["status"], row["note"], row["reviewed_at"], row["reward"]) == (
-        "rejected", "all done!; pans still dirty", NOW, None,
+        "rejected",
+        "all done!; pans still dirty",
+        NOW,
+        None,
     )
     assert home.sql("SELECT status, note FROM completion") == [("rejected", "all done!; pans still dirty")]
     assert home.statuses() == [(1, "Amy", "open")]
@@ -899,7 +919,7 @@ def test_pay_refuses_overdraft(home: World):
 def test_pay_message_uses_the_households_symbol(db: World):
     household.initialise(db.w(), currency="€", now=NOW, store_pin=bound)
     db.member("Amy")
-    with pytest.raises(InvalidState, match="balance is €0.00; cannot pay out €5.00"):
+    with pytest.raises(InvalidState, match=re.escape("balance is €0.00; cannot pay out €5.00")):
         ledger.pay(db.w(), "Amy", 500, note=None, now=NOW)
 
 
@@ -962,7 +982,15 @@ def test_balances_breakdown_and_who_is_listed(home: World):
     ledger.adjust(home.w(), "Amy", -50, reason="penalty", now=NOW)
     ledger.pay(home.w(), "Amy", 120, note=None, now=NOW)
     assert ledger.balances(home.r()) == [
-        {"member": "Amy", "earned": 300, "bonuses": 100, "penalties": -50, "paid": -120, "balance": 230, "member_id": 1},
+        {
+            "member": "Amy",
+            "earned": 300,
+            "bonuses": 100,
+            "penalties": -50,
+            "paid": -120,
+            "balance": 230,
+            "member_id": 1,
+        },
         {"member": "Ben", "earned": 0, "bonuses": 0, "penalties": 0, "paid": 0, "balance": 0, "member_id": 2},
     ]  # Mum: a parent without money is left out
     ledger.adjust(home.w(), "Mum", 100, reason="birthday", now=NOW)
@@ -1036,11 +1064,11 @@ def test_ledger_total_equals_the_ledger_after_many_operations(home: World):
 )
 def test_ledger_is_append_only_in_the_database(home: World, statement):
     home.bonus("Amy", 200)
-    with pytest.raises(sqlite3.IntegrityError, match="never (edited|deleted)"):
+    with pytest.raises(sqlite3.IntegrityError, match=r"never (edited|deleted)"):
         with closing(sqlite3.connect(home.path)) as conn:
             conn.execute(statement)
             conn.commit()
-    with pytest.raises(InvalidState, match="never (edited|deleted)"):
+    with pytest.raises(InvalidState, match=r"never (edited|deleted)"):
         with home.w() as uow:
             uow.session.exec(text(statement))
             uow.commit()
@@ -1095,10 +1123,28 @@ def test_ledger_entry_rows(home: World):
     home.approve(home.done("Dishes").id)
     ledger.pay(home.w(), "Amy", 150, note="cash", now=_at(2026, 11, 22, 9, 15))
     assert list(ledger.entries(home.r(), name="Amy")) == [
-        {"id": 1, "at": NOW, "member": "Amy", "kind": "reward", "amount": 200,
-         "chore_id": 1, "completion_id": 1, "note": "Dishes", "member_id": 1},
-        {"id": 2, "at": _at(2026, 11, 22, 9, 15), "member": "Amy", "kind": "payout", "amount": -150,
-         "chore_id": None, "completion_id": None, "note": "cash", "member_id": 1},
+        {
+            "id": 1,
+            "at": NOW,
+            "member": "Amy",
+            "kind": "reward",
+            "amount": 200,
+            "chore_id": 1,
+            "completion_id": 1,
+            "note": "Dishes",
+            "member_id": 1,
+        },
+        {
+            "id": 2,
+            "at": _at(2026, 11, 22, 9, 15),
+            "member": "Amy",
+            "kind": "payout",
+            "amount": -150,
+            "chore_id": None,
+            "completion_id": None,
+            "note": "cash",
+            "member_id": 1,
+        },
     ]
     # Times come back aware, as the same instants.
     assert all(r["at"].tzinfo is not None for r in ledger.entries(home.r()))

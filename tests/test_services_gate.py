@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +15,7 @@ from chorectl.services.auth import Binding
 from chorectl.services.uow import UnitOfWork
 from tests.helpers import query
 
-NOW = datetime(2026, 11, 21, 17, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -59,7 +59,9 @@ def test_without_a_pin_or_a_prompt_it_is_denied_unchecked(open_uow):
 def test_the_prompt_is_asked_only_when_the_environment_has_no_pin(open_uow):
     asked = []
     gate.require_parent(open_uow, gate.PinSource(ask=lambda: asked.append(1) or "2468"), command="chorectl pay")
-    gate.require_parent(open_uow, gate.PinSource(env="2468", ask=lambda: asked.append(2) or "x"), command="chorectl pay")
+    gate.require_parent(
+        open_uow, gate.PinSource(env="2468", ask=lambda: asked.append(2) or "x"), command="chorectl pay"
+    )
     assert asked == [1]
 
 

@@ -178,7 +178,7 @@ def test_normalize():
     assert schema.normalize('CREATE UNIQUE INDEX IF NOT EXISTS "X" ON t (a) -- c\n WHERE Active == 1') == (
         "create unique index x on t ( a ) where active = 1"
     )
-    assert schema.normalize("SELECT 'Keep Case', \"It\"\"s\"") == "select 'Keep Case' , it\"s"
+    assert schema.normalize('SELECT \'Keep Case\', "It""s"') == "select 'Keep Case' , it\"s"
 
 
 # ---------------------------------------------------------------- restore and doctor, without Typer
@@ -186,7 +186,9 @@ def test_normalize():
 
 def test_inspect_refuses_a_current_backup_with_an_altered_guard(tmp_path):
     db = fresh(tmp_path / "b.db")
-    alter(db, "DROP TRIGGER ledger_no_update; CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT 1; END")
+    alter(
+        db, "DROP TRIGGER ledger_no_update; CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT 1; END"
+    )
     with pytest.raises(InvalidState, match="trigger ledger_no_update is altered") as caught:
         storage.inspect(db)
     assert caught.value.hint

@@ -46,7 +46,9 @@ def test_an_old_database_is_upgraded_keeping_every_row(cli, old_db, tmp_path):
     before = rows(old_db)
     assert sum(len(v) for v in before.values()) > 60
     result = cli.ok("balance -f csv")
-    assert result.stderr.startswith(f"Upgraded the database from schema 1 to {SCHEMA_VERSION}; the old file is kept as ")
+    assert result.stderr.startswith(
+        f"Upgraded the database from schema 1 to {SCHEMA_VERSION}; the old file is kept as "
+    )
     assert result.stdout.splitlines()[1:] == [
         "Amy,3.75,0.00,-0.50,-1.00,2.25,1",
         "Ben,1.50,2.00,0.00,0.00,3.50,2",
@@ -54,7 +56,7 @@ def test_an_old_database_is_upgraded_keeping_every_row(cli, old_db, tmp_path):
     ]
     after = rows(old_db)
     # every row kept, as it was; columns added by later schemas are appended, empty
-    assert {t: [row[: len(old)] for row, old in zip(after[t], before[t])] for t in TABLES} == before
+    assert {t: [row[: len(old)] for row, old in zip(after[t], before[t], strict=False)] for t in TABLES} == before
     assert all(len(after[t]) >= len(before[t]) for t in TABLES)
     assert query("SELECT keyring_location, pin_fingerprint, lock_boot FROM household", path=old_db) == [(None,) * 3]
     assert query("PRAGMA user_version", path=old_db) == [(SCHEMA_VERSION,)]
@@ -256,7 +258,11 @@ def test_a_full_disk_is_one_clear_line_and_changes_nothing(household, tmp_path):
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     exe = str(Path(sys.executable).parent / "chorectl")
     result = subprocess.run(
-        [exe, "done", "Big", "--note", "x" * 400], env=env, capture_output=True, text=True, preexec_fn=no_room,
+        [exe, "done", "Big", "--note", "x" * 400],
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=no_room,
         stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 1, (result.stdout, result.stderr)
@@ -342,7 +348,9 @@ def test_any_amount_date_schedule_or_id_is_accepted_or_exit_2(household, value):
         ["chore", "show", "--", value],
     ):
         result = household(args, pin=PIN)
-        assert "Traceback" not in result.stderr and result.exception is None or isinstance(result.exception, SystemExit), (
+        assert ("Traceback" not in result.stderr and result.exception is None) or isinstance(
+            result.exception, SystemExit
+        ), (
             args,
             result.stderr,
         )

@@ -21,7 +21,9 @@ STEP = 3  # the version the step starts from (renumbered with it at merge)
 
 def _schema(path: Path) -> list[tuple]:
     """Every index, table and trigger as SQLite keeps it: what a fresh file gets."""
-    return query("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name", path=path)
+    return query(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name", path=path
+    )
 
 
 def as_before_the_step(path: Path) -> None:
@@ -71,7 +73,9 @@ def twins(household) -> Path:
 
 def test_the_upgrade_renames_the_archived_twins_and_logs_it(cli, twins):
     result = cli.ok("member list --all -f json")
-    assert result.stderr.startswith(f"Upgraded the database from schema {STEP} to {SCHEMA_VERSION}; the old file is kept as ")
+    assert result.stderr.startswith(
+        f"Upgraded the database from schema {STEP} to {SCHEMA_VERSION}; the old file is kept as "
+    )
     members = [(m["id"], m["name"], m["active"], m["balance"]) for m in json.loads(result.stdout)]
     assert members == [
         (1, "Amy", True, 0),
@@ -82,7 +86,12 @@ def test_the_upgrade_renames_the_archived_twins_and_logs_it(cli, twins):
         (6, "ben", True, 0),  # the current member keeps the name
     ]
     assert query("SELECT name_key FROM member ORDER BY id") == [
-        ("amy",), ("ben (4)",), ("mum",), ("ben (2)",), ("ben (3)",), ("ben",),
+        ("amy",),
+        ("ben (4)",),
+        ("mum",),
+        ("ben (2)",),
+        ("ben (3)",),
+        ("ben",),
     ]
     log = json.loads(cli.ok("log -f json").stdout)
     assert [(e["actor"], e["action"], e["detail"]) for e in log if e["actor"] == "chorectl"] == [

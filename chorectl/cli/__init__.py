@@ -7,7 +7,7 @@ commands that need them, so ``--help``, ``--version`` and completion stay light.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, ClassVar
 
 import typer
 
@@ -19,7 +19,7 @@ from chorectl.cli.state import State
 class Commands(LazyGroup):
     """The top level: each command's module is imported when the command is used."""
 
-    lazy = {
+    lazy: ClassVar[dict[str, tuple[str, str, dict]]] = {
         name: (f"chorectl.cli.{module}", attribute, options)
         for name, module, attribute, options in [
             ("init", "household", "init", {}),
@@ -66,7 +66,7 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             "--db",
             envvar="CHORECTL_DB",

@@ -15,6 +15,7 @@ classes every command runs under, so no command handles it on its own:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sys
@@ -115,10 +116,8 @@ def tolerant_stdout() -> None:
     Script formats are written as UTF-8 bytes regardless (:class:`chorectl.cli.render.utf8_stdout`)."""
     reconfigure = getattr(sys.stdout, "reconfigure", None)
     if reconfigure is not None and getattr(sys.stdout, "errors", None) == "strict":
-        try:
+        with contextlib.suppress(ValueError, OSError):  # a stream that cannot change now: leave it
             reconfigure(errors="replace")
-        except (ValueError, OSError):  # a stream that cannot change now: leave it
-            pass
 
 
 class ChorectlGroup(TyperGroup):

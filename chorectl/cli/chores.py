@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,17 +17,17 @@ from chorectl.domain.text import split_names
 app = new_app("chore", "Add, list, show, edit, assign and remove chores.")
 
 RewardOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--reward", metavar="AMOUNT|MIN-MAX", help="Fixed (2.50) or a range decided at approval (1-3)."),
 ]
 DueOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--due", metavar="DATE", help="Due date, YYYY-MM-DD (or today/tomorrow); a schedule's first due date."
     ),
 ]
 EveryOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--every",
         metavar="SCHEDULE",
@@ -35,7 +35,7 @@ EveryOpt = Annotated[
     ),
 ]
 CooldownOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--cooldown", metavar="DAYS", help="Comes back DAYS days after each approval."),
 ]
 
@@ -65,7 +65,7 @@ def add(
     ],
     reward: RewardOpt = None,
     assign: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--assign",
             metavar="NAME[,NAME...]",
@@ -108,7 +108,7 @@ def list_(
     ctx: typer.Context,
     member: MemberOpt = None,
     status: Annotated[
-        Optional[StatusFilter],
+        StatusFilter | None,
         typer.Option(
             "--status",
             case_sensitive=False,
@@ -202,14 +202,14 @@ def edit(
     ctx: typer.Context,
     chore: ChoreArg,
     title: Annotated[
-        Optional[str], typer.Option("--title", metavar="T", help="A new title, not another live chore's (any case).")
+        str | None, typer.Option("--title", metavar="T", help="A new title, not another live chore's (any case).")
     ] = None,
     reward: RewardOpt = None,
     every: EveryOpt = None,
     cooldown: CooldownOpt = None,
     once: Annotated[bool, typer.Option("--once", help="Drop the schedule or cooldown: a one-off chore.")] = False,
     due: DueOpt = None,
-    note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help='A new note ("" clears it).')] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help='A new note ("" clears it).')] = None,
 ) -> None:
     """Change a chore's title, reward, schedule, due date or note. Parent command.
 

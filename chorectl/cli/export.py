@@ -7,7 +7,7 @@ import sys
 import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -39,7 +39,7 @@ def export(
     until: UntilOpt = None,
     member: MemberOpt = None,
     chore: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--chore",
             metavar="CHORE",
@@ -48,7 +48,7 @@ def export(
         ),
     ] = None,
     output: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             "--output",
             "-o",
@@ -85,7 +85,10 @@ def export(
         return
     total = export_service.count(st.uow(), kind.value) if sys.stderr.isatty() else None
     written = write_atomically(
-        output, lambda out, tick: render.write_rows(kind.value, rows, fmt, out, raw=raw, on_row=tick), total, db=st.db_path
+        output,
+        lambda out, tick: render.write_rows(kind.value, rows, fmt, out, raw=raw, on_row=tick),
+        total,
+        db=st.db_path,
     )
     message(f"Wrote {written} {kind.value} rows to {output}.")
 
@@ -142,7 +145,12 @@ class _progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         self.bar = Progress(
-            "Exporting", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=render.console(stderr=True), transient=True
+            "Exporting",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=render.console(stderr=True),
+            transient=True,
         )
         self.bar.start()
         self.task = self.bar.add_task("export", total=self.total)

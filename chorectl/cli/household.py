@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -85,7 +85,7 @@ def init(
         str, typer.Option("--currency", metavar="SYMBOL", help="Shown before amounts; display only.")
     ] = "$",
     keyring: Annotated[
-        Optional[KeyringKind],
+        KeyringKind | None,
         typer.Option(
             "--keyring",
             case_sensitive=False,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,13 +17,13 @@ def log(
     since: SinceOpt = None,
     until: UntilOpt = None,
     actor: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--actor", metavar="WHO", help='Only what this actor did: a name, "cron", or "parent" (every parent).'
         ),
     ] = None,
     kind: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             "--kind",
             metavar="KIND",

@@ -15,14 +15,11 @@ from chorectl.domain.dates import now
 app = new_app("member", "Add, list, rename, remove and restore members (parents and children).")
 
 
-
 @app.command("add")
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="The new member's name.")],
-    parent: Annotated[
-        bool, typer.Option("--parent/--child", help="A parent or a child (default: child).")
-    ] = False,
+    parent: Annotated[bool, typer.Option("--parent/--child", help="A parent or a child (default: child).")] = False,
 ) -> None:
     """Add a member. Parent command.
 
@@ -113,7 +110,9 @@ def restore(
     ctx: typer.Context,
     name: Annotated[
         str,
-        typer.Argument(metavar="NAME", help="An archived member's name (any case) or id.", autocompletion=complete.archived),
+        typer.Argument(
+            metavar="NAME", help="An archived member's name (any case) or id.", autocompletion=complete.archived
+        ),
     ],
 ) -> None:
     """Bring an archived member back, with their history and balance. Parent command.
@@ -127,9 +126,13 @@ def restore(
     st = state(ctx)
     back = members.restore(st.uow(write=True), name, now=now())
     member = back.member
-    message(f"Restored {member.role} {member.name} (id {member.id}); balance {format_money(back.balance, st.currency())}.")
+    message(
+        f"Restored {member.role} {member.name} (id {member.id}); balance {format_money(back.balance, st.currency())}."
+    )
     if member.role == "child":
-        message(f"Note: their chores were not given back; assign them with: chorectl chore assign CHORE... --to {member.id}")
+        message(
+            f"Note: their chores were not given back; assign them with: chorectl chore assign CHORE... --to {member.id}"
+        )
     if back.pending:
         waits = "waits" if back.pending == 1 else "wait"
         message(f"Note: {back.pending} of their completions {waits} in 'chorectl approvals'.")

@@ -21,8 +21,9 @@ from chorectl.cli.state import message, require_parent, state
 from chorectl.domain.dates import local_date, now, parse_days
 
 
-
-def balance(ctx: typer.Context, name: OptionalMemberArg = None, fmt: FormatOpt = Format.table, raw: RawOpt = False) -> None:
+def balance(
+    ctx: typer.Context, name: OptionalMemberArg = None, fmt: FormatOpt = Format.table, raw: RawOpt = False
+) -> None:
     """Show balances: earned, bonuses, penalties, paid and what is owed."""
     from chorectl.services import ledger
 
@@ -64,7 +65,9 @@ def adjust(
     require_parent(ctx)
     member, left = ledger.adjust(st.uow(write=True), name, cents, reason=reason, now=now())
     what = "Bonus" if cents > 0 else "Penalty"
-    message(f"{what} of {format_money(abs(cents), currency)} for {member.name}; balance {format_money(left, currency)}.")
+    message(
+        f"{what} of {format_money(abs(cents), currency)} for {member.name}; balance {format_money(left, currency)}."
+    )
 
 
 def ledger(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -33,7 +33,7 @@ RawOpt = Annotated[
 ]
 
 
-def _checked_env(ctx: typer.Context, param: typer.CallbackParam, value: Optional[str]) -> Optional[str]:
+def _checked_env(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
     """An option's value taken from its environment variable must be UTF-8 text (exit 2 otherwise)."""
     if value is not None and ctx.get_parameter_source(param.name).name == "ENVIRONMENT":
         from chorectl.cli.state import env_text
@@ -43,7 +43,7 @@ def _checked_env(ctx: typer.Context, param: typer.CallbackParam, value: Optional
 
 
 AsOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--as",
         envvar="CHORECTL_MEMBER",
@@ -53,25 +53,26 @@ AsOpt = Annotated[
         help="Who is doing it, by name or id (default: $CHORECTL_MEMBER, or the chore's only assignee).",
     ),
 ]
-NoteOpt = Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="A note to keep with it.")]
-SinceOpt = Annotated[
-    Optional[str], typer.Option("--since", metavar="DATE", help="From this day on (YYYY-MM-DD).")
-]
-UntilOpt = Annotated[
-    Optional[str], typer.Option("--until", metavar="DATE", help="Up to and including this day.")
-]
+NoteOpt = Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note to keep with it.")]
+SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE", help="From this day on (YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE", help="Up to and including this day.")]
 MemberArg = Annotated[
     str, typer.Argument(metavar="NAME", help="A member's name (any case) or id.", autocompletion=complete.members)
 ]
 OptionalMemberArg = Annotated[
-    Optional[str],
+    str | None,
     typer.Argument(
-        metavar="NAME", help="One member, by name or id (default: everyone).", show_default=False, autocompletion=complete.members
+        metavar="NAME",
+        help="One member, by name or id (default: everyone).",
+        show_default=False,
+        autocompletion=complete.members,
     ),
 ]
 MemberOpt = Annotated[
-    Optional[str],
-    typer.Option("--member", metavar="NAME", help="Only this member's rows (a name or id).", autocompletion=complete.members),
+    str | None,
+    typer.Option(
+        "--member", metavar="NAME", help="Only this member's rows (a name or id).", autocompletion=complete.members
+    ),
 ]
 ChoreArg = Annotated[
     str,

@@ -12,10 +12,10 @@ import csv
 import errno
 import json
 import sys
-from operator import itemgetter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 from typing import IO, Any
 
 from chorectl.cli.options import Format
@@ -68,12 +68,19 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
     "ledger": _cols(
         "id,at,member,kind,amount,chore_id,completion_id,note,member_id",
-        {"id": "int", "at": "datetime", "amount": "money", "chore_id": "int", "completion_id": "int", "member_id": "int"},
+        {
+            "id": "int",
+            "at": "datetime",
+            "amount": "money",
+            "chore_id": "int",
+            "completion_id": "int",
+            "member_id": "int",
+        },
     ),
     "log": _cols("id,at,actor,action,detail,amount", {"id": "int", "at": "datetime", "amount": "money"}),
     "balance": _cols(
         "member,earned,bonuses,penalties,paid,balance,member_id",
-        {"member_id": "int", **{k: "money" for k in ("earned", "bonuses", "penalties", "paid", "balance")}},
+        {"member_id": "int", **dict.fromkeys(("earned", "bonuses", "penalties", "paid", "balance"), "money")},
     ),
 }
 
@@ -171,13 +178,10 @@ def write_rows(
     if fmt in (Format.csv, Format.tsv):
         formatters = [cell_formatter(c.kind, raw=raw) for c in columns]
         values = itemgetter(*(c.key for c in columns))
-        if fmt is Format.csv:
-            write = csv.writer(out, lineterminator="\r\n").writerow
-        else:
-            write = tsv_writer(out)
+        write = csv.writer(out, lineterminator="\r\n").writerow if fmt is Format.csv else tsv_writer(out)
         write([c.key for c in columns])
         for row in rows:
-            write([f(v) for f, v in zip(formatters, values(row))])
+            write([f(v) for f, v in zip(formatters, values(row), strict=False)])
             count += 1
             tick()
     elif fmt is Format.jsonl:
@@ -374,8 +378,8 @@ def fit(natural: list[int], floor: list[int | None], width: int) -> list[int]:
     widths = list(natural)
     excess = sum(widths) + GAP * (len(widths) - 1) - width
     for floors in (
-        [w if f is None else min(w, f) for w, f in zip(natural, floor)],
-        [w if f is None else min(w, NARROWEST) for w, f in zip(natural, floor)],
+        [w if f is None else min(w, f) for w, f in zip(natural, floor, strict=False)],
+        [w if f is None else min(w, NARROWEST) for w, f in zip(natural, floor, strict=False)],
     ):
         while excess > 0:
             roomiest = max(range(len(widths)), key=lambda i: (widths[i] - floors[i], i))
@@ -408,7 +412,7 @@ def table(kind: str, rows: list[Mapping[str, Any]], currency: str, title: str | 
     cells = [[one_line(col.value(row, currency)) for col in spec] for row in rows]
     tails = [[col.suffix(row) if col.suffix else "" for col in spec] for row in rows]
     natural = [
-        max([cell_len(col.header), *(cell_len(line[i] + tail[i]) for line, tail in zip(cells, tails))])
+        max([cell_len(col.header), *(cell_len(line[i] + tail[i]) for line, tail in zip(cells, tails, strict=False))])
         for i, col in enumerate(spec)
     ]
     out = console()
@@ -417,11 +421,11 @@ def table(kind: str, rows: list[Mapping[str, Any]], currency: str, title: str | 
     t = Table(
         title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left", title_style="bold"
     )
-    for col, width in zip(spec, widths):
+    for col, width in zip(spec, widths, strict=False):
         t.add_column(col.header, justify=col.justify, width=width, no_wrap=True, overflow="ellipsis")
-    for row, line, tail in zip(rows, cells, tails):
+    for row, line, tail in zip(rows, cells, tails, strict=False):
         texts = []
-        for col, width, text, end in zip(spec, widths, line, tail):
+        for col, width, text, end in zip(spec, widths, line, tail, strict=False):
             cell = Text(text, style=_style(col.style, text, row))
             if end:
                 cell.truncate(max(width - cell_len(end), 1), overflow="ellipsis")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -12,7 +12,7 @@ from chorectl.cli.state import interactive, message, require_parent, state
 from chorectl.domain.dates import now
 
 IdsArg = Annotated[
-    Optional[list[int]], typer.Argument(metavar="ID", help="Ids from 'chorectl approvals'.", show_default=False)
+    list[int] | None, typer.Argument(metavar="ID", help="Ids from 'chorectl approvals'.", show_default=False)
 ]
 
 
@@ -42,7 +42,7 @@ def approve(
     ctx: typer.Context,
     ids: IdsArg = None,
     reward: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--reward", metavar="AMOUNT", help="The reward for range-reward chores (within MIN-MAX)."),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Approve everything that is waiting.")] = False,
@@ -66,7 +66,9 @@ def approve(
             low, high = format_cents(need["reward_min"]), format_cents(need["reward_max"])
             text = typer.prompt(f"Reward for {need['id']} ({need['chore']}), {low}-{high}", err=True)
             answers[need["id"]] = parse_reward(text, currency=currency)
-    rows = completions.approve(st.uow(write=True), ids or [], everything=all_, reward=amount, rewards=answers, now=now())
+    rows = completions.approve(
+        st.uow(write=True), ids or [], everything=all_, reward=amount, rewards=answers, now=now()
+    )
     if not rows:
         message("Nothing is waiting for approval.")
     for row in rows:
@@ -76,7 +78,7 @@ def approve(
 def reject(
     ctx: typer.Context,
     ids: IdsArg = None,
-    reason: Annotated[Optional[str], typer.Option("--reason", metavar="TEXT", help="Why; kept with it.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="Why; kept with it.")] = None,
 ) -> None:
     """Reject completions; the chore is open again for its period. Parent command."""
     from chorectl.services import completions

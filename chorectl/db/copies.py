@@ -28,7 +28,9 @@ def copy_database(source: Path, target: Path) -> None:
                 src.backup(dest)  # page by page; restarts if a writer changes the source meanwhile
                 dest.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
                 same = [
-                    c.execute(f"PRAGMA {p}").fetchone()[0] for c in (src, dest) for p in ("application_id", "page_count")
+                    c.execute(f"PRAGMA {p}").fetchone()[0]
+                    for c in (src, dest)
+                    for p in ("application_id", "page_count")
                 ]
                 if same[:2] != same[2:] or not same[1]:
                     raise sqlite3.DatabaseError(f"the copy does not match its source ({same})")

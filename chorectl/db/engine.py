@@ -12,9 +12,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
+from chorectl.db.migrations import LATEST as SCHEMA_VERSION
 from chorectl.errors import InvalidState, NotFound, StorageError
-
-from chorectl.db.migrations import LATEST as SCHEMA_VERSION  # noqa: E402  (cheap: no Alembic yet)
 
 APPLICATION_ID = 0x43484F52  # "CHOR": marks the file as a chorectl database
 BUSY_TIMEOUT_MS = 15_000
@@ -241,9 +240,7 @@ def _use_wal(engine: Engine) -> None:
 def _identity(conn) -> tuple[int, int, bool]:
     app_id = conn.exec_driver_sql("PRAGMA application_id").scalar()
     version = conn.exec_driver_sql("PRAGMA user_version").scalar()
-    has_tables = conn.execute(
-        text("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
-    ).scalar()
+    has_tables = conn.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'table'")).scalar()
     return int(app_id), int(version), bool(has_tables)
 
 

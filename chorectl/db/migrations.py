@@ -11,6 +11,7 @@ Imported only when an upgrade is due, so everyday commands never load Alembic.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
 
 from sqlalchemy.engine import Connection
 
@@ -48,12 +49,12 @@ def _v3_to_v4(op) -> None:
     # An older file may hold such twins already, and must still upgrade: the
     # current member (else the newest) and the oldest live chore keep the name;
     # each other one becomes "Ben (2)", "Dishes (2)"..., logged by "chorectl".
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import sqlalchemy as sa
 
     conn = op.get_bind()
-    at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
 
     def rename_twins(table: str, column: str, rows: list, action: str, because: str) -> None:
         """*rows* (id, text, key) in order of precedence: the first of each key keeps it."""

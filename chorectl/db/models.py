@@ -8,7 +8,6 @@ kind) equal to the ledger's sums, so balances never scan history.
 # No `from __future__ import annotations` here: SQLModel and SQLAlchemy would
 # eval() every field's annotation string while building the classes.
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import Column, Index, text
 from sqlmodel import Field, SQLModel
@@ -30,17 +29,17 @@ class Household(SQLModel, table=True):
     keyring: str = "system"
     # Wrong PINs in a row, and until when parent commands are locked out.
     failed_pins: int = 0
-    locked_until: Optional[datetime] = _at(nullable=True)
+    locked_until: datetime | None = _at(nullable=True)
     # Which keyring holds the PIN's hash (backend, and a file keyring's path),
     # and a fingerprint of that hash (sha256 of it, never the salt or the PIN),
     # both written by init, pin change and pin recover: a keyring or hash that
     # does not match is refused (schema 3).
-    keyring_location: Optional[str] = None
-    pin_fingerprint: Optional[str] = None
+    keyring_location: str | None = None
+    pin_fingerprint: str | None = None
     # The lockout's end on the kernel's clock, which nobody can move: this
     # boot's id and its uptime in seconds when the lock ends (schema 3).
-    lock_boot: Optional[str] = None
-    lock_uptime_until: Optional[float] = None
+    lock_boot: str | None = None
+    lock_uptime_until: float | None = None
 
 
 class Member(SQLModel, table=True):
@@ -49,7 +48,7 @@ class Member(SQLModel, table=True):
         # a name always names one member, and `member restore` can bring them back.
         Index("ux_member_name", "name_key", unique=True),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str
     name_key: str
     role: str  # parent | child
@@ -63,25 +62,25 @@ class Chore(SQLModel, table=True):
         # Live chores' titles are unique in any case (schema 4); an archived one's may be reused.
         Index("ux_chore_live_title", "title_key", unique=True, sqlite_where=text("archived = 0")),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     title: str
     title_key: str
     reward_min: int  # cents; == reward_max for a fixed reward
     reward_max: int
-    schedule: Optional[str] = None  # canonical schedule text; None = one-off or cooldown
-    cooldown_days: Optional[int] = None
-    due: Optional[date] = None  # first due date (the schedule's anchor)
-    note: Optional[str] = None
+    schedule: str | None = None  # canonical schedule text; None = one-off or cooldown
+    cooldown_days: int | None = None
+    due: date | None = None  # first due date (the schedule's anchor)
+    note: str | None = None
     archived: bool = False
     created_at: datetime = _at()
     # Pool chores: the period reset last rolled to (assigned chores keep it on Assignment).
-    rolled_due: Optional[date] = None
+    rolled_due: date | None = None
 
 
 class Assignment(SQLModel, table=True):
     chore_id: int = Field(foreign_key="chore.id", primary_key=True)
     member_id: int = Field(foreign_key="member.id", primary_key=True, index=True)
-    rolled_due: Optional[date] = None
+    rolled_due: date | None = None
 
 
 class Completion(SQLModel, table=True):
@@ -93,15 +92,15 @@ class Completion(SQLModel, table=True):
         # (export completions --chore), without reading or sorting the rest (schema 4).
         Index("ix_completion_chore", "chore_id", "id"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     chore_id: int = Field(foreign_key="chore.id")
-    member_id: Optional[int] = Field(default=None, foreign_key="member.id")  # None: a missed pool period
+    member_id: int | None = Field(default=None, foreign_key="member.id")  # None: a missed pool period
     status: str  # pending | approved | rejected | missed
-    period_due: Optional[date] = None  # the due date of the period it counts for
+    period_due: date | None = None  # the due date of the period it counts for
     completed_at: datetime = _at()
-    reviewed_at: Optional[datetime] = _at(nullable=True)
-    reward: Optional[int] = None  # cents, once approved
-    note: Optional[str] = None
+    reviewed_at: datetime | None = _at(nullable=True)
+    reward: int | None = None  # cents, once approved
+    note: str | None = None
 
 
 class LedgerEntry(SQLModel, table=True):
@@ -110,14 +109,14 @@ class LedgerEntry(SQLModel, table=True):
         Index("ix_ledger_member_at", "member_id", "at"),
         Index("ix_ledger_at", "at"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: datetime = _at()
     member_id: int = Field(foreign_key="member.id")
     kind: str  # reward | bonus | penalty | payout | reversal
     amount: int  # signed cents
-    chore_id: Optional[int] = Field(default=None, foreign_key="chore.id")
-    completion_id: Optional[int] = Field(default=None, foreign_key="completion.id")
-    note: Optional[str] = None
+    chore_id: int | None = Field(default=None, foreign_key="chore.id")
+    completion_id: int | None = Field(default=None, foreign_key="completion.id")
+    note: str | None = None
 
 
 class LedgerTotal(SQLModel, table=True):
@@ -135,9 +134,9 @@ class AuditEntry(SQLModel, table=True):
 
     __tablename__ = "audit"
     __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_actor", "actor", "id"))
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: datetime = _at()
     actor: str  # "parent", a child's name, or "cron"
     action: str  # e.g. "chore add", "approve", "pin failed"
-    detail: Optional[str] = None
-    amount: Optional[int] = None  # cents, when money moved
+    detail: str | None = None
+    amount: int | None = None  # cents, when money moved

@@ -210,7 +210,9 @@ def _compare_table(name: str, have: Table, want: Table) -> list[str]:
         elif column not in want.columns:
             found.append(f"extra column {name}.{column}")
         elif have.columns[column] != want.columns[column]:
-            found.append(f"column {name}.{column} is {_column(have.columns[column])}, not {_column(want.columns[column])}")
+            found.append(
+                f"column {name}.{column} is {_column(have.columns[column])}, not {_column(want.columns[column])}"
+            )
     if have.foreign_keys != want.foreign_keys:
         found.append(f"the foreign keys of table {name} differ")
     if have.keys != want.keys:

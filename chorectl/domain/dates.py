@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from chorectl.errors import BadInput
 
@@ -88,7 +88,7 @@ class LocalIso:
         self._days: dict[date, tuple[timedelta, str] | None] = {}
 
     def __call__(self, moment: datetime) -> str:
-        if moment.tzinfo is not timezone.utc:
+        if moment.tzinfo is not UTC:
             return iso(moment)
         day = moment.date()
         try:
@@ -104,8 +104,8 @@ class LocalIso:
 def _steady_offset(day: date) -> tuple[timedelta, str] | None:
     """The local offset of a whole UTC day and its ISO suffix, or None if it changes that day."""
     try:
-        first = datetime.combine(day, time.min, tzinfo=timezone.utc).astimezone()
-        last = datetime.combine(day, time.max, tzinfo=timezone.utc).astimezone()
+        first = datetime.combine(day, time.min, tzinfo=UTC).astimezone()
+        last = datetime.combine(day, time.max, tzinfo=UTC).astimezone()
     except OverflowError:  # the first or last day a datetime can hold: leave it to iso()
         return None
     if first.utcoffset() != last.utcoffset():

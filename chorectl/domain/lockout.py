@@ -75,7 +75,9 @@ class Wait:
         return cls(length, now.wall + length, now.boot if uptime_ends is not None else None, uptime_ends)
 
     def _same_boot(self, now: Instant) -> bool:
-        return self.boot is not None and self.boot == now.boot and self.uptime_ends is not None and now.uptime is not None
+        return (
+            self.boot is not None and self.boot == now.boot and self.uptime_ends is not None and now.uptime is not None
+        )
 
     def left(self, now: Instant) -> timedelta:
         """How much of the wait is left at *now*: the longer of what the two clocks say,
@@ -99,11 +101,8 @@ class Wait:
             return self
         length = self.length.total_seconds()
         drifted = (self.ends - now.wall).total_seconds() > length + 1
-        if now.uptime is not None:
-            if not self._same_boot(now):
-                drifted = True
-            elif self.uptime_ends - now.uptime > length + 1:
-                drifted = True
+        if now.uptime is not None and (not self._same_boot(now) or self.uptime_ends - now.uptime > length + 1):
+            drifted = True
         if not drifted:
             return self
         fresh = Wait.starting(now, left)

@@ -91,9 +91,7 @@ def parse_reward_spec(text: str, *, currency: str = "$") -> Reward:
         low = parse_reward(head, currency=currency)
         high = parse_reward(tail, currency=currency)
         if low > high:
-            raise BadInput(
-                f"reward range {text!r} has MIN above MAX", hint="write it as MIN-MAX, e.g. 1-3"
-            )
+            raise BadInput(f"reward range {text!r} has MIN above MAX", hint="write it as MIN-MAX, e.g. 1-3")
         return Reward(low, high)
     cents = parse_reward(s, currency=currency)
     return Reward(cents, cents)

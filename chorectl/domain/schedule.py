@@ -62,7 +62,11 @@ def parse_schedule(text: str) -> Schedule:
     for part in s.split(","):
         part = part.strip()
         index = next(
-            (i for i, (short, full) in enumerate(zip(WEEKDAYS, DAY_NAMES)) if part in (short, full.lower())),
+            (
+                i
+                for i, (short, full) in enumerate(zip(WEEKDAYS, DAY_NAMES, strict=False))
+                if part in (short, full.lower())
+            ),
             None,
         )
         if index is None:

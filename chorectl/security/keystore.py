@@ -58,7 +58,7 @@ def _with_timeout(call, what: str):
     def run() -> None:
         try:
             box["value"] = call()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+        except BaseException as exc:
             box["error"] = exc
 
     worker = threading.Thread(target=run, name=f"keyring {what}", daemon=True)
@@ -88,7 +88,7 @@ def backend(kind: str):
 
     try:
         ring = keyring.get_keyring()
-    except Exception as exc:  # noqa: BLE001 - a bad PYTHON_KEYRING_BACKEND, a backend that fails to load
+    except Exception as exc:
         raise Unusable(f"{type(exc).__name__}: {exc}") from None
     name = _name(ring)
     if name in _UNUSABLE:

@@ -19,8 +19,7 @@ def check_rules(pin: str) -> None:
     size = len(pin.encode("utf-8", "surrogatepass"))
     if size > MAX_BYTES:
         raise BadInput(
-            f"the PIN must be at most {MAX_BYTES} bytes in UTF-8 (this one has {len(pin)} characters,"
-            f" {size} bytes)",
+            f"the PIN must be at most {MAX_BYTES} bytes in UTF-8 (this one has {len(pin)} characters, {size} bytes)",
             hint="letters outside ASCII take 2 to 4 bytes each; use fewer of them",
         )
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in pin):

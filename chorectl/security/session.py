@@ -20,6 +20,7 @@ made, never past its length, never across a reboot. Expired records are removed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -75,10 +76,8 @@ def folder() -> Path:
     candidates = []
     with warnings.catch_warnings():  # no XDG_RUNTIME_DIR (cron, su): platformdirs warns, we fall back
         warnings.simplefilter("ignore")
-        try:
+        with contextlib.suppress(OSError):  # an unusable runtime folder: fall back below
             candidates.append(user_runtime_path("chorectl"))
-        except OSError:
-            pass  # an unusable runtime folder: fall back below
     candidates.append(Path(tempfile.gettempdir()) / f"chorectl-{os.getuid()}")
     for candidate in candidates:
         try:
@@ -206,5 +205,7 @@ def sweep(now: Instant) -> int:
 def end(household_id: str) -> int:
     """Remove every unlock record of this household for this user; returns how many."""
     return _remove(
-        lambda record: record is not None and record.get("household") == household_id and record.get("uid") == os.getuid()
+        lambda record: (
+            record is not None and record.get("household") == household_id and record.get("uid") == os.getuid()
+        )
     )

@@ -149,4 +149,4 @@ def acting_parent(session, claimed: str | None) -> str:
 def _stream(uow: UnitOfWork, query) -> Iterator[dict]:
     with uow:
         for row in uow.session.exec(query.execution_options(yield_per=2000)):
-            yield dict(zip(KEYS, row))
+            yield dict(zip(KEYS, row, strict=False))

@@ -14,8 +14,8 @@ from chorectl.domain.schedule import Schedule, first_due
 from chorectl.domain.text import clean_note, clean_title, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import members as members_service
-from chorectl.services.members import MAX_ID  # ids above it name nothing
 from chorectl.services import reset, slots
+from chorectl.services.members import MAX_ID  # ids above it name nothing
 from chorectl.services.uow import UnitOfWork
 
 STATUSES = ("open", "pending", "approved", "archived", "all")
@@ -177,9 +177,7 @@ def _restart_watermarks(uow: UnitOfWork, chore: Chore) -> None:
         uow.session.add(assignment)
 
 
-def assign(
-    uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime
-) -> list[tuple[Chore, list[str]]]:
+def assign(uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime) -> list[tuple[Chore, list[str]]]:
     """Give each chore exactly these assignees (none: a pool chore).
 
     Someone who keeps a chore keeps its history; a new assignee starts at today's period.
@@ -211,7 +209,9 @@ def assign(
                 chore.rolled_due = slots.period_due(chore, today)
                 uow.session.add(chore)
             result.append((chore, [m.name for m in members]))
-            uow.record("chore assign", f"#{chore.id} {chore.title} -> {', '.join(m.name for m in members) or 'anyone'}", at=now)
+            uow.record(
+                "chore assign", f"#{chore.id} {chore.title} -> {', '.join(m.name for m in members) or 'anyone'}", at=now
+            )
         uow.commit()
         return result
 
@@ -246,9 +246,7 @@ def _row(slot: slots.Slot, state: slots.SlotState) -> dict:
     }
 
 
-def listing(
-    uow: UnitOfWork, *, today: date, member: str | None = None, status: str | None = None
-) -> list[dict]:
+def listing(uow: UnitOfWork, *, today: date, member: str | None = None, status: str | None = None) -> list[dict]:
     if status is not None and status not in STATUSES:
         raise BadInput(f"status must be one of {', '.join(STATUSES)}")
     with uow:
@@ -262,7 +260,7 @@ def listing(
             for slot in slots.slots_of(uow, list(uow.session.exec(query)))
             if who is None or slot.member is None or slot.member.id == who.id
         ]
-        for slot, state in zip(every, slots.states(uow, every, today)):
+        for slot, state in zip(every, slots.states(uow, every, today), strict=False):
             if status is None and state.status == "archived":
                 continue
             if status not in (None, "all") and state.status != status:
@@ -275,4 +273,4 @@ def show(uow: UnitOfWork, ref: str, *, today: date) -> tuple[Chore, list[dict]]:
     with uow:
         chore = resolve(uow, ref, include_archived=True)
         found = slots.slots_of(uow, [chore])
-        return chore, [_row(s, state) for s, state in zip(found, slots.states(uow, found, today))]
+        return chore, [_row(s, state) for s, state in zip(found, slots.states(uow, found, today), strict=False)]

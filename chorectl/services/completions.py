@@ -12,9 +12,9 @@ from chorectl.domain.money import format_cents
 from chorectl.domain.text import clean_note
 from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import chores as chores_service
-from chorectl.services.chores import MAX_ID
 from chorectl.services import members as members_service
 from chorectl.services import slots
+from chorectl.services.chores import MAX_ID
 from chorectl.services.reset import record_missed_after_reject
 from chorectl.services.uow import UnitOfWork
 
@@ -203,8 +203,7 @@ def _decide(completion: Completion, chore: Chore, given: int | None) -> int:
         )
     if not chore.reward_min <= given <= chore.reward_max:
         raise BadInput(
-            f"reward {format_cents(given)} for completion {completion.id} ({chore.title}) "
-            f"is outside {low}-{high}"
+            f"reward {format_cents(given)} for completion {completion.id} ({chore.title}) is outside {low}-{high}"
         )
     return given
 

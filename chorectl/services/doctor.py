@@ -46,7 +46,11 @@ def database_checks(uow: UnitOfWork) -> tuple[list[Check], object]:
         checks.append(Check("integrity", "ok" if problems == ["ok"] else "fail", "; ".join(problems[:5])))
         dangling = run("PRAGMA foreign_key_check").fetchall()
         checks.append(
-            Check("references", "ok" if not dangling else "fail", f"{len(dangling)} rows point at nothing" if dangling else "ok")
+            Check(
+                "references",
+                "ok" if not dangling else "fail",
+                f"{len(dangling)} rows point at nothing" if dangling else "ok",
+            )
         )
         tables = _tables(uow)
         missing = {"member", "ledger", "ledger_total"} - tables
@@ -101,7 +105,9 @@ def run(uow: UnitOfWork, database: str) -> list[Check]:
     moment = clock.instant()
     left = auth.lock_left(auth.gate_of(home), moment)
     if left:
-        checks.append(Check("lockout", "warn", f"{home.failed_pins} wrong PINs; locked until {iso(moment.wall + left)}"))
+        checks.append(
+            Check("lockout", "warn", f"{home.failed_pins} wrong PINs; locked until {iso(moment.wall + left)}")
+        )
     else:
         checks.append(Check("lockout", "ok", f"{home.failed_pins} wrong PINs in a row" if home.failed_pins else "none"))
     expires = session.active(home.id, home.pin_fingerprint, moment)
@@ -120,10 +126,14 @@ def _pin_check(home):
     try:
         hashed = keystore.read(home.keyring, home.id, "look up the PIN")
     except keystore.Unusable as exc:
-        return Check("parent PIN", "fail", f"set, but the keyring cannot be reached ({exc}): parent commands are denied")
+        return Check(
+            "parent PIN", "fail", f"set, but the keyring cannot be reached ({exc}): parent commands are denied"
+        )
     if not hashed:
         return Check(
-            "parent PIN", "fail", "set, but missing from the keyring: parent commands are denied; see chorectl pin recover"
+            "parent PIN",
+            "fail",
+            "set, but missing from the keyring: parent commands are denied; see chorectl pin recover",
         )
     gate = auth.gate_of(home)
     if gate.binding is None:

@@ -36,7 +36,7 @@ def balances(uow: UnitOfWork, name: str | None = None) -> list[dict]:
         rows = []
         for m in people:
             mine = totals.get(m.id, {})
-            if name is None and (m.role != "child" and not mine or not m.active and not sum(mine.values())):
+            if name is None and ((m.role != "child" and not mine) or (not m.active and not sum(mine.values()))):
                 continue  # parents without money, and archived members who are settled
             row = {"member": m.name, "earned": 0, "bonuses": 0, "penalties": 0, "paid": 0}
             for kind, total in mine.items():
@@ -136,4 +136,4 @@ def _stream(uow: UnitOfWork, query) -> Iterator[dict]:
     with uow:
         # Core rows from the unit of work's connection: the ORM adds nothing to plain columns.
         for row in uow.session.connection().execute(query.execution_options(yield_per=2000)):
-            yield dict(zip(LEDGER_KEYS, row))
+            yield dict(zip(LEDGER_KEYS, row, strict=False))

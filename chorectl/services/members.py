@@ -123,9 +123,9 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
             forced = f" (--force: {_left(balance, pending, currency)})"
         chores = list(
             uow.session.exec(
-                select(Chore).join(Assignment, col(Assignment.chore_id) == col(Chore.id)).where(
-                    Assignment.member_id == member.id
-                )
+                select(Chore)
+                .join(Assignment, col(Assignment.chore_id) == col(Chore.id))
+                .where(Assignment.member_id == member.id)
             )
         )
         reset.settle(uow, chores, now)  # their ended periods are judged before they go
@@ -204,9 +204,9 @@ def restore(uow: UnitOfWork, name: str, *, now: datetime) -> Restored:
 def pending_of(uow: UnitOfWork, member_id: int) -> int:
     """How many of the member's completions wait for approval (ix_completion_member)."""
     return uow.session.exec(
-        select(func.count()).select_from(Completion).where(
-            Completion.member_id == member_id, Completion.status == "pending"
-        )
+        select(func.count())
+        .select_from(Completion)
+        .where(Completion.member_id == member_id, Completion.status == "pending")
     ).one()
 
 

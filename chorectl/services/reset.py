@@ -181,9 +181,7 @@ def settle(uow: UnitOfWork, chores: list[Chore], now: datetime) -> None:
     due_slots = [
         s
         for s in slots.slots_of(uow, chores)
-        if s.chore.schedule
-        and not s.chore.archived
-        and s.rolled_due != slots.period_due(s.chore, today, s.rolled_due)
+        if s.chore.schedule and not s.chore.archived and s.rolled_due != slots.period_due(s.chore, today, s.rolled_due)
     ]
     if due_slots:
         counted = _counted_since(uow, due_slots, today)
@@ -217,4 +215,3 @@ def record_missed_after_reject(uow: UnitOfWork, completion: Completion, now: dat
         )
     )
     return True
-

@@ -111,8 +111,8 @@ def states(uow: UnitOfWork, slots: list[Slot], today: date) -> list[SlotState]:
     completion (done again after it came back) does not replace.
     """
     periods = [period_due(slot.chore, today, slot.rolled_due) for slot in slots]
-    scheduled = {(s.chore.id, p) for s, p in zip(slots, periods) if p is not None}
-    unscheduled = {s.chore.id for s, p in zip(slots, periods) if p is None}
+    scheduled = {(s.chore.id, p) for s, p in zip(slots, periods, strict=False) if p is not None}
+    unscheduled = {s.chore.id for s, p in zip(slots, periods, strict=False) if p is None}
     newest: dict[tuple[int, date | None, int | None], Completion] = {}
     approved: dict[tuple[int, int | None], Completion] = {}
     queries = []
@@ -143,7 +143,7 @@ def states(uow: UnitOfWork, slots: list[Slot], today: date) -> list[SlotState]:
                 approved[(completion.chore_id, completion.member_id)] = completion
                 approved[(completion.chore_id, None)] = completion
     result = []
-    for slot, period in zip(slots, periods):
+    for slot, period in zip(slots, periods, strict=False):
         chore = slot.chore
         member_id = slot.member.id if slot.member else None
         live = newest.get((chore.id, period, member_id))

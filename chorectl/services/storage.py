@@ -128,7 +128,10 @@ def restore(db: Path, candidate: Candidate) -> Path:
         finally:
             src.close()
     except sqlite3.Error as exc:
-        raise StorageError(f"the restore failed and nothing was replaced ({exc})", hint=f"the database is as it was; a copy is at {kept}") from None
+        raise StorageError(
+            f"the restore failed and nothing was replaced ({exc})",
+            hint=f"the database is as it was; a copy is at {kept}",
+        ) from None
     return kept
 
 
@@ -161,7 +164,9 @@ def restore_new(db: Path, candidate: Candidate) -> None:
     try:
         os.link(candidate.path, db)  # one step, and never replaces what is there
     except FileExistsError:
-        raise InvalidState(f"{db} appeared while restoring; nothing was replaced", hint="run the restore again") from None
+        raise InvalidState(
+            f"{db} appeared while restoring; nothing was replaced", hint="run the restore again"
+        ) from None
     except OSError as exc:
         raise StorageError(f"cannot create {db}: {exc.strerror}") from None
 

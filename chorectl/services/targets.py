@@ -56,7 +56,9 @@ def check_target(path: Path, *, db: Path, what: str) -> Path:
         except OSError:
             same_file = False  # it does not exist (yet): the name alone decides
         if same_name or same_file:
-            raise InvalidState(f"will not write the {what} to {path}: it is {label}", hint=f"choose another name for the {what}")
+            raise InvalidState(
+                f"will not write the {what} to {path}: it is {label}", hint=f"choose another name for the {what}"
+            )
     return path
 
 

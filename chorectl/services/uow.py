@@ -49,9 +49,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         if self.session is not None:
             raise NestedUnitOfWork()
-        bind = self.engine.execution_options(
-            chorectl_begin="IMMEDIATE" if self.write else "DEFERRED"
-        )
+        bind = self.engine.execution_options(chorectl_begin="IMMEDIATE" if self.write else "DEFERRED")
         self.session = Session(bind, expire_on_commit=False)
         self._named = None
         return self
@@ -75,7 +73,13 @@ class UnitOfWork:
         self.session.rollback()
 
     def record(
-        self, action: str, detail: str | None = None, *, at: datetime, amount: int | None = None, actor: str | None = None
+        self,
+        action: str,
+        detail: str | None = None,
+        *,
+        at: datetime,
+        amount: int | None = None,
+        actor: str | None = None,
     ) -> None:
         """Add a line to the audit log, in this same transaction: it stands or falls with the change."""
         if detail is not None:
