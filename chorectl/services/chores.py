@@ -14,7 +14,7 @@ from chorectl.domain.schedule import Schedule, first_due
 from chorectl.domain.text import clean_note, clean_title, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import members as members_service
-from chorectl.services import reset, slots
+from chorectl.services import periods, slots
 from chorectl.services.members import MAX_ID  # ids above it name nothing
 from chorectl.services.uow import UnitOfWork
 
@@ -156,7 +156,7 @@ def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> Chore
         if changes.note is not None:
             chore.note = clean_note(changes.note)
         if changes.every or changes.cooldown or changes.once or changes.due is not None:
-            reset.settle(uow, [chore], now)  # judge the old periods before they go
+            periods.settle(uow, [chore], now)  # judge the old periods before they go
         if changes.every or changes.cooldown or changes.once:
             _set_recurrence(chore, changes.every, changes.cooldown, changes.due, today)
             _restart_watermarks(uow, chore)
@@ -191,7 +191,7 @@ def assign(uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime)
                 chores.append(chore)
         result = []
         today = local_date(now)
-        reset.settle(uow, chores, now)  # an assignee who goes takes no unjudged period along
+        periods.settle(uow, chores, now)  # an assignee who goes takes no unjudged period along
         wanted = {m.id for m in members}
         for chore in chores:
             kept = set()
@@ -219,7 +219,7 @@ def assign(uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime)
 def remove(uow: UnitOfWork, ref: str, *, now: datetime) -> Chore:
     with uow:
         chore = resolve(uow, ref)
-        reset.settle(uow, [chore], now)
+        periods.settle(uow, [chore], now)
         chore.archived = True
         uow.session.add(chore)
         uow.record("chore remove", f"#{chore.id} {chore.title}", at=now)

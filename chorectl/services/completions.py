@@ -15,7 +15,7 @@ from chorectl.services import chores as chores_service
 from chorectl.services import members as members_service
 from chorectl.services import slots
 from chorectl.services.chores import MAX_ID
-from chorectl.services.reset import record_missed_after_reject
+from chorectl.services.periods import record_missed_after_reject
 from chorectl.services.uow import UnitOfWork
 
 

@@ -109,7 +109,7 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
     for approval, unless *force*: archived, they drop out of listings, and
     money or work left behind would be forgotten.
     """
-    from chorectl.services import household, reset, slots
+    from chorectl.services import household, periods, slots
 
     with uow:
         member = resolve(uow, name)
@@ -128,7 +128,7 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
                 .where(Assignment.member_id == member.id)
             )
         )
-        reset.settle(uow, chores, now)  # their ended periods are judged before they go
+        periods.settle(uow, chores, now)  # their ended periods are judged before they go
         uow.session.exec(delete(Assignment).where(col(Assignment.member_id) == member.id))
         orphaned = []
         today = local_date(now)

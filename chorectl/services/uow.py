@@ -13,7 +13,7 @@ The rules:
   unopened unit of work and opens it itself; a writer commits before the
   block ends, or nothing it did is kept.
 - The helpers that work *inside* a caller's open unit of work (``resolve``,
-  ``require``, ``slots_of``, ``settle`` ...) say so in their docstrings, and
+  ``require``, ``slots_of``, ``periods.settle`` ...) say so in their docstrings, and
   are called only from within a ``with uow:`` block.
 """
 
