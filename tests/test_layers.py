@@ -7,6 +7,7 @@ lazily), is checked against what its layer may use.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,29 @@ def test_the_rule_sees_a_wrong_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("def run():\n    from chorectl.db.engine import make_engine\n")
     assert list(imports(bad)) == [(2, "chorectl.db.engine")]
+
+
+SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|PRAGMA|BEGIN|CREATE|DROP|ALTER)\b\s+\S")
+
+
+def sql_strings(path: Path):
+    """String literals that read as SQL statements (upper-case keywords, as this code writes SQL)."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+            yield node.lineno, node.value.strip().splitlines()[0][:60]
+
+
+def test_the_command_line_runs_no_sql():
+    found = [
+        f"{path.relative_to(PACKAGE.parent)}:{line} {sql!r}"
+        for layer, path in modules()
+        if layer == "cli"
+        for line, sql in sql_strings(path)
+    ]
+    assert found == []
+
+
+def test_the_sql_rule_sees_a_statement(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text('def run(conn):\n    """Nothing to see."""\n    conn.execute("SELECT id FROM member")\n')
+    assert list(sql_strings(bad)) == [(3, "SELECT id FROM member")]
