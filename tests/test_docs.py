@@ -44,6 +44,8 @@ def test_readme_links_the_contract():
 
 # ---------------------------------------------------------------- the changelog and the version
 
+RELEASE = re.compile(r"## \[(\d+)\.(\d+)\.(\d+)\] - \d{4}-\d{2}-\d{2}")
+
 
 def _changelog_headings() -> list[str]:
     return re.findall(r"^## .*$", (ROOT / "CHANGELOG.md").read_text(), flags=re.M)
@@ -51,6 +53,25 @@ def _changelog_headings() -> list[str]:
 
 def test_changelog_has_an_unreleased_section():
     assert _changelog_headings()[0] == "## [Unreleased]"
+
+
+def test_version_is_the_newest_release_or_on_the_way_to_the_next():
+    """Every section under Unreleased is a release, ``## [X.Y.Z] - YYYY-MM-DD``, newest first;
+    __version__ is the newest one, or a .devN of a later one."""
+    from chorectl import __version__
+
+    releases = _changelog_headings()[1:]
+    assert releases, "CHANGELOG.md has no released section"
+    for heading in releases:
+        assert RELEASE.fullmatch(heading), f"not a release heading: {heading!r}"
+    numbers = [tuple(map(int, RELEASE.fullmatch(h).groups())) for h in releases]
+    assert numbers == sorted(numbers, reverse=True), "releases are not newest first"
+    newest = numbers[0]
+    if __version__ == ".".join(map(str, newest)):
+        return
+    dev = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)\.dev\d+", __version__)
+    assert dev, f"__version__ {__version__!r} is neither {newest} nor a .devN"
+    assert tuple(map(int, dev.groups())) > newest, f"__version__ {__version__!r} is not after {newest}"
 
 
 # ---------------------------------------------------------------- the commands as the app has them
