@@ -1,3 +1,3 @@
 """chorectl: household chores and pocket money from the terminal."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
