@@ -17,11 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.e2e.helpers import PIN, chorectl_path, need
 from tests.helpers import snapshot
-from tests.test_e2e_core import PIN, chorectl_path, run  # noqa: F401  (run is a fixture)
-from tests.test_e2e_export import need
-
-pytestmark = pytest.mark.e2e
 
 # What the database may hold, whatever the CLI lets in: titles are refused
 # control characters at the door, but a cell must survive whatever it holds.

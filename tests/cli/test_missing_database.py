@@ -166,7 +166,7 @@ def test_restore_into_nothing_of_a_bad_backup_creates_nothing(household, tmp_pat
 
 
 def _bare(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
-    from tests.test_e2e_core import chorectl_path
+    from tests.e2e.helpers import chorectl_path
 
     return subprocess.run(
         ["env", "-i", "PATH=/usr/bin:/bin", *(f"{k}={v}" for k, v in env.items()), chorectl_path(), *args],

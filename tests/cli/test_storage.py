@@ -19,7 +19,7 @@ from chorectl.db.engine import SCHEMA_VERSION
 from tests.conftest import PIN
 from tests.helpers import query, snapshot
 
-FIXTURE = Path(__file__).parent / "fixtures" / "chorectl-schema1.db"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "chorectl-schema1.db"
 TABLES = ["household", "member", "chore", "assignment", "completion", "ledger", "ledger_total", "audit"]
 
 

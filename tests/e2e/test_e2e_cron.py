@@ -13,9 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.test_e2e_core import PIN, chorectl_path
-
-pytestmark = pytest.mark.e2e
+from tests.e2e.helpers import PIN, chorectl_path
 
 
 @pytest.fixture
@@ -91,7 +89,7 @@ def test_concurrent_resets_record_each_miss_once(family):
 
 # ------------------------------------------------------------ the README's own cron and systemd set-up
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _readme_sh_block(marker: str) -> str:

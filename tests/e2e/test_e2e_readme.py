@@ -16,11 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_e2e_security import PLAINTEXT, chorectl_path
+from tests.e2e.helpers import PLAINTEXT, chorectl_path
 
-pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PIN = "2580"
 
 

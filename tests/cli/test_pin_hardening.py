@@ -330,7 +330,7 @@ def test_a_pin_from_another_keyring_is_refused(household, monkeypatch, tmp_path)
     refused = cli("member add Cleo", pin="1111")
     assert refused.exit_code == 3
     assert "this household's PIN was set in another keyring (tests.conftest.MemoryKeyring)" in refused.stderr
-    assert "here it is tests.test_pin_hardening" in refused.stderr and "\nHint: " in refused.stderr
+    assert f"here it is {__name__}" in refused.stderr and "\nHint: " in refused.stderr
     assert snapshot() == before and query("SELECT failed_pins FROM household") == [(0,)]
 
 

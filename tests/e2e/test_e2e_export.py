@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import os
 import pty
-import shutil
 import subprocess
 
 import pytest
 
-from tests.test_e2e_core import PIN, chorectl_path, run  # noqa: F401  (run is a fixture)
-
-pytestmark = pytest.mark.e2e
-
-
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{tool} is not installed; .ci/run installs it")
-        package = {"mlr": "miller", "csvcut": "csvkit"}.get(tool, tool)
-        pytest.skip(f"{tool} is not installed (apt-get install {package})")
-    return path
+from tests.e2e.helpers import PIN, chorectl_path, need
 
 
 @pytest.fixture

@@ -34,9 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import chorectl_path
-
-pytestmark = pytest.mark.e2e
+from tests.e2e.helpers import chorectl_path
 
 PIN = "1234"
 TIMEOUT = 180  # seconds for any one subprocess: generous, a slow CI box is shared

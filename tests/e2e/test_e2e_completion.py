@@ -9,9 +9,7 @@ import sys
 
 import pytest
 
-from tests.test_e2e_core import PIN, chorectl_path, run  # noqa: F401  (run is a fixture)
-
-pytestmark = pytest.mark.e2e
+from tests.e2e.helpers import PIN, chorectl_path
 
 HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "keyring", "bcrypt", "rich")
 

@@ -1,0 +1,86 @@
+"""Helpers for the end-to-end tier: the installed chorectl, run as a shell, a script or cron would.
+
+Only tests under tests/e2e/ may use these (tests/repo/test_tiers.py checks it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PIN = "1234"
+PLAINTEXT = "keyrings.alt.file.PlaintextKeyring"
+DEADLINE = 60  # seconds; generous, for slow shared CI machines
+
+
+def chorectl_path() -> str:
+    """The installed chorectl, as a shell would run it: beside this Python, or on PATH."""
+    beside = Path(sys.executable).parent / "chorectl"
+    found = str(beside) if beside.exists() else shutil.which("chorectl")
+    assert found, "chorectl is not installed (pip install -e .)"
+    return found
+
+
+def need(tool: str) -> str:
+    """The path of *tool*; skip without it, fail on CI (where .ci/run installs it)."""
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is not installed; .ci/run installs it")
+        package = {"mlr": "miller", "csvcut": "csvkit"}.get(tool, tool)
+        pytest.skip(f"{tool} is not installed (apt-get install {package})")
+    return path
+
+
+def isolated_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The caller's environment without chorectl, keyring or D-Bus settings, homed in tmp_path."""
+    dropped = ("PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS", "GNOME_KEYRING_CONTROL", "NO_COLOR", "FORCE_COLOR")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHORECTL_") and k not in dropped}
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    runtime.chmod(0o700)
+    env.update(
+        CHORECTL_DB=str(tmp_path / "family.db"),
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_RUNTIME_DIR=str(runtime),
+        COLUMNS="100",
+        TERM="dumb",
+    )
+    env.update(extra)
+    return env
+
+
+class Runner:
+    """Runs the installed chorectl without a terminal (stdin is /dev/null) and keeps every output."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.exe = chorectl_path()
+        self.outputs: list[tuple[tuple[str, ...], str, str]] = []
+
+    def __call__(self, *args: str, pin: str | None = None, expect: int = 0, **env: str) -> subprocess.CompletedProcess:
+        full_env = dict(self.env, **env)
+        if pin is not None:
+            full_env["CHORECTL_PIN"] = pin
+        proc = subprocess.run(
+            [self.exe, *args],
+            check=False,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+        )
+        self.outputs.append((args, proc.stdout, proc.stderr))
+        assert proc.returncode == expect, (args, proc.returncode, proc.stdout, proc.stderr)
+        assert "Traceback" not in proc.stderr, (args, proc.stderr)
+        return proc
