@@ -1,38 +1,46 @@
-"""Fixtures of the end-to-end tier. Everything here is marked ``e2e`` by tests/conftest.py."""
+"""Fixtures of the end-to-end tier. Everything here is marked ``e2e`` by tests/conftest.py.
+
+A household that several tests start from is made once per session (per
+xdist worker) by the installed chorectl, with the real bcrypt cost, and each
+test gets a copy of its folder (``made``): the processes a test starts are the
+ones it is about, not a dozen to set the scene again.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import PLAINTEXT, chorectl_path
+from tests.e2e.helpers import copy_household, runner
 
 
 @pytest.fixture
 def run(tmp_path):
     """The installed chorectl on a database in tmp_path with a file keyring, as a script runs it."""
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("CHORECTL_") and k != "PYTHON_KEYRING_BACKEND"}
-    base_env.update(
-        CHORECTL_DB=str(tmp_path / "family.db"),
-        HOME=str(tmp_path),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        PYTHON_KEYRING_BACKEND=PLAINTEXT,
-        COLUMNS="100",
-    )
-    exe = chorectl_path()
+    return runner(tmp_path)
 
-    def _run(*args: str, pin: str | None = None, expect: int = 0, **env: str) -> subprocess.CompletedProcess:
-        full_env = dict(base_env, **env)
-        if pin is not None:
-            full_env["CHORECTL_PIN"] = pin
-        proc = subprocess.run(
-            [exe, *args], env=full_env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
-        )
-        assert proc.returncode == expect, (args, proc.returncode, proc.stdout, proc.stderr)
-        assert "Traceback" not in proc.stderr
-        return proc
 
-    _run.db = tmp_path / "family.db"
-    return _run
+@pytest.fixture(scope="session")
+def _households(tmp_path_factory) -> dict[str, Path]:
+    return {}
+
+
+@pytest.fixture
+def made(_households, tmp_path_factory, tmp_path) -> Callable[[Callable[[Path], object]], Path]:
+    """``made(build)``: tmp_path holds a copy of what ``build(folder)`` made in a folder of its own.
+
+    ``build`` runs once per session (per worker) for all the tests that ask for it.
+    """
+
+    def _made(build: Callable[[Path], object]) -> Path:
+        key = f"{build.__module__}.{build.__qualname__}"
+        if key not in _households:
+            folder = tmp_path_factory.mktemp("made")
+            build(folder)
+            _households[key] = folder
+        copy_household(_households[key], tmp_path)
+        return tmp_path
+
+    return _made

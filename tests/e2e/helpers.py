@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,50 @@ class Runner:
         assert proc.returncode == expect, (args, proc.returncode, proc.stdout, proc.stderr)
         assert "Traceback" not in proc.stderr, (args, proc.stderr)
         return proc
+
+
+def runner(folder: Path):
+    """The installed chorectl on ``folder/family.db`` with a file keyring in ``folder/data``."""
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("CHORECTL_") and k != "PYTHON_KEYRING_BACKEND"}
+    base_env.update(
+        CHORECTL_DB=str(folder / "family.db"),
+        HOME=str(folder),
+        XDG_DATA_HOME=str(folder / "data"),
+        PYTHON_KEYRING_BACKEND=PLAINTEXT,
+        COLUMNS="100",
+    )
+    exe = chorectl_path()
+
+    def _run(*args: str, pin: str | None = None, expect: int = 0, **env: str) -> subprocess.CompletedProcess:
+        full_env = dict(base_env, **env)
+        if pin is not None:
+            full_env["CHORECTL_PIN"] = pin
+        proc = subprocess.run(
+            [exe, *args], env=full_env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == expect, (args, proc.returncode, proc.stdout, proc.stderr)
+        assert "Traceback" not in proc.stderr
+        return proc
+
+    _run.db = folder / "family.db"
+    _run.folder = folder
+    return _run
+
+
+def copy_household(source: Path, target: Path) -> None:
+    """Copy the folder *source* (databases, keyring files, exports) into *target*.
+
+    A household records which keyring file holds its PIN hash, by path, and
+    refuses a PIN from any other; the copy's keyring file is the copied one,
+    so each copied database is told so, as ``init`` would have written it there.
+    """
+    shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+    old, new = str(source.resolve()), str(target.resolve())
+    for db in target.rglob("*.db"):
+        con = sqlite3.connect(db)
+        try:
+            if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'household'").fetchone():
+                with con:
+                    con.execute("UPDATE household SET keyring_location = replace(keyring_location, ?, ?)", (old, new))
+        finally:
+            con.close()

@@ -8,11 +8,11 @@ import subprocess
 
 import pytest
 
-from tests.e2e.helpers import PIN, chorectl_path, need
+from tests.e2e.helpers import PIN, chorectl_path, need, runner
 
 
-@pytest.fixture
-def ledger_csv(run, tmp_path):
+def _ledger(folder):
+    run = runner(folder)
     run("init", pin=PIN)
     for name in ("Amy", "Ben"):
         run("member", "add", name, pin=PIN)
@@ -23,9 +23,13 @@ def ledger_csv(run, tmp_path):
     run("adjust", "Amy", "-0.35", "--reason", '-late, "again"', pin=PIN)
     run("adjust", "Ben", "+2", "--reason", "=bonus", pin=PIN)
     run("pay", "Ben", "0.05", pin=PIN)
-    out = tmp_path / "ledger.csv"
-    run("export", "ledger", "--output", str(out))
-    return out
+    run("export", "ledger", "--output", str(folder / "ledger.csv"))
+
+
+@pytest.fixture
+def ledger_csv(run, made):
+    """Amy and Ben paid, fined and rewarded, with commas, quotes and a formula in the notes; its ledger exported."""
+    return made(_ledger) / "ledger.csv"
 
 
 def test_sqlite3_imports_the_csv_and_gets_the_balances(ledger_csv, run):

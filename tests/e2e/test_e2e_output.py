@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.e2e.helpers import PIN, chorectl_path, need
+from tests.e2e.helpers import PIN, chorectl_path, need, runner
 from tests.helpers import snapshot
 
 # What the database may hold, whatever the CLI lets in: titles are refused
@@ -25,9 +25,8 @@ from tests.helpers import snapshot
 AWKWARD_TITLE = 'Tidy\t"the"\nroom\\now\r!'
 
 
-@pytest.fixture
-def awkward(run):
-    """A household whose cells hold every character TSV has to escape."""
+def _awkward(folder):
+    run = runner(folder)
     run("init", pin=PIN)
     run("member", "add", "Amy", pin=PIN)
     run("chore", "add", 'Quote "it" back\\slash', "--reward", "1-3", "--assign", "Amy", "--note", "one\ntwo", pin=PIN)
@@ -40,6 +39,12 @@ def awkward(run):
     run("done", "2")
     run("approve", "1", pin=PIN)
     run("adjust", "Amy", "+1", "--reason", "line\nbreak, back\\slash", pin=PIN)
+
+
+@pytest.fixture
+def awkward(run, made):
+    """A household whose cells hold every character TSV has to escape."""
+    made(_awkward)
     return run
 
 
@@ -212,8 +217,8 @@ def _bytes_run(run, *args, env: dict | None = None, pin: str | None = None) -> s
     return proc
 
 
-@pytest.fixture
-def family(run):
+def _family(folder):
+    run = runner(folder)
     run("init", pin=PIN)
     for name in ("Amy", "Zoë 👩‍👧"):
         run("member", "add", name, pin=PIN)
@@ -233,6 +238,12 @@ def family(run):
         pin=PIN,
     )
     run("done", "Dishes")
+
+
+@pytest.fixture
+def family(run, made):
+    """Amy and Zoë 👩‍👧 (a name few terminals can show), parent Mum, Zoë's daily Dishes done."""
+    made(_family)
     return run
 
 
