@@ -5,6 +5,7 @@ Only tests under tests/e2e/ may use these (tests/repo/test_tiers.py checks it).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -87,16 +88,22 @@ class Runner:
         return proc
 
 
-def runner(folder: Path):
-    """The installed chorectl on ``folder/family.db`` with a file keyring in ``folder/data``."""
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("CHORECTL_") and k != "PYTHON_KEYRING_BACKEND"}
-    base_env.update(
+def script_env(folder: Path) -> dict[str, str]:
+    """A script's environment for a household in *folder*: ``folder/family.db``, a file keyring in ``folder/data``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHORECTL_") and k != "PYTHON_KEYRING_BACKEND"}
+    env.update(
         CHORECTL_DB=str(folder / "family.db"),
         HOME=str(folder),
         XDG_DATA_HOME=str(folder / "data"),
         PYTHON_KEYRING_BACKEND=PLAINTEXT,
         COLUMNS="100",
     )
+    return env
+
+
+def runner(folder: Path):
+    """The installed chorectl on ``folder/family.db`` with a file keyring in ``folder/data``."""
+    base_env = script_env(folder)
     exe = chorectl_path()
 
     def _run(*args: str, pin: str | None = None, expect: int = 0, **env: str) -> subprocess.CompletedProcess:
@@ -111,7 +118,6 @@ def runner(folder: Path):
         return proc
 
     _run.db = folder / "family.db"
-    _run.folder = folder
     return _run
 
 
@@ -132,3 +138,56 @@ def copy_household(source: Path, target: Path) -> None:
                     con.execute("UPDATE household SET keyring_location = replace(keyring_location, ?, ?)", (old, new))
         finally:
             con.close()
+
+
+# Runs chorectl's own app for each step read from stdin, [[args, extra env], ...], in this one
+# interpreter. Stops at the first step that fails.
+SCENE_DRIVER = r"""
+import contextlib, io, json, os, sys
+
+from chorectl.cli import app
+
+for args, env in json.load(sys.stdin):
+    saved = dict(os.environ)
+    os.environ.update(env)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            app(args, prog_name="chorectl")
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    os.environ.clear()
+    os.environ.update(saved)
+    if code:
+        sys.exit(f"chorectl {' '.join(args)} exited {code}: {err.getvalue()}")
+"""
+
+
+class Scene:
+    """Setup for e2e tests: chorectl commands queued, then ``play()``-ed one after another by
+    chorectl's own app in one Python process started with *env* (``script_env`` is the usual
+    one). A dozen commands of setup cost one process, not a dozen; the tests' own commands
+    still run the installed chorectl, each in a process of its own.
+    """
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.steps: list[tuple[list[str], dict[str, str]]] = []
+
+    def __call__(self, *args: str, pin: str | None = None, **env: str) -> None:
+        if pin is not None:
+            env["CHORECTL_PIN"] = pin
+        self.steps.append((list(args), env))
+
+    def play(self) -> None:
+        proc = subprocess.run(
+            [sys.executable, "-c", SCENE_DRIVER],
+            input=json.dumps(self.steps),
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE * 3,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        self.steps = []

@@ -13,25 +13,25 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.helpers import PIN, chorectl_path
+from tests.e2e.helpers import PIN, Scene, chorectl_path
 
 
 def _household(folder: Path) -> None:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "TZ": os.environ.get("TZ", "UTC"),
-        "HOME": str(folder),
-        "XDG_DATA_HOME": str(folder / "data"),
-        "CHORECTL_DB": str(folder / "family.db"),
-        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-        "CHORECTL_PIN": PIN,
-    }
-    for args in (
-        ["init"],
-        ["member", "add", "Amy"],
-        ["chore", "add", "Dishes", "--every", "daily", "--reward", "1", "--assign", "Amy"],
-    ):
-        subprocess.run([chorectl_path(), *args], env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    scene = Scene(
+        {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "TZ": os.environ.get("TZ", "UTC"),
+            "HOME": str(folder),
+            "XDG_DATA_HOME": str(folder / "data"),
+            "CHORECTL_DB": str(folder / "family.db"),
+            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+            "CHORECTL_PIN": PIN,
+        }
+    )
+    scene("init")
+    scene("member", "add", "Amy")
+    scene("chore", "add", "Dishes", "--every", "daily", "--reward", "1", "--assign", "Amy")
+    scene.play()
 
 
 @pytest.fixture
@@ -129,15 +129,11 @@ def _users_home(folder: Path) -> None:
         (fake / name).write_text(text)
         (fake / name).chmod(0o755)
     # The household, made by the user in their own shell: the default database, a file keyring.
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LOGNAME": "amy-mum", "CHORECTL_PIN": PIN}
-    exe = str(clone / ".venv" / "bin" / "chorectl")
-    for args in (
-        ["init", "--keyring", "file"],
-        ["member", "add", "Amy"],
-        ["chore", "add", "Dishes", "--every", "daily", "--reward", "1", "--assign", "Amy"],
-    ):
-        proc = subprocess.run([exe, *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        assert proc.returncode == 0, (args, proc.stderr)
+    scene = Scene({"PATH": "/usr/bin:/bin", "HOME": str(home), "LOGNAME": "amy-mum", "CHORECTL_PIN": PIN})
+    scene("init", "--keyring", "file")
+    scene("member", "add", "Amy")
+    scene("chore", "add", "Dishes", "--every", "daily", "--reward", "1", "--assign", "Amy")
+    scene.play()
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import subprocess
 
 import pytest
 
-from tests.e2e.helpers import PIN, chorectl_path, need, runner
+from tests.e2e.helpers import PIN, Scene, chorectl_path, need, script_env
 
 
 def _ledger(folder):
-    run = runner(folder)
+    run = Scene(script_env(folder))
     run("init", pin=PIN)
     for name in ("Amy", "Ben"):
         run("member", "add", name, pin=PIN)
@@ -24,6 +24,7 @@ def _ledger(folder):
     run("adjust", "Ben", "+2", "--reason", "=bonus", pin=PIN)
     run("pay", "Ben", "0.05", pin=PIN)
     run("export", "ledger", "--output", str(folder / "ledger.csv"))
+    run.play()
 
 
 @pytest.fixture
