@@ -322,19 +322,6 @@ def test_bytes_that_are_not_utf8_in_a_variable(family, variable):
     assert not Path(os.fsdecode(elsewhere)).exists()  # no database was made there
 
 
-@pytest.mark.parametrize("timeout", ["inf", "nan", "-1", "1e400", "\udcff"])
-def test_any_keyring_timeout_is_a_number_of_seconds(family, timeout):
-    proc = _bytes_run(
-        family,
-        "member",
-        "add",
-        "Cleo",
-        pin=PIN,
-        env={"CHORECTL_KEYRING_TIMEOUT": timeout.encode(errors="surrogateescape")},
-    )
-    assert proc.returncode == 0, proc.stderr
-
-
 # ---------------------------------------------------------------- any bytes at all
 
 FUZZ_PIN = "8642"  # set at init, never given to the runs below: parent commands are denied
