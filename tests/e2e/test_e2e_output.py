@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.e2e.helpers import PIN, Scene, chorectl_path, need, script_env
+from tests.e2e.helpers import PIN, STRESS, Scene, chorectl_path, need, script_env
 from tests.helpers import snapshot
 
 # What the database may hold, whatever the CLI lets in: titles are refused
@@ -471,7 +471,9 @@ def fuzzed(tmp_path_factory, households):
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=60 if STRESS else 30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     command=st.sampled_from(COMMANDS),
