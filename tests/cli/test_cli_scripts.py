@@ -1,12 +1,13 @@
 """What a parent's script does, run through CliRunner in this process.
 
 Moved down from the e2e tier (tests/e2e/test_e2e_core.py, test_e2e_security.py
-and test_e2e_output.py), where each command was a process of its own but
-nothing in them needed one: no terminal, pipe, signal, cron or other tool, and
-no setting read when a process starts. The README's family's day
-(tests/e2e/test_e2e_readme.py) still runs a whole session through the
-installed chorectl, and the PIN's prompt, file keyring and Secret Service are
-still checked from the outside there.
+and test_e2e_output.py), where each command was a process of its own though
+nothing in them needs one: no terminal, pipe, signal, cron or other tool. The
+keyring is set here as the keyring library would set it from
+PYTHON_KEYRING_BACKEND. Still run from the outside, by the installed chorectl:
+a whole day (the README's, tests/e2e/test_e2e_readme.py), cron without a
+keyring (test_e2e_cron.py), and the PIN's prompt, file keyring and Secret
+Service (test_e2e_security.py).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 
 import keyring
 import pytest
+from keyring.backends import fail
 
 from tests.conftest import PIN
-from tests.helpers import db_path
+from tests.helpers import db_path, shows
 
 PLAINTEXT = "keyrings.alt.file.PlaintextKeyring"
 
@@ -121,6 +123,25 @@ def test_a_family_session(cli):
     # The database holds no PIN and no hash.
     raw = db_path().read_bytes()
     assert pin.encode() not in raw and b"$2b$" not in raw
+
+
+def test_without_any_keyring_children_and_listings_still_work(cli, ring):
+    """As with PYTHON_KEYRING_BACKEND=keyring.backends.fail.Keyring (a process with it: test_e2e_cron.py)."""
+    run = Script(cli)
+    run("init", pin=PIN)
+    run("member", "add", "Amy", pin=PIN)
+    run("chore", "add", "Dishes", "--reward", "2", "--assign", "Amy", pin=PIN)
+    keyring.set_keyring(fail.Keyring())  # no keyring at all
+    run("done", "Dishes")
+    for args in (["chore", "list"], ["approvals"], ["balance"], ["ledger"], ["member", "list"]):
+        run(*args)
+    denied = run("approve", "1", pin=PIN, expect=3)
+    assert denied.stderr.startswith("Error: the parent PIN cannot be checked: no OS keyring is available")
+    assert not shows(PIN, denied.stderr)
+    keyring.set_keyring(ring)  # the keyring is back
+    run("approve", "1", pin="0000", expect=3)
+    run("approve", "1", expect=3)  # no PIN and no terminal
+    run("approve", "1", pin=PIN)
 
 
 def test_database_file_is_private(cli):

@@ -1,8 +1,9 @@
-"""The installed ``chorectl`` in a subprocess, as a parent's script or cron would run it: what only a
-process shows (the keyring chosen by the environment, what an interpreter imports, ``python -m``).
+"""The installed ``chorectl`` in a subprocess: what only a process shows (what an interpreter
+imports, ``python -m``).
 
-A whole family's session is in tests/cli/test_cli_scripts.py (through CliRunner: nothing in it needs
-a process) and, through the installed chorectl, in test_e2e_readme.py (the README's family's day).
+A whole family's session, and one without any keyring, are in tests/cli/test_cli_scripts.py
+(through CliRunner: nothing in them needs a process); through the installed chorectl, the README's
+family's day runs in test_e2e_readme.py and cron's keyring-less reset in test_e2e_cron.py.
 """
 
 from __future__ import annotations
@@ -12,23 +13,6 @@ import subprocess
 import sys
 
 from tests.e2e.helpers import PIN
-from tests.helpers import shows
-
-
-def test_without_any_keyring_children_and_listings_still_work(run):
-    run("init", pin=PIN)
-    run("member", "add", "Amy", pin=PIN)
-    run("chore", "add", "Dishes", "--reward", "2", "--assign", "Amy", pin=PIN)
-    no_keyring = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    run("done", "Dishes", **no_keyring)
-    for args in (["chore", "list"], ["approvals"], ["balance"], ["ledger"], ["member", "list"]):
-        run(*args, **no_keyring)
-    denied = run("approve", "1", pin=PIN, expect=3, **no_keyring)
-    assert denied.stderr.startswith("Error: the parent PIN cannot be checked: no OS keyring is available")
-    assert not shows(PIN, denied.stderr)
-    run("approve", "1", pin="0000", expect=3)
-    run("approve", "1", expect=3)  # no PIN and no terminal
-    run("approve", "1", pin=PIN)
 
 
 def test_help_does_not_import_sqlalchemy(run, tmp_path):
