@@ -19,7 +19,7 @@ PIN = "1234"
 PLAINTEXT = "keyrings.alt.file.PlaintextKeyring"
 DEADLINE = 60  # seconds; generous, for slow shared CI machines
 # CHORECTL_STRESS=1: the concurrency, crash and fuzzing tests at their full size. By default they
-# run smaller, so the e2e tier stays the smaller part of the test run; they assert the same either way.
+# run smaller, to keep the e2e tier's share of a test run down; they assert the same either way.
 STRESS = os.environ.get("CHORECTL_STRESS") == "1"
 
 
