@@ -62,12 +62,11 @@ class Dialect(Protocol):
 
     NAME: str  # in messages: "fails SQLite's integrity check"
     A_DATABASE: str  # in messages: "is an SQLite database, but not a chorectl one"
-    Error: type[Exception]  # the driver's DB-API ``Error`` ...
-    DatabaseError: type[Exception]  # ... and ``DatabaseError`` classes
+    Error: type[Exception]  # the driver's DB-API ``Error``: what the functions without SQLAlchemy raise
 
     # ---- opening: engines whose transactions take the write lock when WRITE is set
-    def make_engine(self, path: Path, *, create: bool) -> Engine:
-        """An engine on the database at *path*; with *create* false a missing one is refused
+    def make_engine(self, path: Path | str, *, create: bool) -> Engine:
+        """An engine on the database at *path* (as given); with *create* false a missing one is refused
         (:class:`~chorectl.errors.NotFound`) and nothing is made."""
         ...
 
@@ -191,7 +190,11 @@ def at(location: Path | str | None = None) -> Dialect:
 
 
 def index_where(condition: str) -> dict[str, Any]:
-    """Keyword arguments for ``Index`` / ``op.create_index`` that make an index partial on every backend."""
+    """Keyword arguments for ``Index`` / ``op.create_index`` that make an index partial on every backend.
+
+    The models are built with every backend's arguments, so each backend module
+    must import without its driver installed (import the driver inside functions).
+    """
     kwargs: dict[str, Any] = {}
     for name in sorted(set(BACKENDS.values())):
         kwargs.update(_load(name).index_where(condition))

@@ -29,7 +29,7 @@ def make_engine(path: Path | str, *, create: bool = True) -> Engine:
     creates the database; a typo in ``--db`` or ``CHORECTL_DB`` must not
     quietly start an empty household (a cron job would never notice).
     """
-    return dialect.at(path).make_engine(Path(path), create=create)
+    return dialect.at(path).make_engine(path, create=create)
 
 
 def memory_engine() -> Engine:

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 NAME = "SQLite"
 A_DATABASE = "an SQLite database"
 Error = sqlite3.Error
-DatabaseError = sqlite3.DatabaseError
 
 BUSY_TIMEOUT_MS = 15_000
 MISSING_HINT = "run 'chorectl init' to create it, or check --db / CHORECTL_DB"
@@ -146,11 +145,12 @@ def _listen(engine: Engine) -> None:
     event.listen(engine, "begin", _on_begin)
 
 
-def make_engine(path: Path, *, create: bool) -> Engine:
+def make_engine(path: Path | str, *, create: bool) -> Engine:
     """An engine for the file *path*. Any name is a file name: never a URI, never ``:memory:``."""
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
+    path = Path(path)
     if create:
         prepare_file(path)
     else:
