@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -366,6 +365,8 @@ def quick_query(path: Path, sql: str, *, timeout: float) -> list[tuple]:
 def backup(source: Path, target: Path) -> None:
     """Copy the database at *source* to *target* (mode 0600), whole or not at all,
     with SQLite's online backup API: consistent while others write."""
+    import tempfile  # not at the top: shell completion imports this module
+
     folder = target.parent
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
