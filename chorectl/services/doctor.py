@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
-from chorectl.db import schema
+from chorectl.db import dialect, schema
 from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION
 from chorectl.services import household as household_service
 from chorectl.services.uow import UnitOfWork
@@ -23,18 +23,17 @@ def database_checks(uow: UnitOfWork) -> tuple[list[Check], object]:
     """The database's own checks, and the household (or None) for the caller's keyring checks."""
     checks = []
     with uow:
-        run = uow.session.connection().exec_driver_sql
-        version = run("PRAGMA user_version").scalar()
-        app_id = run("PRAGMA application_id").scalar()
-        mode = run("PRAGMA journal_mode").scalar()
+        conn = uow.session.connection()
+        backend = dialect.of(conn)
+        stamp = backend.read_stamp(conn)
         checks.append(
             Check(
                 "schema",
-                "ok" if version == SCHEMA_VERSION and app_id == APPLICATION_ID else "fail",
-                f"version {version} (this chorectl: {SCHEMA_VERSION}), journal {mode}",
+                "ok" if stamp.version == SCHEMA_VERSION and stamp.app_id == APPLICATION_ID else "fail",
+                f"version {stamp.version} (this chorectl: {SCHEMA_VERSION}), {backend.describe(conn)}",
             )
         )
-        differ = schema.differences(uow.session.connection())
+        differ = schema.differences(conn)
         checks.append(
             Check(
                 "structure",
@@ -42,9 +41,9 @@ def database_checks(uow: UnitOfWork) -> tuple[list[Check], object]:
                 "; ".join(differ) if differ else "tables, indexes and append-only triggers as this chorectl makes them",
             )
         )
-        problems = [row[0] for row in run("PRAGMA integrity_check").fetchall()]
-        checks.append(Check("integrity", "ok" if problems == ["ok"] else "fail", "; ".join(problems[:5])))
-        dangling = run("PRAGMA foreign_key_check").fetchall()
+        problems = backend.integrity_problems(conn)
+        checks.append(Check("integrity", "fail" if problems else "ok", "; ".join(problems[:5]) or "ok"))
+        dangling = backend.dangling_references(conn)
         checks.append(
             Check(
                 "references",
@@ -52,7 +51,7 @@ def database_checks(uow: UnitOfWork) -> tuple[list[Check], object]:
                 f"{len(dangling)} rows point at nothing" if dangling else "ok",
             )
         )
-        tables = _tables(uow)
+        tables = {name.lower() for name in inspect(conn).get_table_names()}
         missing = {"member", "ledger", "ledger_total"} - tables
         if missing:  # the structure row says what differs; this check cannot run without them
             checks.append(Check("balances", "fail", f"not checked: no table {', '.join(sorted(missing))}"))
@@ -60,11 +59,6 @@ def database_checks(uow: UnitOfWork) -> tuple[list[Check], object]:
             checks.append(_balances(uow))
         home = household_service.get(uow) if "household" in tables else None
     return checks, home
-
-
-def _tables(uow: UnitOfWork) -> set[str]:
-    rows = uow.session.connection().exec_driver_sql("SELECT lower(name) FROM sqlite_master WHERE type = 'table'")
-    return {name for (name,) in rows}
 
 
 def _balances(uow: UnitOfWork) -> Check:

@@ -1,8 +1,8 @@
-"""The unit of work: one SQLite transaction per use case.
+"""The unit of work: one database transaction per use case.
 
-Writers take the write lock up front (``BEGIN IMMEDIATE``) so that cron's
-``reset``, a child's ``done`` and a parent's ``approve`` queue behind each
-other under the busy timeout instead of failing half-way.
+Writers take the write lock up front (:func:`chorectl.db.dialect.writing`) so
+that cron's ``reset``, a child's ``done`` and a parent's ``approve`` queue
+behind each other under the busy timeout instead of failing half-way.
 
 The rules:
 
@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from chorectl.db.engine import translate_db_error
+from chorectl.db import dialect
 from chorectl.db.models import AuditEntry
 from chorectl.domain.text import printable
 from chorectl.errors import NestedUnitOfWork
@@ -49,8 +49,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         if self.session is not None:
             raise NestedUnitOfWork()
-        bind = self.engine.execution_options(chorectl_begin="IMMEDIATE" if self.write else "DEFERRED")
-        self.session = Session(bind, expire_on_commit=False)
+        self.session = Session(dialect.writing(self.engine, self.write), expire_on_commit=False)
         self._named = None
         return self
 
@@ -60,7 +59,7 @@ class UnitOfWork:
         self.session.close()
         self.session = None
         if exc is not None:
-            translated = translate_db_error(exc)
+            translated = dialect.of(self.engine).translate_error(exc)
             if translated is not None:
                 raise translated from None
 
