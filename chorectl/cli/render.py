@@ -19,7 +19,7 @@ from operator import itemgetter
 from typing import IO, Any
 
 from chorectl.cli.options import Format
-from chorectl.domain.dates import LocalIso, iso
+from chorectl.domain.dates import LocalIso
 from chorectl.domain.money import format_cents, format_money
 
 INJECTION_START = ("=", "+", "-", "@", "\t", "\r")
@@ -88,46 +88,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 # ---------------------------------------------------------------- scripts
 
 
-def cell_text(value: Any, kind: str, *, raw: bool) -> str:
-    """One CSV/TSV cell. Only free text is escaped against formula injection."""
-    if value is None:
-        return ""
-    if kind == "money":
-        return format_cents(value)
-    if kind == "bool":
-        return "true" if value else "false"
-    if kind == "datetime":
-        return iso(value)
-    if kind == "date":
-        return value.isoformat()
-    text = str(value)
-    if kind == "text" and not raw and text.startswith(INJECTION_START):
-        return "'" + text
-    return text
-
-
-def json_value(value: Any, kind: str) -> str:
-    if value is None:
-        return "null"
-    if kind == "money":
-        return format_cents(value)  # an exact JSON number: 2.50, -1.50
-    if kind == "bool":
-        return "true" if value else "false"
-    if kind == "datetime":
-        return json.dumps(iso(value))
-    if kind == "date":
-        return json.dumps(value.isoformat())
-    if kind == "int":
-        return str(int(value))
-    return json.dumps(value, ensure_ascii=False)
-
-
-def json_object(row: Mapping[str, Any], columns: tuple[Column, ...]) -> str:
-    return "{" + ", ".join(f"{json.dumps(c.key)}: {json_value(row.get(c.key), c.kind)}" for c in columns) + "}"
-
-
 def cell_formatter(kind: str, *, raw: bool) -> Callable[[Any], str]:
-    """cell_text for one column kind, decided once per column rather than once per cell."""
+    """How a CSV/TSV column of *kind* writes its cells, decided once per column rather than once per cell.
+
+    Only free text is escaped against formula injection (unless *raw*); None is an empty cell.
+    """
     if kind == "text" and not raw:
 
         def text(value: Any) -> str:
@@ -141,10 +106,47 @@ def cell_formatter(kind: str, *, raw: bool) -> Callable[[Any], str]:
         return lambda value: "" if value is None else str(value)
     if kind == "money":
         return lambda value: "" if value is None else format_cents(value)
+    if kind == "bool":
+        return lambda value: "" if value is None else ("true" if value else "false")
     if kind == "datetime":
         local = LocalIso()  # a stream's moments: the local offset looked up once a day
         return lambda value: "" if value is None else local(value)
-    return lambda value: cell_text(value, kind, raw=raw)
+    if kind == "date":
+        return lambda value: "" if value is None else value.isoformat()
+    raise ValueError(f"no cell kind {kind!r}")
+
+
+def cell_text(value: Any, kind: str, *, raw: bool) -> str:
+    """One CSV/TSV cell: :func:`cell_formatter` for a single value."""
+    return cell_formatter(kind, raw=raw)(value)
+
+
+def json_formatter(kind: str) -> Callable[[Any], str]:
+    """How a JSON column of *kind* writes its values: amounts are exact JSON numbers (2.50, -1.50)."""
+    if kind == "money":
+        return lambda value: "null" if value is None else format_cents(value)
+    if kind == "bool":
+        return lambda value: "null" if value is None else ("true" if value else "false")
+    if kind == "int":
+        return lambda value: "null" if value is None else str(int(value))
+    if kind == "datetime":
+        local = LocalIso()
+        return lambda value: "null" if value is None else json.dumps(local(value))
+    if kind == "date":
+        return lambda value: "null" if value is None else json.dumps(value.isoformat())
+    if kind == "text":
+        return lambda value: "null" if value is None else json.dumps(value, ensure_ascii=False)
+    raise ValueError(f"no cell kind {kind!r}")
+
+
+def json_objects(columns: tuple[Column, ...]) -> Callable[[Mapping[str, Any]], str]:
+    """A row as one JSON object, its keys in the columns' order."""
+    fields = [(json.dumps(c.key) + ": ", c.key, json_formatter(c.kind)) for c in columns]
+
+    def write(row: Mapping[str, Any]) -> str:
+        return "{" + ", ".join(key + value(row.get(name)) for key, name, value in fields) + "}"
+
+    return write
 
 
 # PostgreSQL's text COPY and Miller's TSV: a cell never holds a raw tab, line
@@ -185,14 +187,16 @@ def write_rows(
             count += 1
             tick()
     elif fmt is Format.jsonl:
+        json_object = json_objects(columns)
         for row in rows:
-            out.write(json_object(row, columns) + "\n")
+            out.write(json_object(row) + "\n")
             count += 1
             tick()
     elif fmt is Format.json:
+        json_object = json_objects(columns)
         out.write("[")
         for row in rows:
-            out.write(("\n  " if count == 0 else ",\n  ") + json_object(row, columns))
+            out.write(("\n  " if count == 0 else ",\n  ") + json_object(row))
             count += 1
             tick()
         out.write("\n]\n" if count else "]\n")
