@@ -16,9 +16,8 @@ from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import members as members_service
 from chorectl.services import periods, slots
 from chorectl.services.members import MAX_ID  # ids above it name nothing
+from chorectl.services.rows import STATUSES, ChoreRow
 from chorectl.services.uow import UnitOfWork
-
-STATUSES = ("open", "pending", "approved", "archived", "all")
 
 
 def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Chore:
@@ -227,26 +226,26 @@ def remove(uow: UnitOfWork, ref: str, *, now: datetime) -> Chore:
         return chore
 
 
-def _row(slot: slots.Slot, state: slots.SlotState) -> dict:
+def _row(slot: slots.Slot, state: slots.SlotState) -> ChoreRow:
     chore = slot.chore
     fixed = chore.reward_min == chore.reward_max
-    return {
-        "id": chore.id,
-        "title": chore.title,
-        "assignee": slot.member.name if slot.member else None,
-        "reward": chore.reward_min if fixed else None,
-        "reward_min": None if fixed else chore.reward_min,
-        "reward_max": None if fixed else chore.reward_max,
-        "schedule": chore.schedule,
-        "status": state.status,
-        "due": state.due,
-        "created_at": chore.created_at,
-        "note": chore.note,
-        "cooldown_days": chore.cooldown_days,
-    }
+    return ChoreRow(
+        id=chore.id,
+        title=chore.title,
+        assignee=slot.member.name if slot.member else None,
+        reward=chore.reward_min if fixed else None,
+        reward_min=None if fixed else chore.reward_min,
+        reward_max=None if fixed else chore.reward_max,
+        schedule=chore.schedule,
+        status=state.status,
+        due=state.due,
+        created_at=chore.created_at,
+        note=chore.note,
+        cooldown_days=chore.cooldown_days,
+    )
 
 
-def listing(uow: UnitOfWork, *, today: date, member: str | None = None, status: str | None = None) -> list[dict]:
+def listing(uow: UnitOfWork, *, today: date, member: str | None = None, status: str | None = None) -> list[ChoreRow]:
     if status is not None and status not in STATUSES:
         raise BadInput(f"status must be one of {', '.join(STATUSES)}")
     with uow:
@@ -269,7 +268,7 @@ def listing(uow: UnitOfWork, *, today: date, member: str | None = None, status: 
         return rows
 
 
-def show(uow: UnitOfWork, ref: str, *, today: date) -> tuple[Chore, list[dict]]:
+def show(uow: UnitOfWork, ref: str, *, today: date) -> tuple[Chore, list[ChoreRow]]:
     with uow:
         chore = resolve(uow, ref, include_archived=True)
         found = slots.slots_of(uow, [chore])

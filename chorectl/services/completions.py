@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlmodel import col, select
 
@@ -16,6 +17,7 @@ from chorectl.services import members as members_service
 from chorectl.services import slots
 from chorectl.services.chores import MAX_ID
 from chorectl.services.periods import record_missed_after_reject
+from chorectl.services.rows import CompletionRow
 from chorectl.services.uow import UnitOfWork
 
 
@@ -73,29 +75,26 @@ def _already(chore: Chore, who: Member, state: slots.SlotState) -> str:
     return text
 
 
-def _rows(uow: UnitOfWork, query) -> list[dict]:
-    rows = []
-    for completion, chore, member in uow.session.exec(query):
-        rows.append(completion_row(completion, chore, member))
-    return rows
+def _rows(uow: UnitOfWork, query) -> list[CompletionRow]:
+    return [completion_row(completion, chore, member) for completion, chore, member in uow.session.exec(query)]
 
 
-def completion_row(completion: Completion, chore: Chore, member: Member | None) -> dict:
-    return {
-        "id": completion.id,
-        "chore_id": chore.id,
-        "chore": chore.title,
-        "member": member.name if member else None,
-        "status": completion.status,
-        "completed_at": completion.completed_at,
-        "reviewed_at": completion.reviewed_at,
-        "reward": completion.reward,
-        "note": completion.note,
-        "due": completion.period_due,
-        "reward_min": chore.reward_min,
-        "reward_max": chore.reward_max,
-        "member_id": completion.member_id,
-    }
+def completion_row(completion: Completion, chore: Chore, member: Member | None) -> CompletionRow:
+    return CompletionRow(
+        id=completion.id,
+        chore_id=chore.id,
+        chore=chore.title,
+        member=member.name if member else None,
+        status=completion.status,
+        completed_at=completion.completed_at,
+        reviewed_at=completion.reviewed_at,
+        reward=completion.reward,
+        note=completion.note,
+        due=completion.period_due,
+        reward_min=chore.reward_min,
+        reward_max=chore.reward_max,
+        member_id=completion.member_id,
+    )
 
 
 def joined():
@@ -106,7 +105,7 @@ def joined():
     )
 
 
-def pending(uow: UnitOfWork) -> list[dict]:
+def pending(uow: UnitOfWork) -> list[CompletionRow]:
     with uow:
         return _rows(uow, joined().where(Completion.status == "pending").order_by(Completion.id))
 
@@ -137,11 +136,20 @@ def _select(uow: UnitOfWork, ids: list[int], everything: bool) -> list[tuple[Com
     return result
 
 
-def needing_reward(uow: UnitOfWork, ids: list[int], everything: bool) -> list[dict]:
+class RewardToDecide(NamedTuple):
+    """A completion of a range-reward chore: its reward, *reward_min* .. *reward_max*, is decided at approval."""
+
+    id: int
+    chore: str
+    reward_min: int
+    reward_max: int
+
+
+def needing_reward(uow: UnitOfWork, ids: list[int], everything: bool) -> list[RewardToDecide]:
     """The selected completions of range-reward chores: their reward is decided now."""
     with uow:
         return [
-            {"id": c.id, "chore": ch.title, "reward_min": ch.reward_min, "reward_max": ch.reward_max}
+            RewardToDecide(c.id, ch.title, ch.reward_min, ch.reward_max)
             for c, ch in _select(uow, ids, everything)
             if ch.reward_min != ch.reward_max
         ]
@@ -155,7 +163,7 @@ def approve(
     reward: int | None = None,
     rewards: dict[int, int] | None = None,
     now: datetime,
-) -> list[dict]:
+) -> list[CompletionRow]:
     """Approve pending completions and pay their rewards. All or nothing.
 
     *reward* is the amount for range-reward chores (``--reward``); *rewards*
@@ -208,9 +216,16 @@ def _decide(completion: Completion, chore: Chore, given: int | None) -> int:
     return given
 
 
+class Rejected(NamedTuple):
+    """A rejected completion, and whether its period is over (reset passed it): then it counts as missed."""
+
+    completion: CompletionRow
+    missed: bool
+
+
 def reject(
     uow: UnitOfWork, ids: list[int], *, reason: str | None, now: datetime, everything: bool = False
-) -> list[dict]:
+) -> list[Rejected]:
     """Reject pending completions; the chore is open again for that period."""
     reason = clean_note(reason)
     with uow:
@@ -223,11 +238,10 @@ def reject(
             uow.session.add(completion)
             row = completion_row(completion, chore, uow.session.get(Member, completion.member_id))
             # reset already passed its period: it cannot reopen, so it is missed
-            row["missed"] = record_missed_after_reject(uow, completion, now)
-            rows.append(row)
+            rows.append(Rejected(row, record_missed_after_reject(uow, completion, now)))
             # The reason first: it is what a parent reads the log for, and a narrow table keeps it.
-            what = f"completion {completion.id}: {row['member']}, {chore.title}"
-            uow.record("reject", f"{row['member']}: {reason} ({what})" if reason else what, at=now)
+            what = f"completion {completion.id}: {row.member}, {chore.title}"
+            uow.record("reject", f"{row.member}: {reason} ({what})" if reason else what, at=now)
         uow.commit()
         return rows
 
@@ -235,7 +249,7 @@ def reject(
 RECENT = 10  # how many completions `chore show` lists
 
 
-def recent(uow: UnitOfWork, chore_id: int, *, limit: int = RECENT) -> list[dict]:
+def recent(uow: UnitOfWork, chore_id: int, *, limit: int = RECENT) -> list[CompletionRow]:
     """The chore's newest completions, newest first: only these rows are read
     (ix_completion_chore walks the chore's completions backwards from the newest)."""
     with uow:
@@ -243,7 +257,7 @@ def recent(uow: UnitOfWork, chore_id: int, *, limit: int = RECENT) -> list[dict]
         return _rows(uow, query)
 
 
-def history(uow: UnitOfWork, *, member: str | None = None) -> list[dict]:
+def history(uow: UnitOfWork, *, member: str | None = None) -> list[CompletionRow]:
     with uow:
         query = joined().order_by(Completion.id)
         if member:

@@ -13,6 +13,7 @@ from chorectl.db.models import Assignment, Chore, Completion, LedgerTotal, Membe
 from chorectl.domain.dates import local_date
 from chorectl.domain.text import clean_name, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
+from chorectl.services.rows import MemberRow
 from chorectl.services.uow import UnitOfWork
 
 ROLES = ("parent", "child")
@@ -216,7 +217,7 @@ def balance_of(uow: UnitOfWork, member_id: int) -> int:
     ).one()
 
 
-def listing(uow: UnitOfWork, *, include_archived: bool = False) -> list[dict]:
+def listing(uow: UnitOfWork, *, include_archived: bool = False) -> list[MemberRow]:
     with uow:
         totals = dict(
             uow.session.exec(
@@ -227,13 +228,6 @@ def listing(uow: UnitOfWork, *, include_archived: bool = False) -> list[dict]:
         if not include_archived:
             query = query.where(Member.active == True)  # noqa: E712
         return [
-            {
-                "id": m.id,
-                "name": m.name,
-                "role": m.role,
-                "active": m.active,
-                "balance": totals.get(m.id, 0),
-                "created_at": m.created_at,
-            }
+            MemberRow(m.id, m.name, m.role, m.active, totals.get(m.id, 0), m.created_at)
             for m in uow.session.exec(query)
         ]
