@@ -13,7 +13,7 @@ from chorectl.cli.options import ChoreArg, Format, FormatOpt, MemberOpt, NoteOpt
 from chorectl.cli.state import message, require_parent, state
 from chorectl.domain.dates import local_date, now, parse_date
 from chorectl.domain.text import split_names
-from chorectl.services.rows import ChoreRow, CompletionRow
+from chorectl.services.rows import STATUSES, ChoreRow, CompletionRow
 
 app = new_app("chore", "Add, list, show, edit, assign and remove chores.")
 
@@ -41,12 +41,8 @@ CooldownOpt = Annotated[
 ]
 
 
-class StatusFilter(str, Enum):
-    open = "open"
-    pending = "pending"
-    approved = "approved"
-    archived = "archived"
-    all = "all"
+# What chore list --status takes: services.rows.STATUSES, as Typer's choices.
+StatusFilter = Enum("StatusFilter", [(status, status) for status in STATUSES], type=str)
 
 
 def _recurrence(every: str | None, cooldown: str | None):
