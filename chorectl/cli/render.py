@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import attrgetter
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from chorectl.cli.options import Format
 from chorectl.domain.dates import LocalIso
@@ -35,6 +35,9 @@ from chorectl.services.rows import (
     columns,
     table_columns,
 )
+
+if TYPE_CHECKING:
+    from chorectl.services.chores import ChoreInfo
 
 INJECTION_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -442,7 +445,7 @@ def _style(key: str | None, text: str, row: Any) -> str:
     return ""
 
 
-def details(chore, rows: list[ChoreRow], currency: str, extra: list[tuple[str, str]] = ()) -> None:
+def details(chore: ChoreInfo, rows: list[ChoreRow], currency: str, extra: list[tuple[str, str]] = ()) -> None:
     """``chore show``: the chore's facts, then one line per assignee."""
     from rich.table import Table
     from rich.text import Text

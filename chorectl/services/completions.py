@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy import Select
 from sqlmodel import col, select
 
 from chorectl.db.models import Chore, Completion, LedgerEntry, Member
@@ -15,15 +16,22 @@ from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import chores as chores_service
 from chorectl.services import members as members_service
 from chorectl.services import slots
-from chorectl.services.chores import MAX_ID
+from chorectl.services.chores import MAX_ID, ChoreInfo
+from chorectl.services.members import MemberInfo
 from chorectl.services.periods import record_missed_after_reject
 from chorectl.services.rows import CompletionRow
 from chorectl.services.uow import UnitOfWork
 
 
-def done(
-    uow: UnitOfWork, ref: str, *, member: str | None, now: datetime, note: str | None = None
-) -> tuple[Completion, Chore, Member]:
+class Done(NamedTuple):
+    """A chore marked done: the completion waiting for approval, the chore, and who did it."""
+
+    completion: CompletionRow
+    chore: ChoreInfo
+    member: MemberInfo
+
+
+def done(uow: UnitOfWork, ref: str, *, member: str | None, now: datetime, note: str | None = None) -> Done:
     note = clean_note(note)
     today = local_date(now)
     with uow:
@@ -58,7 +66,7 @@ def done(
         uow.session.add(completion)
         uow.record("done", f"#{chore.id} {chore.title}", at=now, actor=who.name)
         uow.commit()
-        return completion, chore, who
+        return Done(completion_row(completion, chore, who), ChoreInfo.of(chore), MemberInfo.of(who))
 
 
 def _already(chore: Chore, who: Member, state: slots.SlotState) -> str:
@@ -97,7 +105,8 @@ def completion_row(completion: Completion, chore: Chore, member: Member | None) 
     )
 
 
-def joined():
+def joined() -> Select:
+    """Completions with their chore and member (None for a missed pool period): a query to refine and run."""
     return (
         select(Completion, Chore, Member)
         .join(Chore, col(Chore.id) == col(Completion.chore_id))

@@ -15,6 +15,7 @@ from chorectl.errors import BadInput, InvalidState
 from chorectl.services import household as household_service
 from chorectl.services import members as members_service
 from chorectl.services.filters import within
+from chorectl.services.members import MemberInfo
 from chorectl.services.rows import BalanceRow, LedgerRow
 from chorectl.services.uow import UnitOfWork
 
@@ -52,7 +53,7 @@ def _entry(uow: UnitOfWork, member: Member, kind: str, amount: int, note: str | 
     return entry
 
 
-def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: datetime) -> tuple[Member, int]:
+def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: datetime) -> tuple[MemberInfo, int]:
     """Pay *cents* out to *name*: a debit. Returns the member and the new balance."""
     note = clean_note(note)
     if cents <= 0:
@@ -70,10 +71,10 @@ def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: dateti
         _entry(uow, member, "payout", -cents, note, now)
         uow.record("pay", f"{member.name}: {note}" if note else member.name, at=now, amount=-cents)
         uow.commit()
-        return member, balance - cents
+        return MemberInfo.of(member), balance - cents
 
 
-def adjust(uow: UnitOfWork, name: str, cents: int, *, reason: str, now: datetime) -> tuple[Member, int]:
+def adjust(uow: UnitOfWork, name: str, cents: int, *, reason: str, now: datetime) -> tuple[MemberInfo, int]:
     """A bonus (+) or penalty (-) with a reason. Returns the member and the new balance."""
     reason = clean_note(reason)
     if cents == 0:
@@ -86,7 +87,7 @@ def adjust(uow: UnitOfWork, name: str, cents: int, *, reason: str, now: datetime
         _entry(uow, member, "bonus" if cents > 0 else "penalty", cents, reason, now)
         uow.record("adjust", f"{member.name}: {reason}", at=now, amount=cents)
         uow.commit()
-        return member, balance + cents
+        return MemberInfo.of(member), balance + cents
 
 
 def entries(
