@@ -161,8 +161,7 @@ def _recent(rows: list[CompletionRow], currency: str) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from chorectl.domain.money import format_money
-
+    moment, money = render.table_formatter("datetime", currency), render.table_formatter("money", currency)
     out = render.console()
     out.print()
     if not rows:
@@ -178,17 +177,15 @@ def _recent(rows: list[CompletionRow], currency: str) -> None:
     table.add_column("Reward", justify="right", no_wrap=True)
     table.add_column("Note", overflow="fold")
     for row in rows:
-        if row.status == "missed":  # recorded by reset: the day that was missed is what counts
-            when = f"due {row.due.isoformat()}" if row.due else ""
-        else:
-            when = row.completed_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        reward = format_money(row.reward, currency) if row.reward is not None else ""
+        # A miss (recorded by reset): the day that was missed is what counts.
+        missed = f"due {row.due.isoformat()}" if row.due else ""
+        when = missed if row.status == "missed" else moment(row.completed_at)
         table.add_row(
             Text(str(row.id)),
             Text(row.member or "anyone"),
             Text(row.status, style=render.STATUS_STYLE.get(row.status, "")),
             Text(when),
-            Text(reward),
+            Text(money(row.reward)),
             Text(row.note or ""),
         )
     out.print(table)
