@@ -8,6 +8,7 @@ from sqlalchemy import inspect, text
 
 from chorectl.db import dialect, schema
 from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION
+from chorectl.services import auth
 from chorectl.services import household as household_service
 from chorectl.services.uow import UnitOfWork
 
@@ -19,8 +20,8 @@ class Check:
     detail: str
 
 
-def database_checks(uow: UnitOfWork) -> tuple[list[Check], object]:
-    """The database's own checks, and the household (or None) for the caller's keyring checks."""
+def database_checks(uow: UnitOfWork) -> tuple[list[Check], auth.Gate | None]:
+    """The database's own checks, and the household's PIN state (None: no household) for the keyring checks."""
     checks = []
     with uow:
         conn = uow.session.connection()
@@ -58,7 +59,7 @@ def database_checks(uow: UnitOfWork) -> tuple[list[Check], object]:
         else:
             checks.append(_balances(uow))
         home = household_service.get(uow) if "household" in tables else None
-    return checks, home
+    return checks, auth.gate_of(home) if home is not None else None
 
 
 def _balances(uow: UnitOfWork) -> Check:
@@ -85,40 +86,39 @@ def run(uow: UnitOfWork, database: str) -> list[Check]:
     keyring, PIN, lockout and unlock session. The caller prints them; any ``fail`` is exit 1."""
     from chorectl.domain.dates import iso
     from chorectl.security import clock, keystore, session
-    from chorectl.services import auth
 
     checks = [Check("database", "ok", database)]
-    found, home = database_checks(uow)
+    found, gate = database_checks(uow)
     checks.extend(found)
-    if home is None:
+    if gate is None:
         checks.append(Check("household", "warn", "none yet: run chorectl init"))
         return checks
-    checks.append(Check("household", "ok", f"id {home.id}"))
-    checks.append(Check("keyring", "ok", f"{home.keyring}: {keystore.describe(home.keyring)}"))
-    checks.append(_pin_check(home))
+    checks.append(Check("household", "ok", f"id {gate.household_id}"))
+    checks.append(Check("keyring", "ok", f"{gate.keyring}: {keystore.describe(gate.keyring)}"))
+    checks.append(_pin_check(gate))
     moment = clock.instant()
-    left = auth.lock_left(auth.gate_of(home), moment)
+    left = auth.lock_left(gate, moment)
     if left:
         checks.append(
-            Check("lockout", "warn", f"{home.failed_pins} wrong PINs; locked until {iso(moment.wall + left)}")
+            Check("lockout", "warn", f"{gate.failed_pins} wrong PINs; locked until {iso(moment.wall + left)}")
         )
     else:
-        checks.append(Check("lockout", "ok", f"{home.failed_pins} wrong PINs in a row" if home.failed_pins else "none"))
-    expires = session.active(home.id, home.pin_fingerprint, moment)
+        checks.append(Check("lockout", "ok", f"{gate.failed_pins} wrong PINs in a row" if gate.failed_pins else "none"))
+    fingerprint = gate.binding.fingerprint if gate.binding else None
+    expires = session.active(gate.household_id, fingerprint, moment)
     checks.append(Check("unlock session", "ok", f"active until {iso(expires)}" if expires else "none"))
     return checks
 
 
-def _pin_check(home):
+def _pin_check(gate: auth.Gate) -> Check:
     """Is the PIN's hash where the household says, and the one it was set with?"""
     from chorectl.errors import Denied
     from chorectl.security import keystore
-    from chorectl.services import auth
 
-    if not home.pin_set:
+    if not gate.pin_set:
         return Check("parent PIN", "warn", "not set: run chorectl init")
     try:
-        hashed = keystore.read(home.keyring, home.id, "look up the PIN")
+        hashed = keystore.read(gate.keyring, gate.household_id, "look up the PIN")
     except keystore.Unusable as exc:
         return Check(
             "parent PIN", "fail", f"set, but the keyring cannot be reached ({exc}): parent commands are denied"
@@ -129,11 +129,11 @@ def _pin_check(home):
             "fail",
             "set, but missing from the keyring: parent commands are denied; see chorectl pin recover",
         )
-    gate = auth.gate_of(home)
     if gate.binding is None:
         return Check("parent PIN", "warn", "set; not yet bound to its keyring (the next right PIN binds it)")
     try:
-        auth.check_binding(gate, auth.Binding(keystore.location(home.keyring), keystore.fingerprint(home.id, hashed)))
+        here = auth.Binding(keystore.location(gate.keyring), keystore.fingerprint(gate.household_id, hashed))
+        auth.check_binding(gate, here)
     except (Denied, keystore.Unusable) as exc:
         return Check("parent PIN", "fail", f"{getattr(exc, 'message', exc)}: parent commands are denied")
     return Check("parent PIN", "ok", f"set; its hash is in the keyring it was set in ({gate.binding.words()})")

@@ -15,11 +15,16 @@ The rules:
 - The helpers that work *inside* a caller's open unit of work (``resolve``,
   ``require``, ``slots_of``, ``periods.settle`` ...) say so in their docstrings, and
   are called only from within a ``with uow:`` block.
+- A use case returns plain values (rows of :mod:`chorectl.services.rows`, frozen
+  dataclasses, NamedTuples), never ORM objects. Only a helper marked
+  :func:`inside_uow` hands ORM objects back, to the service that called it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -28,6 +33,20 @@ from chorectl.db import dialect
 from chorectl.db.models import AuditEntry
 from chorectl.domain.text import printable
 from chorectl.errors import NestedUnitOfWork
+
+Helper = TypeVar("Helper", bound=Callable)
+
+
+def inside_uow(helper: Helper) -> Helper:
+    """Marks a helper that works inside its caller's open unit of work and returns ORM objects.
+
+    The service that called it reads or changes them within its transaction
+    (``resolve`` finds the chore that ``edit`` then changes). The command line
+    never calls such a helper, and nothing else returns ORM objects:
+    tests/test_service_values.py checks both.
+    """
+    helper.inside_uow = True
+    return helper
 
 
 class UnitOfWork:
