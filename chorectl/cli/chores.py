@@ -13,6 +13,7 @@ from chorectl.cli.options import ChoreArg, Format, FormatOpt, MemberOpt, NoteOpt
 from chorectl.cli.state import message, require_parent, state
 from chorectl.domain.dates import local_date, now, parse_date
 from chorectl.domain.text import split_names
+from chorectl.services.rows import STATUSES, ChoreRow, CompletionRow
 
 app = new_app("chore", "Add, list, show, edit, assign and remove chores.")
 
@@ -40,12 +41,8 @@ CooldownOpt = Annotated[
 ]
 
 
-class StatusFilter(str, Enum):
-    open = "open"
-    pending = "pending"
-    approved = "approved"
-    archived = "archived"
-    all = "all"
+# What chore list --status takes: services.rows.STATUSES, as Typer's choices.
+StatusFilter = Enum("StatusFilter", [(status, status) for status in STATUSES], type=str)
 
 
 def _recurrence(every: str | None, cooldown: str | None):
@@ -123,7 +120,7 @@ def list_(
 
     st = state(ctx)
     rows = chores.listing(st.uow(), today=local_date(now()), member=member, status=status.value if status else None)
-    render.emit("chores", rows, fmt, currency=st.currency(), raw=raw)
+    render.emit(ChoreRow, rows, fmt, currency=st.currency(), raw=raw)
 
 
 @app.command("show")
@@ -142,7 +139,7 @@ def show(ctx: typer.Context, chore: ChoreArg, fmt: FormatOpt = Format.table, raw
     found, rows = chores.show(st.uow(), chore, today=today)
     currency = st.currency()
     if fmt is not Format.table:
-        render.emit("chores", rows, fmt, currency=currency, raw=raw)
+        render.emit(ChoreRow, rows, fmt, currency=currency, raw=raw)
         return
     extra = []
     if found.schedule:
@@ -159,13 +156,12 @@ def show(ctx: typer.Context, chore: ChoreArg, fmt: FormatOpt = Format.table, raw
     _recent(completions.recent(st.uow(), found.id), currency)
 
 
-def _recent(rows: list[dict], currency: str) -> None:
+def _recent(rows: list[CompletionRow], currency: str) -> None:
     """chore show's last completions, newest first; folds to fit 80 columns."""
     from rich.table import Table
     from rich.text import Text
 
-    from chorectl.domain.money import format_money
-
+    moment, money = render.table_formatter("datetime", currency), render.table_formatter("money", currency)
     out = render.console()
     out.print()
     if not rows:
@@ -181,18 +177,16 @@ def _recent(rows: list[dict], currency: str) -> None:
     table.add_column("Reward", justify="right", no_wrap=True)
     table.add_column("Note", overflow="fold")
     for row in rows:
-        if row["status"] == "missed":  # recorded by reset: the day that was missed is what counts
-            when = f"due {row['due'].isoformat()}" if row["due"] else ""
-        else:
-            when = row["completed_at"].astimezone().strftime("%Y-%m-%d %H:%M")
-        reward = format_money(row["reward"], currency) if row["reward"] is not None else ""
+        # A miss (recorded by reset): the day that was missed is what counts.
+        missed = f"due {row.due.isoformat()}" if row.due else ""
+        when = missed if row.status == "missed" else moment(row.completed_at)
         table.add_row(
-            Text(str(row["id"])),
-            Text(row["member"] or "anyone"),
-            Text(row["status"], style=render.STATUS_STYLE.get(row["status"], "")),
+            Text(str(row.id)),
+            Text(row.member or "anyone"),
+            Text(row.status, style=render.STATUS_STYLE.get(row.status, "")),
             Text(when),
-            Text(reward),
-            Text(row["note"] or ""),
+            Text(money(row.reward)),
+            Text(row.note or ""),
         )
     out.print(table)
 

@@ -16,20 +16,17 @@ from chorectl.cli.options import Format, MemberOpt, RawOpt, SinceOpt, UntilOpt
 from chorectl.cli.state import message, state
 from chorectl.domain.dates import local_date, now, parse_days
 from chorectl.errors import StorageError
+from chorectl.services.rows import EXPORTS
 
-
-class ExportKind(str, Enum):
-    members = "members"
-    chores = "chores"
-    completions = "completions"
-    ledger = "ledger"
+# The kinds export takes: services.rows.EXPORTS's names, as Typer's choices.
+ExportKind = Enum("ExportKind", [(name, name) for name in EXPORTS], type=str)
 
 
 def export(
     ctx: typer.Context,
     kind: Annotated[
         ExportKind,
-        typer.Argument(metavar="members|chores|completions|ledger", help="What to export.", case_sensitive=False),
+        typer.Argument(metavar="|".join(EXPORTS), help="What to export.", case_sensitive=False),
     ],
     fmt: Annotated[
         Format,
@@ -76,17 +73,18 @@ def export(
     today = local_date(now())
     first, last = parse_days(since, until, today=today)
     rows = export_service.rows(st.uow(), kind.value, today=today, since=first, until=last, member=member, chore=chore)
+    row_type = EXPORTS[kind.value]
     if fmt is Format.table:
-        render.emit(kind.value, rows, fmt, currency=st.currency())
+        render.emit(row_type, rows, fmt, currency=st.currency())
         return
     if output is None:
         with render.utf8_stdout() as out:
-            render.write_rows(kind.value, rows, fmt, out, raw=raw)
+            render.write_rows(row_type, rows, fmt, out, raw=raw)
         return
     total = export_service.count(st.uow(), kind.value) if sys.stderr.isatty() else None
     written = write_atomically(
         output,
-        lambda out, tick: render.write_rows(kind.value, rows, fmt, out, raw=raw, on_row=tick),
+        lambda out, tick: render.write_rows(row_type, rows, fmt, out, raw=raw, on_row=tick),
         total,
         db=st.db_path,
     )

@@ -10,6 +10,7 @@ from chorectl.cli import render
 from chorectl.cli.options import Format, FormatOpt, RawOpt, SinceOpt, UntilOpt
 from chorectl.cli.state import message, state
 from chorectl.domain.dates import local_date, now, parse_days
+from chorectl.services.rows import LogRow
 
 
 def log(
@@ -47,7 +48,7 @@ def log(
     default = ["changes"] if fmt is Format.table else ["all"]
     chosen = audit.kinds(kind or default)
     rows = audit.entries(st.uow(), since=first, until=last, actor=actor, kind=chosen)
-    render.emit("log", rows, fmt, currency=st.currency(), raw=raw)
+    render.emit(LogRow, rows, fmt, currency=st.currency(), raw=raw)
     if fmt is Format.table and not kind:
         hidden, failed = audit.hidden_pin_events(st.uow(), since=first, until=last, actor=actor)
         if hidden:

@@ -11,6 +11,7 @@ from chorectl.cli.app import new_app
 from chorectl.cli.options import Format, FormatOpt, MemberArg, RawOpt
 from chorectl.cli.state import message, require_parent, state
 from chorectl.domain.dates import now
+from chorectl.services.rows import MemberRow
 
 app = new_app("member", "Add, list, rename, remove and restore members (parents and children).")
 
@@ -46,8 +47,8 @@ def list_(
 
     st = state(ctx)
     everyone = members.listing(st.uow(), include_archived=True)
-    rows = everyone if all_ else [row for row in everyone if row["active"]]
-    render.emit("members", rows, fmt, currency=st.currency(), raw=raw)
+    rows = everyone if all_ else [row for row in everyone if row.active]
+    render.emit(MemberRow, rows, fmt, currency=st.currency(), raw=raw)
     hidden = len(everyone) - len(rows)
     if hidden and fmt is Format.table:
         who = "1 archived member is" if hidden == 1 else f"{hidden} archived members are"

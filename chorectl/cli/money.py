@@ -19,6 +19,7 @@ from chorectl.cli.options import (
 )
 from chorectl.cli.state import message, require_parent, state
 from chorectl.domain.dates import local_date, now, parse_days
+from chorectl.services.rows import BalanceRow, LedgerRow
 
 
 def balance(
@@ -28,7 +29,7 @@ def balance(
     from chorectl.services import ledger
 
     st = state(ctx)
-    render.emit("balance", ledger.balances(st.uow(), name), fmt, currency=st.currency(), raw=raw)
+    render.emit(BalanceRow, ledger.balances(st.uow(), name), fmt, currency=st.currency(), raw=raw)
 
 
 def pay(
@@ -84,4 +85,4 @@ def ledger(
     st = state(ctx)
     first, last = parse_days(since, until, today=local_date(now()))
     rows = ledger_service.entries(st.uow(), name=name, since=first, until=last)
-    render.emit("ledger", rows, fmt, currency=st.currency(), raw=raw)
+    render.emit(LedgerRow, rows, fmt, currency=st.currency(), raw=raw)

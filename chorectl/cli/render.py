@@ -1,9 +1,10 @@
 """All output of data: Rich tables for people; CSV, TSV, JSON and JSON lines for scripts.
 
-Each kind of row has one list of columns (the contract in CLI.md, in order,
-then the extra columns CLI.md allows at the end; ``member_id`` last where CLI.md
-says a row ends with it);
-the table view picks and decorates them. A new column or format is one change here.
+Each kind of row is defined once, in :mod:`chorectl.services.rows`: its fields
+are the columns (CSV and TSV headers, JSON keys, in order), each with its kind
+of cell and, if the table shows it, its title. Here each output family has one
+way to write a kind of cell, and the table view decorates the columns it shows
+(:data:`LOOKS`). A new column is one field there; a new format is one change here.
 """
 
 from __future__ import annotations
@@ -15,119 +16,46 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from operator import itemgetter
-from typing import IO, Any
+from operator import attrgetter
+from typing import IO, TYPE_CHECKING, Any
 
 from chorectl.cli.options import Format
-from chorectl.domain.dates import LocalIso, iso
+from chorectl.domain.dates import LocalIso
 from chorectl.domain.money import format_cents, format_money
+from chorectl.services.rows import (
+    ROWS,
+    BalanceRow,
+    ChoreRow,
+    Column,
+    CompletionRow,
+    LedgerRow,
+    LogRow,
+    MemberRow,
+    Row,
+    columns,
+    table_columns,
+)
+
+if TYPE_CHECKING:
+    from chorectl.services.chores import ChoreInfo
 
 INJECTION_START = ("=", "+", "-", "@", "\t", "\r")
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    kind: str = "text"  # text | int | money | date | datetime | bool
+RowKind = type[Row] | str  # a kind of row, or its name in ROWS ("ledger", "log" ...)
 
 
-def _cols(spec: str, kinds: dict[str, str]) -> tuple[Column, ...]:
-    return tuple(Column(k, kinds.get(k, "text")) for k in spec.split(","))
-
-
-COLUMNS: dict[str, tuple[Column, ...]] = {
-    "members": _cols(
-        "id,name,role,active,balance,created_at",
-        {"id": "int", "active": "bool", "balance": "money", "created_at": "datetime"},
-    ),
-    "chores": _cols(
-        "id,title,assignee,reward,reward_min,reward_max,schedule,status,due,created_at,note,cooldown_days",
-        {
-            "id": "int",
-            "reward": "money",
-            "reward_min": "money",
-            "reward_max": "money",
-            "due": "date",
-            "created_at": "datetime",
-            "cooldown_days": "int",
-        },
-    ),
-    "completions": _cols(
-        "id,chore_id,chore,member,status,completed_at,reviewed_at,reward,note,due,reward_min,reward_max,member_id",
-        {
-            "id": "int",
-            "chore_id": "int",
-            "member_id": "int",
-            "completed_at": "datetime",
-            "reviewed_at": "datetime",
-            "reward": "money",
-            "due": "date",
-            "reward_min": "money",
-            "reward_max": "money",
-        },
-    ),
-    "ledger": _cols(
-        "id,at,member,kind,amount,chore_id,completion_id,note,member_id",
-        {
-            "id": "int",
-            "at": "datetime",
-            "amount": "money",
-            "chore_id": "int",
-            "completion_id": "int",
-            "member_id": "int",
-        },
-    ),
-    "log": _cols("id,at,actor,action,detail,amount", {"id": "int", "at": "datetime", "amount": "money"}),
-    "balance": _cols(
-        "member,earned,bonuses,penalties,paid,balance,member_id",
-        {"member_id": "int", **dict.fromkeys(("earned", "bonuses", "penalties", "paid", "balance"), "money")},
-    ),
-}
+def row_type(kind: RowKind) -> type[Row]:
+    return ROWS[kind] if isinstance(kind, str) else kind
 
 
 # ---------------------------------------------------------------- scripts
 
 
-def cell_text(value: Any, kind: str, *, raw: bool) -> str:
-    """One CSV/TSV cell. Only free text is escaped against formula injection."""
-    if value is None:
-        return ""
-    if kind == "money":
-        return format_cents(value)
-    if kind == "bool":
-        return "true" if value else "false"
-    if kind == "datetime":
-        return iso(value)
-    if kind == "date":
-        return value.isoformat()
-    text = str(value)
-    if kind == "text" and not raw and text.startswith(INJECTION_START):
-        return "'" + text
-    return text
-
-
-def json_value(value: Any, kind: str) -> str:
-    if value is None:
-        return "null"
-    if kind == "money":
-        return format_cents(value)  # an exact JSON number: 2.50, -1.50
-    if kind == "bool":
-        return "true" if value else "false"
-    if kind == "datetime":
-        return json.dumps(iso(value))
-    if kind == "date":
-        return json.dumps(value.isoformat())
-    if kind == "int":
-        return str(int(value))
-    return json.dumps(value, ensure_ascii=False)
-
-
-def json_object(row: Mapping[str, Any], columns: tuple[Column, ...]) -> str:
-    return "{" + ", ".join(f"{json.dumps(c.key)}: {json_value(row.get(c.key), c.kind)}" for c in columns) + "}"
-
-
 def cell_formatter(kind: str, *, raw: bool) -> Callable[[Any], str]:
-    """cell_text for one column kind, decided once per column rather than once per cell."""
+    """How a CSV/TSV column of *kind* writes its cells, decided once per column rather than once per cell.
+
+    Only free text is escaped against formula injection (unless *raw*); None is an empty cell.
+    """
     if kind == "text" and not raw:
 
         def text(value: Any) -> str:
@@ -141,10 +69,55 @@ def cell_formatter(kind: str, *, raw: bool) -> Callable[[Any], str]:
         return lambda value: "" if value is None else str(value)
     if kind == "money":
         return lambda value: "" if value is None else format_cents(value)
+    if kind == "bool":
+        return lambda value: "" if value is None else ("true" if value else "false")
     if kind == "datetime":
         local = LocalIso()  # a stream's moments: the local offset looked up once a day
         return lambda value: "" if value is None else local(value)
-    return lambda value: cell_text(value, kind, raw=raw)
+    if kind == "date":
+        return lambda value: "" if value is None else value.isoformat()
+    raise ValueError(f"no cell kind {kind!r}")
+
+
+def cell_text(value: Any, kind: str, *, raw: bool) -> str:
+    """One CSV/TSV cell: :func:`cell_formatter` for a single value."""
+    return cell_formatter(kind, raw=raw)(value)
+
+
+def json_formatter(kind: str) -> Callable[[Any], str]:
+    """How a JSON column of *kind* writes its values: amounts are exact JSON numbers (2.50, -1.50)."""
+    if kind == "money":
+        return lambda value: "null" if value is None else format_cents(value)
+    if kind == "bool":
+        return lambda value: "null" if value is None else ("true" if value else "false")
+    if kind == "int":
+        return lambda value: "null" if value is None else str(int(value))
+    if kind == "datetime":
+        local = LocalIso()
+        return lambda value: "null" if value is None else json.dumps(local(value))
+    if kind == "date":
+        return lambda value: "null" if value is None else json.dumps(value.isoformat())
+    if kind == "text":
+        return lambda value: "null" if value is None else json.dumps(value, ensure_ascii=False)
+    raise ValueError(f"no cell kind {kind!r}")
+
+
+def json_objects(columns: tuple[Column, ...]) -> Callable[[tuple], str]:
+    """A row (its values in the columns' order) as one JSON object."""
+    fields = [(json.dumps(c.key) + ": ", json_formatter(c.kind)) for c in columns]
+
+    def write(values: tuple) -> str:
+        return "{" + ", ".join([key + value(v) for (key, value), v in zip(fields, values, strict=True)]) + "}"
+
+    return write
+
+
+def values_of(columns: tuple[Column, ...], rows: Iterable[Row | Mapping[str, Any]]) -> Iterable[tuple]:
+    """Each row's values in the columns' order: a row is that already; a mapping (a row a test or
+    script built by hand) gives its values by key, None for a key it lacks."""
+    keys = [c.key for c in columns]
+    for row in rows:
+        yield row if isinstance(row, tuple) else tuple([row.get(key) for key in keys])
 
 
 # PostgreSQL's text COPY and Miller's TSV: a cell never holds a raw tab, line
@@ -163,36 +136,38 @@ def tsv_writer(out: IO[str]) -> Callable[[list[str]], None]:
 
 
 def write_rows(
-    kind: str,
-    rows: Iterable[Mapping[str, Any]],
+    kind: RowKind,
+    rows: Iterable[Row | Mapping[str, Any]],
     fmt: Format,
     out: IO[str],
     *,
     raw: bool = False,
     on_row: Callable[[], None] | None = None,
 ) -> int:
-    """Stream *rows* to *out* in a script format. Returns how many were written."""
-    columns = COLUMNS[kind]
+    """Stream *rows* (of the *kind*) to *out* in a script format. Returns how many were written."""
+    cols = columns(row_type(kind))
     count = 0
     tick = on_row or (lambda: None)
+    rows = values_of(cols, rows)
     if fmt in (Format.csv, Format.tsv):
-        formatters = [cell_formatter(c.kind, raw=raw) for c in columns]
-        values = itemgetter(*(c.key for c in columns))
+        formatters = [cell_formatter(c.kind, raw=raw) for c in cols]
         write = csv.writer(out, lineterminator="\r\n").writerow if fmt is Format.csv else tsv_writer(out)
-        write([c.key for c in columns])
-        for row in rows:
-            write([f(v) for f, v in zip(formatters, values(row), strict=False)])
+        write([c.key for c in cols])
+        for values in rows:
+            write([f(v) for f, v in zip(formatters, values, strict=True)])
             count += 1
             tick()
     elif fmt is Format.jsonl:
-        for row in rows:
-            out.write(json_object(row, columns) + "\n")
+        json_object = json_objects(cols)
+        for values in rows:
+            out.write(json_object(values) + "\n")
             count += 1
             tick()
     elif fmt is Format.json:
+        json_object = json_objects(cols)
         out.write("[")
-        for row in rows:
-            out.write(("\n  " if count == 0 else ",\n  ") + json_object(row, columns))
+        for values in rows:
+            out.write(("\n  " if count == 0 else ",\n  ") + json_object(values))
             count += 1
             tick()
         out.write("\n]\n" if count else "]\n")
@@ -214,14 +189,11 @@ STATUS_STYLE = {
 KIND_STYLE = {"reward": "green", "bonus": "green", "penalty": "red", "payout": "magenta", "reversal": "yellow"}
 
 
-def _money(currency: str) -> Callable[[Any], str]:
-    return lambda cents: "" if cents is None else format_money(cents, currency)
-
-
-def _reward(row: Mapping[str, Any], currency: str) -> str:
-    if row.get("reward") is not None:
-        return format_money(row["reward"], currency)
-    low, high = row.get("reward_min"), row.get("reward_max")
+def _reward(row: ChoreRow | CompletionRow, currency: str) -> str:
+    """A fixed reward, an approved one, or a range (1.00–3.00)."""
+    if row.reward is not None:
+        return format_money(row.reward, currency)
+    low, high = row.reward_min, row.reward_max
     if low is None:
         return ""
     if low == high:
@@ -229,11 +201,11 @@ def _reward(row: Mapping[str, Any], currency: str) -> str:
     return f"{format_money(low, currency)}–{format_money(high, currency)}"
 
 
-def _schedule(row: Mapping[str, Any], currency: str) -> str:
-    if row["schedule"]:
-        return row["schedule"]
-    if row.get("cooldown_days"):
-        return f"cooldown {row['cooldown_days']}d"
+def _schedule(row: ChoreRow, currency: str) -> str:
+    if row.schedule:
+        return row.schedule
+    if row.cooldown_days:
+        return f"cooldown {row.cooldown_days}d"
     return "once"
 
 
@@ -245,84 +217,109 @@ def _day(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
 
-@dataclass(frozen=True)
-class Col:
-    """One column of a table for people.
+def table_formatter(kind: str, currency: str) -> Callable[[Any], str]:
+    """How a table column of *kind* shows its cells to people: $2.50, 2026-11-21 18:00."""
+    if kind == "money":
+        return lambda value: "" if value is None else format_money(value, currency)
+    if kind == "datetime":
+        return _when
+    if kind == "date":
+        return _day
+    return lambda value: "" if value is None else str(value)
 
-    *value(row, currency)* is the cell's text. A column with *shrink* set gives
-    way when the table is wider than the terminal, down to that many
+
+@dataclass(frozen=True)
+class Look:
+    """How the table shows a column, where its kind's plain cell is not the whole story.
+
+    *text(row, currency)* is the cell's text instead. A column with *shrink*
+    set gives way when the table is wider than the terminal, down to that many
     characters, its cells cut with an ellipsis; the others (ids, amounts,
     dates, statuses) always show whole. *suffix* is text kept whole at the end
-    of a shrunk cell (a chore's ``(#id)``).
+    of a shrunk cell (a chore's ``(#id)``). *style* names a rule of :func:`_style`.
     """
 
+    text: Callable[[Any, str], str] | None = None
+    shrink: int | None = None
+    style: str | None = None
+    suffix: Callable[[Any], str] | None = None
+
+
+LOOKS: dict[type[Row], dict[str, Look]] = {
+    MemberRow: {
+        "name": Look(shrink=8),
+        "active": Look(lambda r, c: "yes" if r.active else "archived"),
+    },
+    ChoreRow: {
+        "title": Look(shrink=12),
+        "assignee": Look(lambda r, c: r.assignee or "anyone", shrink=6),
+        "reward": Look(_reward),
+        "schedule": Look(_schedule, shrink=6),
+        "status": Look(style="status"),
+    },
+    CompletionRow: {
+        "chore": Look(shrink=10, suffix=lambda r: f" (#{r.chore_id})"),
+        "member": Look(shrink=6),
+        "status": Look(style="status"),
+        "reward": Look(_reward),  # what was paid; while it waits, what it will pay
+        "note": Look(shrink=6),
+    },
+    LedgerRow: {
+        "member": Look(shrink=6),
+        "kind": Look(style="kind"),
+        "note": Look(shrink=16),
+    },
+    LogRow: {
+        "actor": Look(shrink=6),
+        "action": Look(style="action"),
+        "detail": Look(shrink=24),  # who and why: it keeps room before Who does
+    },
+    BalanceRow: {
+        "member": Look(shrink=8),
+        "balance": Look(style="balance"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a table for people: its header, and *value(row)* its cell's text."""
+
     header: str
-    value: Callable[[Mapping[str, Any], str], str]
+    value: Callable[[Any], str]
     justify: str = "left"
     style: str | None = None
     shrink: int | None = None
-    suffix: Callable[[Mapping[str, Any]], str] | None = None
+    suffix: Callable[[Any], str] | None = None
 
 
-TABLES: dict[str, list[Col]] = {
-    "members": [
-        Col("ID", lambda r, c: str(r["id"]), "right"),
-        Col("Name", lambda r, c: r["name"], shrink=8),
-        Col("Role", lambda r, c: r["role"]),
-        Col("Active", lambda r, c: "yes" if r["active"] else "archived"),
-        Col("Balance", lambda r, c: _money(c)(r["balance"]), "right"),
-    ],
-    "chores": [
-        Col("ID", lambda r, c: str(r["id"]), "right"),
-        Col("Title", lambda r, c: r["title"], shrink=12),
-        Col("Assignee", lambda r, c: r["assignee"] or "anyone", shrink=6),
-        Col("Reward", _reward, "right"),
-        Col("Schedule", _schedule, shrink=6),
-        Col("Status", lambda r, c: r["status"], style="status"),
-        Col("Due", lambda r, c: _day(r["due"])),
-    ],
-    "completions": [
-        Col("ID", lambda r, c: str(r["id"]), "right"),
-        Col("Chore", lambda r, c: r["chore"], shrink=10, suffix=lambda r: f" (#{r['chore_id']})"),
-        Col("Member", lambda r, c: r["member"] or "", shrink=6),
-        Col("Done", lambda r, c: _when(r["completed_at"])),
-        Col("Status", lambda r, c: r["status"], style="status"),
-        Col("Reward", lambda r, c: _money(c)(r["reward"]) if r["reward"] is not None else _reward(r, c), "right"),
-        Col("Note", lambda r, c: r["note"] or "", shrink=6),
-    ],
-    "ledger": [
-        Col("ID", lambda r, c: str(r["id"]), "right"),
-        Col("When", lambda r, c: _when(r["at"])),
-        Col("Member", lambda r, c: r["member"], shrink=6),
-        Col("Kind", lambda r, c: r["kind"], style="kind"),
-        Col("Amount", lambda r, c: _money(c)(r["amount"]), "right"),
-        Col("Note", lambda r, c: r["note"] or "", shrink=16),
-    ],
-    "log": [
-        Col("ID", lambda r, c: str(r["id"]), "right"),
-        Col("When", lambda r, c: _when(r["at"])),
-        Col("Who", lambda r, c: r["actor"], shrink=6),
-        Col("What", lambda r, c: r["action"], style="action"),
-        Col("Detail", lambda r, c: r["detail"] or "", shrink=24),  # who and why: it keeps room before Who does
-        Col("Amount", lambda r, c: _money(c)(r["amount"]), "right"),
-    ],
-    "balance": [
-        Col("Member", lambda r, c: r["member"], shrink=8),
-        Col("Earned", lambda r, c: _money(c)(r["earned"]), "right"),
-        Col("Bonuses", lambda r, c: _money(c)(r["bonuses"]), "right"),
-        Col("Penalties", lambda r, c: _money(c)(r["penalties"]), "right"),
-        Col("Paid", lambda r, c: _money(c)(r["paid"]), "right"),
-        Col("Balance", lambda r, c: _money(c)(r["balance"]), "right", "balance"),
-    ],
-}
+def table_spec(kind: type[Row], currency: str) -> list[Col]:
+    """The table's columns: the row's titled ones (:func:`~chorectl.services.rows.table_columns`),
+    numbers and amounts on the right, decorated by :data:`LOOKS`."""
+    looks = LOOKS.get(kind, {})
+    spec = []
+    for column in table_columns(kind):
+        look = looks.get(column.key, Look())
+        justify = "right" if column.kind in ("int", "money") else "left"
+        spec.append(Col(column.title, _cell(column, look, currency), justify, look.style, look.shrink, look.suffix))
+    return spec
+
+
+def _cell(column: Column, look: Look, currency: str) -> Callable[[Any], str]:
+    if look.text is not None:
+        text = look.text
+        return lambda row: text(row, currency)
+    get, show = attrgetter(column.key), table_formatter(column.kind, currency)
+    return lambda row: show(get(row))
+
 
 EMPTY = {
-    "members": "No members yet. Add one: chorectl member add NAME",
-    "chores": "No chores to show.",
-    "completions": "Nothing to show.",
-    "ledger": "The ledger has no entries for that.",
-    "balance": "No balances yet.",
-    "log": "The log has nothing for that.",
+    MemberRow: "No members yet. Add one: chorectl member add NAME",
+    ChoreRow: "No chores to show.",
+    CompletionRow: "Nothing to show.",
+    LedgerRow: "The ledger has no entries for that.",
+    BalanceRow: "No balances yet.",
+    LogRow: "The log has nothing for that.",
 }
 
 
@@ -398,8 +395,9 @@ def one_line(text: str) -> str:
     return " ".join(text.replace("\t", " ").splitlines()) if text else ""
 
 
-def table(kind: str, rows: list[Mapping[str, Any]], currency: str, title: str | None) -> None:
+def table(kind: RowKind, rows: list[Row], currency: str, title: str | None) -> None:
     """Rows as a Rich table, one line a row, fitted to the terminal (see :func:`fit`)."""
+    kind = row_type(kind)
     if not rows:
         typer_message(EMPTY[kind])
         return
@@ -408,8 +406,8 @@ def table(kind: str, rows: list[Mapping[str, Any]], currency: str, title: str | 
     from rich.table import Table
     from rich.text import Text
 
-    spec = TABLES[kind]
-    cells = [[one_line(col.value(row, currency)) for col in spec] for row in rows]
+    spec = table_spec(kind, currency)
+    cells = [[one_line(col.value(row)) for col in spec] for row in rows]
     tails = [[col.suffix(row) if col.suffix else "" for col in spec] for row in rows]
     natural = [
         max([cell_len(col.header), *(cell_len(line[i] + tail[i]) for line, tail in zip(cells, tails, strict=False))])
@@ -435,7 +433,7 @@ def table(kind: str, rows: list[Mapping[str, Any]], currency: str, title: str | 
     out.print(t)
 
 
-def _style(key: str | None, text: str, row: Mapping[str, Any]) -> str:
+def _style(key: str | None, text: str, row: Any) -> str:
     if key == "status":
         return STATUS_STYLE.get(text, "")
     if key == "kind":
@@ -443,11 +441,11 @@ def _style(key: str | None, text: str, row: Mapping[str, Any]) -> str:
     if key == "action":
         return "bold red" if text == "pin failed" else ""
     if key == "balance":
-        return "bold red" if row["balance"] < 0 else "bold"
+        return "bold red" if row.balance < 0 else "bold"
     return ""
 
 
-def details(chore, rows: list[Mapping[str, Any]], currency: str, extra: list[tuple[str, str]] = ()) -> None:
+def details(chore: ChoreInfo, rows: list[ChoreRow], currency: str, extra: list[tuple[str, str]] = ()) -> None:
     """``chore show``: the chore's facts, then one line per assignee."""
     from rich.table import Table
     from rich.text import Text
@@ -455,10 +453,9 @@ def details(chore, rows: list[Mapping[str, Any]], currency: str, extra: list[tup
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
-    first = rows[0] if rows else {}
     # Text(), never plain strings: a title like "Tidy [/]" is text, not Rich markup.
     facts.add_row("Chore", Text(f"{chore.title} (#{chore.id})"))
-    facts.add_row("Reward", Text(_reward(first, currency) if rows else ""))
+    facts.add_row("Reward", Text(_reward(rows[0], currency) if rows else ""))
     for label, value in extra:
         facts.add_row(label, Text(value))
     if chore.note:
@@ -472,9 +469,9 @@ def details(chore, rows: list[Mapping[str, Any]], currency: str, extra: list[tup
         who.add_column(header)
     for row in rows:
         who.add_row(
-            Text(row["assignee"] or "anyone"),
-            Text(row["status"], style=STATUS_STYLE.get(row["status"], "")),
-            Text(_day(row["due"])),
+            Text(row.assignee or "anyone"),
+            Text(row.status, style=STATUS_STYLE.get(row.status, "")),
+            Text(_day(row.due)),
         )
     out.print(who)
 
@@ -484,8 +481,8 @@ def typer_message(text: str) -> None:
 
 
 def emit(
-    kind: str,
-    rows: Iterable[Mapping[str, Any]],
+    kind: RowKind,
+    rows: Iterable[Row],
     fmt: Format,
     *,
     currency: str = "$",

@@ -10,6 +10,7 @@ from chorectl.cli import render
 from chorectl.cli.options import AsOpt, ChoreArg, Format, FormatOpt, NoteOpt, RawOpt
 from chorectl.cli.state import interactive, message, require_parent, state
 from chorectl.domain.dates import now
+from chorectl.services.rows import CompletionRow
 
 IdsArg = Annotated[
     list[int] | None, typer.Argument(metavar="ID", help="Ids from 'chorectl approvals'.", show_default=False)
@@ -35,7 +36,7 @@ def approvals(ctx: typer.Context, fmt: FormatOpt = Format.table, raw: RawOpt = F
 
     st = state(ctx)
     rows = completions.pending(st.uow())
-    render.emit("completions", rows, fmt, currency=st.currency(), raw=raw, title="Waiting for approval")
+    render.emit(CompletionRow, rows, fmt, currency=st.currency(), raw=raw, title="Waiting for approval")
 
 
 def approve(
@@ -63,16 +64,16 @@ def approve(
         for need in completions.needing_reward(st.uow(), ids or [], all_):
             if not interactive():
                 break  # the service refuses with a clear message (exit 2)
-            low, high = format_cents(need["reward_min"]), format_cents(need["reward_max"])
-            text = typer.prompt(f"Reward for {need['id']} ({need['chore']}), {low}-{high}", err=True)
-            answers[need["id"]] = parse_reward(text, currency=currency)
+            low, high = format_cents(need.reward_min), format_cents(need.reward_max)
+            text = typer.prompt(f"Reward for {need.id} ({need.chore}), {low}-{high}", err=True)
+            answers[need.id] = parse_reward(text, currency=currency)
     rows = completions.approve(
         st.uow(write=True), ids or [], everything=all_, reward=amount, rewards=answers, now=now()
     )
     if not rows:
         message("Nothing is waiting for approval.")
     for row in rows:
-        message(f"Approved {row['id']}: {row['member']}, {row['chore']}, {format_money(row['reward'], currency)}.")
+        message(f"Approved {row.id}: {row.member}, {row.chore}, {format_money(row.reward, currency)}.")
 
 
 def reject(
@@ -84,9 +85,9 @@ def reject(
     from chorectl.services import completions
 
     require_parent(ctx)
-    for row in completions.reject(state(ctx).uow(write=True), ids or [], reason=reason, now=now()):
-        if row["missed"]:
-            after = f"its period (due {row['due'].isoformat()}) is over, so it counts as missed"
+    for row, missed in completions.reject(state(ctx).uow(write=True), ids or [], reason=reason, now=now()):
+        if missed:
+            after = f"its period (due {row.due.isoformat()}) is over, so it counts as missed"
         else:
             after = "it is open again"
-        message(f"Rejected {row['id']}: {row['member']}, {row['chore']}; {after}.")
+        message(f"Rejected {row.id}: {row.member}, {row.chore}; {after}.")

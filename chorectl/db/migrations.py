@@ -2,7 +2,7 @@
 
 Each step takes the schema from version N to N+1 with Alembic's operations
 (its batch mode rebuilds a table where SQLite cannot ALTER it in place). All
-steps run in one ``BEGIN IMMEDIATE`` transaction with the version bump, so an
+steps run in one write-locked transaction with the version bump, so an
 upgrade happens whole or not at all; a copy of the file is taken first.
 
 Imported only when an upgrade is due, so everyday commands never load Alembic.
@@ -53,6 +53,8 @@ def _v3_to_v4(op) -> None:
 
     import sqlalchemy as sa
 
+    from chorectl.db.dialect import index_where
+
     conn = op.get_bind()
     at = datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -92,7 +94,7 @@ def _v3_to_v4(op) -> None:
     rename_twins("chore", "title", chores, "chore edit", "live chores' titles are unique")
     op.drop_index("ux_member_active_name", table_name="member")
     op.create_index("ux_member_name", "member", ["name_key"], unique=True)
-    op.create_index("ux_chore_live_title", "chore", ["title_key"], unique=True, sqlite_where=sa.text("archived = 0"))
+    op.create_index("ux_chore_live_title", "chore", ["title_key"], unique=True, **index_where("archived = 0"))
     # A chore's newest completions (chore show) without reading all of its history.
     op.create_index("ix_completion_chore", "completion", ["chore_id", "id"])
 

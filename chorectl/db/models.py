@@ -1,6 +1,6 @@
 """The tables. Money is integer cents; times are aware (UTC in the file).
 
-The ledger is append-only: triggers (see :mod:`chorectl.db.engine`) refuse
+The ledger is append-only: triggers (the backend's guards, :mod:`chorectl.db.dialect`) refuse
 UPDATE and DELETE on it and keep ``ledger_total`` (one row per member and
 kind) equal to the ledger's sums, so balances never scan history.
 """
@@ -9,9 +9,10 @@ kind) equal to the ledger's sums, so balances never scan history.
 # eval() every field's annotation string while building the classes.
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, text
+from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
+from chorectl.db.dialect import index_where
 from chorectl.db.types import AwareDateTime
 
 
@@ -60,7 +61,7 @@ class Chore(SQLModel, table=True):
     __table_args__ = (
         Index("ix_chore_title_key", "title_key"),
         # Live chores' titles are unique in any case (schema 4); an archived one's may be reused.
-        Index("ux_chore_live_title", "title_key", unique=True, sqlite_where=text("archived = 0")),
+        Index("ux_chore_live_title", "title_key", unique=True, **index_where("archived = 0")),
     )
     id: int | None = Field(default=None, primary_key=True)
     title: str
@@ -86,7 +87,7 @@ class Assignment(SQLModel, table=True):
 class Completion(SQLModel, table=True):
     __table_args__ = (
         Index("ix_completion_slot", "chore_id", "period_due", "member_id"),
-        Index("ix_completion_pending", "status", sqlite_where=text("status = 'pending'")),
+        Index("ix_completion_pending", "status", **index_where("status = 'pending'")),
         Index("ix_completion_member", "member_id", "id"),
         # A chore's newest completions (chore show) and its history in order
         # (export completions --chore), without reading or sorting the rest (schema 4).

@@ -1,26 +1,27 @@
 """Is a database's schema the one this chorectl makes? The one place that says.
 
 ``restore`` asks it of a backup (after upgrading an older one), ``doctor`` of
-the live database, and an upgrade of its own result: a file that passes
-SQLite's integrity check can still lack a table or carry an append-only
+the live database, and an upgrade of its own result: a database that passes
+its engine's integrity check can still lack a table or carry an append-only
 trigger that was dropped or rewritten to do nothing.
 
-The reference is built the way a new file gets its schema: ``ensure_schema``
-on an in-memory database (the same code path, not a copy of it). Compared:
+The reference is built the way a new database gets its schema: ``ensure_schema``
+on an in-memory database of the same backend (the same code path, not a copy
+of it). The backend reads what is there (:meth:`chorectl.db.dialect.Dialect.read_schema`:
+for SQLite, ``sqlite_master`` and the table-valued pragmas); compared here:
 
 - tables: each column's name, declared type, NOT NULL, primary-key position
-  and hidden flag (``PRAGMA table_xinfo``), foreign keys, and the PRIMARY KEY
-  and UNIQUE constraints' columns. Default values are not compared (an
-  ``ALTER TABLE ADD COLUMN`` in an upgrade writes them differently from
-  ``CREATE TABLE``), nor is column order (``ADD COLUMN`` can only append, and
-  chorectl never reads a column by position);
+  and hidden flag, foreign keys, and the PRIMARY KEY and UNIQUE constraints'
+  columns. Default values are not compared (an ``ALTER TABLE ADD COLUMN`` in
+  an upgrade writes them differently from ``CREATE TABLE``), nor is column
+  order (``ADD COLUMN`` can only append, and chorectl never reads a column by
+  position);
 - indexes: table, columns (with order and collation), unique, and the
   partial-index ``WHERE`` clause, normalized;
 - triggers and views: their SQL, normalized (whitespace and comments,
   keyword and identifier case, identifier quoting);
-- missing and extra objects of each kind. SQLite's own ``sqlite_%`` objects
-  (sqlite_sequence, sqlite_stat1 from ANALYZE, automatic indexes) are not
-  objects of their own here.
+- missing and extra objects of each kind. The engine's own internal objects
+  are not objects of their own here.
 
 Imported only by doctor, restore and an upgrade; never on the everyday path.
 """
@@ -30,6 +31,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+
+from chorectl.db import dialect
 
 
 @dataclass(frozen=True)
@@ -50,21 +53,27 @@ class Schema:
 def differences(conn) -> list[str]:
     """What differs between the database on *conn* and the schema this chorectl makes, one phrase each.
 
-    *conn* is a ``sqlite3.Connection`` or a SQLAlchemy ``Connection``. Empty: the same.
+    *conn* is a SQLAlchemy ``Connection`` or the driver's own. Empty: the same.
     """
-    return compare(read(conn), expected())
+    backend = dialect.of(conn)
+    return compare(backend.read_schema(conn), expected(backend))
+
+
+def expected(backend: dialect.Dialect | None = None) -> Schema:
+    """The schema this version makes for a new database of *backend* (by default the file one's)."""
+    return _expected(backend or dialect.at())
 
 
 @cache
-def expected() -> Schema:
-    """The schema this version makes for a new file, read back from an in-memory database."""
-    from chorectl.db.engine import ensure_schema, memory_engine
+def _expected(backend: dialect.Dialect) -> Schema:
+    """Read back from an in-memory database of that backend."""
+    from chorectl.db.engine import ensure_schema
 
-    engine = memory_engine()
+    engine = backend.memory_engine()
     try:
         ensure_schema(engine)
         with engine.connect() as conn:
-            return read(conn)
+            return backend.read_schema(conn)
     finally:
         engine.dispose()
 
@@ -73,68 +82,6 @@ def summary(found: list[str], most: int = 3) -> str:
     """The first few differences on one line."""
     more = f" (and {len(found) - most} more)" if len(found) > most else ""
     return "; ".join(found[:most]) + more
-
-
-# ---------------------------------------------------------------- reading
-
-
-def _rows(conn, sql: str, *params) -> list[tuple]:
-    if hasattr(conn, "exec_driver_sql"):  # SQLAlchemy
-        return [tuple(r) for r in conn.exec_driver_sql(sql, params).fetchall()]
-    return conn.execute(sql, params).fetchall()
-
-
-def read(conn) -> Schema:
-    tables, indexes, triggers, views = {}, {}, {}, {}
-    objects = _rows(
-        conn,
-        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE substr(name, 1, 7) != 'sqlite_' ORDER BY name",
-    )
-    for kind, name, table, sql in objects:
-        key = name.lower()
-        if kind == "table":
-            tables[key] = _table(conn, name)
-        elif kind == "index":
-            indexes[key] = _index(conn, name, table, sql)
-        elif kind == "trigger":
-            triggers[key] = normalize(sql)
-        elif kind == "view":
-            views[key] = normalize(sql)
-    return Schema(tables, indexes, triggers, views)
-
-
-def _table(conn, name: str) -> Table:
-    columns = {
-        col.lower(): ((kind or "").upper(), notnull, pk, hidden)
-        for _cid, col, kind, notnull, _default, pk, hidden in _rows(conn, "SELECT * FROM pragma_table_xinfo(?)", name)
-    }
-    foreign_keys = frozenset(
-        (src.lower(), other.lower(), (dst or "").lower(), on_update.upper(), on_delete.upper())
-        for _id, _seq, other, src, dst, on_update, on_delete, _match in _rows(
-            conn, "SELECT * FROM pragma_foreign_key_list(?)", name
-        )
-    )
-    keys = frozenset(
-        (origin, unique, _index_columns(conn, index))
-        for _seq, index, unique, origin, _partial in _rows(conn, "SELECT * FROM pragma_index_list(?)", name)
-        if origin in ("pk", "u")
-    )
-    return Table(columns, foreign_keys, keys)
-
-
-def _index_columns(conn, index: str) -> tuple:
-    rows = _rows(conn, "SELECT name, desc, coll FROM pragma_index_xinfo(?) WHERE key ORDER BY seqno", index)
-    return tuple(((col or "<expression>").lower(), desc, (coll or "").upper()) for col, desc, coll in rows)
-
-
-def _index(conn, name: str, table: str, sql: str | None) -> tuple:
-    unique = next((u for _s, n, u, *_ in _rows(conn, "SELECT * FROM pragma_index_list(?)", table) if n == name), None)
-    tokens = normalize(sql or "").split(" ")
-    where = " ".join(tokens[tokens.index("where") + 1 :]) if "where" in tokens else ""
-    columns = _index_columns(conn, name)
-    if any(col == "<expression>" for col, *_ in columns):
-        where = normalize(sql or "")  # an expression index: its whole text decides
-    return (table.lower(), unique, columns, where)
 
 
 # ---------------------------------------------------------------- normalizing SQL

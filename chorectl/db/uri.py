@@ -1,4 +1,4 @@
-"""How chorectl opens a database file: always by an escaped ``file:`` URI of its absolute path.
+"""How the SQLite backend (:mod:`chorectl.db.sqlite`) opens a file: always by an escaped ``file:`` URI of its absolute path.
 
 A name is a file name, never something SQLite interprets: Debian's SQLite is
 built with SQLITE_USE_URI=1, so ``sqlite3.connect("file:x.db")`` opens
@@ -6,7 +6,8 @@ built with SQLITE_USE_URI=1, so ``sqlite3.connect("file:x.db")`` opens
 absolute path turned into a URI has every ``?``, ``#``, ``%``, ``:`` and space
 escaped, so SQLite opens exactly the file named, whatever its name.
 
-Standard library only: shell completion uses it on every Tab press.
+Part of the SQLite backend: only :mod:`chorectl.db.sqlite` uses it. Standard
+library only: shell completion uses it on every Tab press.
 """
 
 from __future__ import annotations

@@ -19,9 +19,8 @@ from chorectl.domain.dates import day_bounds
 from chorectl.domain.text import fold
 from chorectl.errors import BadInput
 from chorectl.services.filters import within
+from chorectl.services.rows import LogRow
 from chorectl.services.uow import UnitOfWork
-
-KEYS = ("id", "at", "actor", "action", "detail", "amount")
 
 PIN_EVENTS = ("pin ok", "pin failed", "pin bind", "pin change", "pin recover", "unlock", "lock")
 # What --kind takes besides one action's name: "changes" is everything but PIN events.
@@ -76,9 +75,9 @@ def entries(
     until: date | None = None,
     actor: str | None = None,
     kind: Kinds | None = EVERYTHING,
-) -> Iterator[dict]:
+) -> Iterator[LogRow]:
     """The log lines, oldest first. *actor* is a name in any case; ``parent`` is every parent."""
-    query = select(
+    query = select(  # in LogRow's order
         AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.detail, AuditEntry.amount
     ).order_by(AuditEntry.id)
     query = _filtered(uow, query, since, until, actor)
@@ -146,7 +145,8 @@ def acting_parent(session, claimed: str | None) -> str:
     return "parent"
 
 
-def _stream(uow: UnitOfWork, query) -> Iterator[dict]:
+def _stream(uow: UnitOfWork, query) -> Iterator[LogRow]:
+    make = LogRow._make
     with uow:
         for row in uow.session.exec(query.execution_options(yield_per=2000)):
-            yield dict(zip(KEYS, row, strict=False))
+            yield make(row)

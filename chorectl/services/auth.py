@@ -5,7 +5,7 @@ What the database keeps is *which* keyring holds it and a fingerprint of it
 (:class:`Binding`), so that a PIN set in another keyring, or a hash swapped
 in the keyring behind the household's back, is refused.
 
-Every PIN check is one write transaction (``BEGIN IMMEDIATE``): the lockout is
+Every PIN check is one write transaction, locked from its start: the lockout is
 read, the bcrypt check runs, and its outcome is counted and logged, all under
 the household's write lock. So at most one check per household is in flight,
 parallel guesses queue and stop at the lockout, and a right PIN is never

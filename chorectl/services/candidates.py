@@ -1,16 +1,16 @@
 """What shell completion offers: member names and chore titles.
 
-Completion runs on every Tab press, so this reads the database with the
-standard library's sqlite3, read-only, and never imports SQLAlchemy; any
-trouble means nothing to offer, never an error in the shell.
+Completion runs on every Tab press, so this reads the database through the
+backend's quick read-only query (for SQLite, the standard library's sqlite3)
+and never imports SQLAlchemy; any trouble means nothing to offer, never an
+error in the shell.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
-from chorectl.db.uri import connect
+from chorectl.db import dialect
 
 QUERIES = {
     "members": "SELECT name FROM member WHERE active = 1 ORDER BY name_key",
@@ -22,13 +22,10 @@ QUERIES = {
 
 def names(path: Path | None, what: str) -> list[str]:
     """The names of *what* (a key of :data:`QUERIES`) in the database at *path*; [] on any trouble."""
-    if path is None or not path.is_file():
+    if path is None:
         return []
+    backend = dialect.at(path)
     try:
-        con = connect(path, mode="ro", timeout=1)
-        try:
-            return [row[0] for row in con.execute(QUERIES[what])]
-        finally:
-            con.close()
-    except sqlite3.Error:
+        return [row[0] for row in backend.quick_query(path, QUERIES[what], timeout=1)]
+    except backend.Error:
         return []  # completion must never break the shell

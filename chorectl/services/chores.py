@@ -16,11 +16,46 @@ from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import members as members_service
 from chorectl.services import periods, slots
 from chorectl.services.members import MAX_ID  # ids above it name nothing
-from chorectl.services.uow import UnitOfWork
+from chorectl.services.rows import STATUSES, ChoreRow
+from chorectl.services.uow import UnitOfWork, inside_uow
 
-STATUSES = ("open", "pending", "approved", "archived", "all")
+
+@dataclass(frozen=True)
+class ChoreInfo:
+    """A chore as stored, when a use case says what it added, changed or shows."""
+
+    id: int
+    title: str
+    title_key: str
+    reward_min: int  # cents; == reward_max for a fixed reward
+    reward_max: int
+    schedule: str | None  # canonical schedule text; None = one-off or cooldown
+    cooldown_days: int | None
+    due: date | None  # first due date (the schedule's anchor)
+    note: str | None
+    archived: bool
+    created_at: datetime
+    rolled_due: date | None  # a pool chore's current period (assigned chores keep theirs per assignee)
+
+    @classmethod
+    def of(cls, chore: Chore) -> ChoreInfo:
+        return cls(
+            chore.id,
+            chore.title,
+            chore.title_key,
+            chore.reward_min,
+            chore.reward_max,
+            chore.schedule,
+            chore.cooldown_days,
+            chore.due,
+            chore.note,
+            chore.archived,
+            chore.created_at,
+            chore.rolled_due,
+        )
 
 
+@inside_uow
 def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Chore:
     """A chore by id, or by title (case-insensitive, exact).
 
@@ -81,7 +116,7 @@ def add(
     now: datetime,
     every: Schedule | None = None,
     cooldown: int | None = None,
-) -> Chore:
+) -> ChoreInfo:
     """Add a chore. *every* makes it recurring from *due* (default today);
     *cooldown* brings it back that many days after each approval."""
     title = clean_title(title)
@@ -106,7 +141,7 @@ def add(
             uow.session.add(Assignment(chore_id=chore.id, member_id=member.id, rolled_due=chore.rolled_due))
         uow.record("chore add", _describe(chore, [m.name for m in members]), at=now)
         uow.commit()
-        return chore
+        return ChoreInfo.of(chore)
 
 
 def _describe(chore: Chore, assignees: list[str] | None) -> str:
@@ -140,7 +175,7 @@ class Changes:
     once: bool = False  # drop the schedule or cooldown: a one-off chore
 
 
-def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> Chore:
+def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> ChoreInfo:
     today = local_date(now)
     title = clean_title(changes.title) if changes.title is not None else None
     _check_recurrence(changes.every, changes.cooldown)
@@ -167,7 +202,7 @@ def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> Chore
         uow.session.add(chore)
         uow.record("chore edit", _describe(chore, None), at=now)
         uow.commit()
-        return chore
+        return ChoreInfo.of(chore)
 
 
 def _restart_watermarks(uow: UnitOfWork, chore: Chore) -> None:
@@ -177,7 +212,7 @@ def _restart_watermarks(uow: UnitOfWork, chore: Chore) -> None:
         uow.session.add(assignment)
 
 
-def assign(uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime) -> list[tuple[Chore, list[str]]]:
+def assign(uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime) -> list[tuple[ChoreInfo, list[str]]]:
     """Give each chore exactly these assignees (none: a pool chore).
 
     Someone who keeps a chore keeps its history; a new assignee starts at today's period.
@@ -208,7 +243,7 @@ def assign(uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime)
             if not members:
                 chore.rolled_due = slots.period_due(chore, today)
                 uow.session.add(chore)
-            result.append((chore, [m.name for m in members]))
+            result.append((ChoreInfo.of(chore), [m.name for m in members]))
             uow.record(
                 "chore assign", f"#{chore.id} {chore.title} -> {', '.join(m.name for m in members) or 'anyone'}", at=now
             )
@@ -216,7 +251,7 @@ def assign(uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime)
         return result
 
 
-def remove(uow: UnitOfWork, ref: str, *, now: datetime) -> Chore:
+def remove(uow: UnitOfWork, ref: str, *, now: datetime) -> ChoreInfo:
     with uow:
         chore = resolve(uow, ref)
         periods.settle(uow, [chore], now)
@@ -224,29 +259,29 @@ def remove(uow: UnitOfWork, ref: str, *, now: datetime) -> Chore:
         uow.session.add(chore)
         uow.record("chore remove", f"#{chore.id} {chore.title}", at=now)
         uow.commit()
-        return chore
+        return ChoreInfo.of(chore)
 
 
-def _row(slot: slots.Slot, state: slots.SlotState) -> dict:
+def _row(slot: slots.Slot, state: slots.SlotState) -> ChoreRow:
     chore = slot.chore
     fixed = chore.reward_min == chore.reward_max
-    return {
-        "id": chore.id,
-        "title": chore.title,
-        "assignee": slot.member.name if slot.member else None,
-        "reward": chore.reward_min if fixed else None,
-        "reward_min": None if fixed else chore.reward_min,
-        "reward_max": None if fixed else chore.reward_max,
-        "schedule": chore.schedule,
-        "status": state.status,
-        "due": state.due,
-        "created_at": chore.created_at,
-        "note": chore.note,
-        "cooldown_days": chore.cooldown_days,
-    }
+    return ChoreRow(
+        id=chore.id,
+        title=chore.title,
+        assignee=slot.member.name if slot.member else None,
+        reward=chore.reward_min if fixed else None,
+        reward_min=None if fixed else chore.reward_min,
+        reward_max=None if fixed else chore.reward_max,
+        schedule=chore.schedule,
+        status=state.status,
+        due=state.due,
+        created_at=chore.created_at,
+        note=chore.note,
+        cooldown_days=chore.cooldown_days,
+    )
 
 
-def listing(uow: UnitOfWork, *, today: date, member: str | None = None, status: str | None = None) -> list[dict]:
+def listing(uow: UnitOfWork, *, today: date, member: str | None = None, status: str | None = None) -> list[ChoreRow]:
     if status is not None and status not in STATUSES:
         raise BadInput(f"status must be one of {', '.join(STATUSES)}")
     with uow:
@@ -269,8 +304,9 @@ def listing(uow: UnitOfWork, *, today: date, member: str | None = None, status: 
         return rows
 
 
-def show(uow: UnitOfWork, ref: str, *, today: date) -> tuple[Chore, list[dict]]:
+def show(uow: UnitOfWork, ref: str, *, today: date) -> tuple[ChoreInfo, list[ChoreRow]]:
     with uow:
         chore = resolve(uow, ref, include_archived=True)
         found = slots.slots_of(uow, [chore])
-        return chore, [_row(s, state) for s, state in zip(found, slots.states(uow, found, today), strict=False)]
+        rows = [_row(s, state) for s, state in zip(found, slots.states(uow, found, today), strict=False)]
+        return ChoreInfo.of(chore), rows

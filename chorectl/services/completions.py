@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
+from sqlalchemy import Select
 from sqlmodel import col, select
 
 from chorectl.db.models import Chore, Completion, LedgerEntry, Member
@@ -14,14 +16,22 @@ from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import chores as chores_service
 from chorectl.services import members as members_service
 from chorectl.services import slots
-from chorectl.services.chores import MAX_ID
+from chorectl.services.chores import MAX_ID, ChoreInfo
+from chorectl.services.members import MemberInfo
 from chorectl.services.periods import record_missed_after_reject
+from chorectl.services.rows import CompletionRow
 from chorectl.services.uow import UnitOfWork
 
 
-def done(
-    uow: UnitOfWork, ref: str, *, member: str | None, now: datetime, note: str | None = None
-) -> tuple[Completion, Chore, Member]:
+class Done(NamedTuple):
+    """A chore marked done: the completion waiting for approval, the chore, and who did it."""
+
+    completion: CompletionRow
+    chore: ChoreInfo
+    member: MemberInfo
+
+
+def done(uow: UnitOfWork, ref: str, *, member: str | None, now: datetime, note: str | None = None) -> Done:
     note = clean_note(note)
     today = local_date(now)
     with uow:
@@ -56,7 +66,7 @@ def done(
         uow.session.add(completion)
         uow.record("done", f"#{chore.id} {chore.title}", at=now, actor=who.name)
         uow.commit()
-        return completion, chore, who
+        return Done(completion_row(completion, chore, who), ChoreInfo.of(chore), MemberInfo.of(who))
 
 
 def _already(chore: Chore, who: Member, state: slots.SlotState) -> str:
@@ -73,32 +83,30 @@ def _already(chore: Chore, who: Member, state: slots.SlotState) -> str:
     return text
 
 
-def _rows(uow: UnitOfWork, query) -> list[dict]:
-    rows = []
-    for completion, chore, member in uow.session.exec(query):
-        rows.append(completion_row(completion, chore, member))
-    return rows
+def _rows(uow: UnitOfWork, query) -> list[CompletionRow]:
+    return [completion_row(completion, chore, member) for completion, chore, member in uow.session.exec(query)]
 
 
-def completion_row(completion: Completion, chore: Chore, member: Member | None) -> dict:
-    return {
-        "id": completion.id,
-        "chore_id": chore.id,
-        "chore": chore.title,
-        "member": member.name if member else None,
-        "status": completion.status,
-        "completed_at": completion.completed_at,
-        "reviewed_at": completion.reviewed_at,
-        "reward": completion.reward,
-        "note": completion.note,
-        "due": completion.period_due,
-        "reward_min": chore.reward_min,
-        "reward_max": chore.reward_max,
-        "member_id": completion.member_id,
-    }
+def completion_row(completion: Completion, chore: Chore, member: Member | None) -> CompletionRow:
+    return CompletionRow(
+        id=completion.id,
+        chore_id=chore.id,
+        chore=chore.title,
+        member=member.name if member else None,
+        status=completion.status,
+        completed_at=completion.completed_at,
+        reviewed_at=completion.reviewed_at,
+        reward=completion.reward,
+        note=completion.note,
+        due=completion.period_due,
+        reward_min=chore.reward_min,
+        reward_max=chore.reward_max,
+        member_id=completion.member_id,
+    )
 
 
-def joined():
+def joined() -> Select:
+    """Completions with their chore and member (None for a missed pool period): a query to refine and run."""
     return (
         select(Completion, Chore, Member)
         .join(Chore, col(Chore.id) == col(Completion.chore_id))
@@ -106,7 +114,7 @@ def joined():
     )
 
 
-def pending(uow: UnitOfWork) -> list[dict]:
+def pending(uow: UnitOfWork) -> list[CompletionRow]:
     with uow:
         return _rows(uow, joined().where(Completion.status == "pending").order_by(Completion.id))
 
@@ -137,11 +145,20 @@ def _select(uow: UnitOfWork, ids: list[int], everything: bool) -> list[tuple[Com
     return result
 
 
-def needing_reward(uow: UnitOfWork, ids: list[int], everything: bool) -> list[dict]:
+class RewardToDecide(NamedTuple):
+    """A completion of a range-reward chore: its reward, *reward_min* .. *reward_max*, is decided at approval."""
+
+    id: int
+    chore: str
+    reward_min: int
+    reward_max: int
+
+
+def needing_reward(uow: UnitOfWork, ids: list[int], everything: bool) -> list[RewardToDecide]:
     """The selected completions of range-reward chores: their reward is decided now."""
     with uow:
         return [
-            {"id": c.id, "chore": ch.title, "reward_min": ch.reward_min, "reward_max": ch.reward_max}
+            RewardToDecide(c.id, ch.title, ch.reward_min, ch.reward_max)
             for c, ch in _select(uow, ids, everything)
             if ch.reward_min != ch.reward_max
         ]
@@ -155,7 +172,7 @@ def approve(
     reward: int | None = None,
     rewards: dict[int, int] | None = None,
     now: datetime,
-) -> list[dict]:
+) -> list[CompletionRow]:
     """Approve pending completions and pay their rewards. All or nothing.
 
     *reward* is the amount for range-reward chores (``--reward``); *rewards*
@@ -208,9 +225,16 @@ def _decide(completion: Completion, chore: Chore, given: int | None) -> int:
     return given
 
 
+class Rejected(NamedTuple):
+    """A rejected completion, and whether its period is over (reset passed it): then it counts as missed."""
+
+    completion: CompletionRow
+    missed: bool
+
+
 def reject(
     uow: UnitOfWork, ids: list[int], *, reason: str | None, now: datetime, everything: bool = False
-) -> list[dict]:
+) -> list[Rejected]:
     """Reject pending completions; the chore is open again for that period."""
     reason = clean_note(reason)
     with uow:
@@ -223,11 +247,10 @@ def reject(
             uow.session.add(completion)
             row = completion_row(completion, chore, uow.session.get(Member, completion.member_id))
             # reset already passed its period: it cannot reopen, so it is missed
-            row["missed"] = record_missed_after_reject(uow, completion, now)
-            rows.append(row)
+            rows.append(Rejected(row, record_missed_after_reject(uow, completion, now)))
             # The reason first: it is what a parent reads the log for, and a narrow table keeps it.
-            what = f"completion {completion.id}: {row['member']}, {chore.title}"
-            uow.record("reject", f"{row['member']}: {reason} ({what})" if reason else what, at=now)
+            what = f"completion {completion.id}: {row.member}, {chore.title}"
+            uow.record("reject", f"{row.member}: {reason} ({what})" if reason else what, at=now)
         uow.commit()
         return rows
 
@@ -235,7 +258,7 @@ def reject(
 RECENT = 10  # how many completions `chore show` lists
 
 
-def recent(uow: UnitOfWork, chore_id: int, *, limit: int = RECENT) -> list[dict]:
+def recent(uow: UnitOfWork, chore_id: int, *, limit: int = RECENT) -> list[CompletionRow]:
     """The chore's newest completions, newest first: only these rows are read
     (ix_completion_chore walks the chore's completions backwards from the newest)."""
     with uow:
@@ -243,7 +266,7 @@ def recent(uow: UnitOfWork, chore_id: int, *, limit: int = RECENT) -> list[dict]
         return _rows(uow, query)
 
 
-def history(uow: UnitOfWork, *, member: str | None = None) -> list[dict]:
+def history(uow: UnitOfWork, *, member: str | None = None) -> list[CompletionRow]:
     with uow:
         query = joined().order_by(Completion.id)
         if member:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
-from chorectl.db import schema
+from chorectl.db import dialect, schema
 from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION
+from chorectl.services import auth
 from chorectl.services import household as household_service
 from chorectl.services.uow import UnitOfWork
 
@@ -19,22 +20,21 @@ class Check:
     detail: str
 
 
-def database_checks(uow: UnitOfWork) -> tuple[list[Check], object]:
-    """The database's own checks, and the household (or None) for the caller's keyring checks."""
+def database_checks(uow: UnitOfWork) -> tuple[list[Check], auth.Gate | None]:
+    """The database's own checks, and the household's PIN state (None: no household) for the keyring checks."""
     checks = []
     with uow:
-        run = uow.session.connection().exec_driver_sql
-        version = run("PRAGMA user_version").scalar()
-        app_id = run("PRAGMA application_id").scalar()
-        mode = run("PRAGMA journal_mode").scalar()
+        conn = uow.session.connection()
+        backend = dialect.of(conn)
+        stamp = backend.read_stamp(conn)
         checks.append(
             Check(
                 "schema",
-                "ok" if version == SCHEMA_VERSION and app_id == APPLICATION_ID else "fail",
-                f"version {version} (this chorectl: {SCHEMA_VERSION}), journal {mode}",
+                "ok" if stamp.version == SCHEMA_VERSION and stamp.app_id == APPLICATION_ID else "fail",
+                f"version {stamp.version} (this chorectl: {SCHEMA_VERSION}), {backend.describe(conn)}",
             )
         )
-        differ = schema.differences(uow.session.connection())
+        differ = schema.differences(conn)
         checks.append(
             Check(
                 "structure",
@@ -42,9 +42,9 @@ def database_checks(uow: UnitOfWork) -> tuple[list[Check], object]:
                 "; ".join(differ) if differ else "tables, indexes and append-only triggers as this chorectl makes them",
             )
         )
-        problems = [row[0] for row in run("PRAGMA integrity_check").fetchall()]
-        checks.append(Check("integrity", "ok" if problems == ["ok"] else "fail", "; ".join(problems[:5])))
-        dangling = run("PRAGMA foreign_key_check").fetchall()
+        problems = backend.integrity_problems(conn)
+        checks.append(Check("integrity", "fail" if problems else "ok", "; ".join(problems[:5]) or "ok"))
+        dangling = backend.dangling_references(conn)
         checks.append(
             Check(
                 "references",
@@ -52,19 +52,14 @@ def database_checks(uow: UnitOfWork) -> tuple[list[Check], object]:
                 f"{len(dangling)} rows point at nothing" if dangling else "ok",
             )
         )
-        tables = _tables(uow)
+        tables = {name.lower() for name in inspect(conn).get_table_names()}
         missing = {"member", "ledger", "ledger_total"} - tables
         if missing:  # the structure row says what differs; this check cannot run without them
             checks.append(Check("balances", "fail", f"not checked: no table {', '.join(sorted(missing))}"))
         else:
             checks.append(_balances(uow))
         home = household_service.get(uow) if "household" in tables else None
-    return checks, home
-
-
-def _tables(uow: UnitOfWork) -> set[str]:
-    rows = uow.session.connection().exec_driver_sql("SELECT lower(name) FROM sqlite_master WHERE type = 'table'")
-    return {name for (name,) in rows}
+    return checks, auth.gate_of(home) if home is not None else None
 
 
 def _balances(uow: UnitOfWork) -> Check:
@@ -91,40 +86,39 @@ def run(uow: UnitOfWork, database: str) -> list[Check]:
     keyring, PIN, lockout and unlock session. The caller prints them; any ``fail`` is exit 1."""
     from chorectl.domain.dates import iso
     from chorectl.security import clock, keystore, session
-    from chorectl.services import auth
 
     checks = [Check("database", "ok", database)]
-    found, home = database_checks(uow)
+    found, gate = database_checks(uow)
     checks.extend(found)
-    if home is None:
+    if gate is None:
         checks.append(Check("household", "warn", "none yet: run chorectl init"))
         return checks
-    checks.append(Check("household", "ok", f"id {home.id}"))
-    checks.append(Check("keyring", "ok", f"{home.keyring}: {keystore.describe(home.keyring)}"))
-    checks.append(_pin_check(home))
+    checks.append(Check("household", "ok", f"id {gate.household_id}"))
+    checks.append(Check("keyring", "ok", f"{gate.keyring}: {keystore.describe(gate.keyring)}"))
+    checks.append(_pin_check(gate))
     moment = clock.instant()
-    left = auth.lock_left(auth.gate_of(home), moment)
+    left = auth.lock_left(gate, moment)
     if left:
         checks.append(
-            Check("lockout", "warn", f"{home.failed_pins} wrong PINs; locked until {iso(moment.wall + left)}")
+            Check("lockout", "warn", f"{gate.failed_pins} wrong PINs; locked until {iso(moment.wall + left)}")
         )
     else:
-        checks.append(Check("lockout", "ok", f"{home.failed_pins} wrong PINs in a row" if home.failed_pins else "none"))
-    expires = session.active(home.id, home.pin_fingerprint, moment)
+        checks.append(Check("lockout", "ok", f"{gate.failed_pins} wrong PINs in a row" if gate.failed_pins else "none"))
+    fingerprint = gate.binding.fingerprint if gate.binding else None
+    expires = session.active(gate.household_id, fingerprint, moment)
     checks.append(Check("unlock session", "ok", f"active until {iso(expires)}" if expires else "none"))
     return checks
 
 
-def _pin_check(home):
+def _pin_check(gate: auth.Gate) -> Check:
     """Is the PIN's hash where the household says, and the one it was set with?"""
     from chorectl.errors import Denied
     from chorectl.security import keystore
-    from chorectl.services import auth
 
-    if not home.pin_set:
+    if not gate.pin_set:
         return Check("parent PIN", "warn", "not set: run chorectl init")
     try:
-        hashed = keystore.read(home.keyring, home.id, "look up the PIN")
+        hashed = keystore.read(gate.keyring, gate.household_id, "look up the PIN")
     except keystore.Unusable as exc:
         return Check(
             "parent PIN", "fail", f"set, but the keyring cannot be reached ({exc}): parent commands are denied"
@@ -135,11 +129,11 @@ def _pin_check(home):
             "fail",
             "set, but missing from the keyring: parent commands are denied; see chorectl pin recover",
         )
-    gate = auth.gate_of(home)
     if gate.binding is None:
         return Check("parent PIN", "warn", "set; not yet bound to its keyring (the next right PIN binds it)")
     try:
-        auth.check_binding(gate, auth.Binding(keystore.location(home.keyring), keystore.fingerprint(home.id, hashed)))
+        here = auth.Binding(keystore.location(gate.keyring), keystore.fingerprint(gate.household_id, hashed))
+        auth.check_binding(gate, here)
     except (Denied, keystore.Unusable) as exc:
         return Check("parent PIN", "fail", f"{getattr(exc, 'message', exc)}: parent commands are denied")
     return Check("parent PIN", "ok", f"set; its hash is in the keyring it was set in ({gate.binding.words()})")

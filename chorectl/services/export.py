@@ -21,9 +21,10 @@ from chorectl.services import completions as completions_service
 from chorectl.services import ledger as ledger_service
 from chorectl.services import members as members_service
 from chorectl.services.filters import completions_within
+from chorectl.services.rows import EXPORTS, ChoreRow, CompletionRow, LedgerRow, MemberRow
 from chorectl.services.uow import UnitOfWork
 
-KINDS = ("members", "chores", "completions", "ledger")
+KINDS = tuple(EXPORTS)  # members, chores, completions, ledger: each a kind of row
 
 
 def rows(
@@ -35,8 +36,8 @@ def rows(
     until: date | None = None,
     member: str | None = None,
     chore: str | None = None,
-) -> Iterator[dict]:
-    """The rows of one export. Bad input is refused before the first row.
+) -> Iterator[MemberRow] | Iterator[ChoreRow] | Iterator[CompletionRow] | Iterator[LedgerRow]:
+    """The rows of one export, of the kind ``EXPORTS[kind]``. Bad input is refused before the first row.
 
     *chore* (an id or title, archived chores too) keeps one chore's completions.
     """
@@ -50,8 +51,8 @@ def rows(
     if kind == "completions":
         return _completions(uow, since, until, member, chore)
 
-    def in_range(row: dict) -> bool:
-        created = row["created_at"]
+    def in_range(row: MemberRow | ChoreRow) -> bool:
+        created = row.created_at
         return (start is None or created >= start) and (end is None or created < end)
 
     if kind == "members":
@@ -60,14 +61,14 @@ def rows(
             with uow:
                 wanted = members_service.resolve(uow, member, include_archived=True).id
         found = members_service.listing(uow, include_archived=True)
-        return iter([row for row in found if (wanted is None or row["id"] == wanted) and in_range(row)])
+        return iter([row for row in found if (wanted is None or row.id == wanted) and in_range(row)])
     found = chores_service.listing(uow, today=today, member=member, status="all")
     return iter([row for row in found if in_range(row)])
 
 
 def _completions(
     uow: UnitOfWork, since: date | None, until: date | None, member: str | None, chore: str | None
-) -> Iterator[dict]:
+) -> Iterator[CompletionRow]:
     member_id = chore_id = None
     if member is not None or chore is not None:
         with uow:
@@ -83,7 +84,7 @@ def _completions(
     return _stream_completions(uow, completions_within(query, since, until))  # a miss: by its period
 
 
-def _stream_completions(uow: UnitOfWork, query) -> Iterator[dict]:
+def _stream_completions(uow: UnitOfWork, query) -> Iterator[CompletionRow]:
     with uow:
         for completion, chore, who in uow.session.exec(query.execution_options(yield_per=1000)):
             yield completions_service.completion_row(completion, chore, who)

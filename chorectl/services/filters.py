@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TypeVar
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Select, and_, or_
 from sqlmodel import col
 
 from chorectl.db.models import Completion
 from chorectl.domain.dates import day_bounds
 
+Query = TypeVar("Query", bound=Select)
 
-def within(query, column, start: datetime | None, end: datetime | None):
+
+def within(query: Query, column, start: datetime | None, end: datetime | None) -> Query:
     """Rows whose *column* lies in ``[start, end)``; either bound may be open."""
     if start is not None:
         query = query.where(col(column) >= start)
@@ -20,7 +23,7 @@ def within(query, column, start: datetime | None, end: datetime | None):
     return query
 
 
-def completions_within(query, since: date | None, until: date | None):
+def completions_within(query: Query, since: date | None, until: date | None) -> Query:
     """Completions of the local days *since* .. *until* (both included; either may be open).
 
     A done chore belongs to the day it was done (``completed_at``). A miss

@@ -4,24 +4,35 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
 from chorectl.db.models import Household
 from chorectl.domain.text import clean_currency
 from chorectl.errors import InvalidState, NotFound
-from chorectl.services.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from chorectl.services.auth import Binding
+from chorectl.services import auth  # a module, not its names: auth imports this one too
+from chorectl.services.uow import UnitOfWork, inside_uow
 
 
+@dataclass(frozen=True)
+class HouseholdInfo:
+    """The household as ``init`` left it (the PIN's bookkeeping is :class:`~chorectl.services.auth.Gate`'s)."""
+
+    id: str  # stable; the keyring user name
+    currency: str
+    created_at: datetime
+    pin_set: bool
+    keyring: str  # system | file
+
+
+@inside_uow
 def get(uow: UnitOfWork) -> Household | None:
     return uow.session.exec(select(Household)).first()
 
 
+@inside_uow
 def require(uow: UnitOfWork) -> Household:
     household = get(uow)
     if household is None:
@@ -48,8 +59,13 @@ def _refuse_if_pin_set(household: Household | None) -> None:
 
 
 def initialise(
-    uow: UnitOfWork, *, currency: str, now: datetime, store_pin: Callable[[str], Binding], keyring: str = "system"
-) -> Household:
+    uow: UnitOfWork,
+    *,
+    currency: str,
+    now: datetime,
+    store_pin: Callable[[str], auth.Binding],
+    keyring: str = "system",
+) -> HouseholdInfo:
     """Create the household and give it its PIN, all in one write transaction.
 
     *store_pin(household_id)* puts the PIN's hash in the keyring and says where
@@ -72,4 +88,4 @@ def initialise(
         uow.session.add(household)
         uow.record("init", f"household {household.id}, currency {symbol}; {binding.words()}", at=now)
         uow.commit()
-        return household
+        return HouseholdInfo(household.id, household.currency, household.created_at, household.pin_set, keyring)

@@ -15,14 +15,16 @@ from chorectl.errors import BadInput, InvalidState
 from chorectl.services import household as household_service
 from chorectl.services import members as members_service
 from chorectl.services.filters import within
+from chorectl.services.members import MemberInfo
+from chorectl.services.rows import BalanceRow, LedgerRow
 from chorectl.services.uow import UnitOfWork
 
 # How each ledger kind shows up in the balance breakdown.
 BUCKETS = {"reward": "earned", "reversal": "earned", "bonus": "bonuses", "penalty": "penalties", "payout": "paid"}
 
 
-def balances(uow: UnitOfWork, name: str | None = None) -> list[dict]:
-    """member, earned, bonuses, penalties, paid, balance, member_id: from the running totals."""
+def balances(uow: UnitOfWork, name: str | None = None) -> list[BalanceRow]:
+    """Each member's balance and what it is made of, from the running totals."""
     with uow:
         if name is not None:
             people = [members_service.resolve(uow, name, include_archived=True)]
@@ -38,12 +40,10 @@ def balances(uow: UnitOfWork, name: str | None = None) -> list[dict]:
             mine = totals.get(m.id, {})
             if name is None and ((m.role != "child" and not mine) or (not m.active and not sum(mine.values()))):
                 continue  # parents without money, and archived members who are settled
-            row = {"member": m.name, "earned": 0, "bonuses": 0, "penalties": 0, "paid": 0}
+            buckets = dict.fromkeys(("earned", "bonuses", "penalties", "paid"), 0)
             for kind, total in mine.items():
-                row[BUCKETS[kind]] += total
-            row["balance"] = sum(mine.values())
-            row["member_id"] = m.id
-            rows.append(row)
+                buckets[BUCKETS[kind]] += total
+            rows.append(BalanceRow(m.name, **buckets, balance=sum(mine.values()), member_id=m.id))
         return rows
 
 
@@ -53,7 +53,7 @@ def _entry(uow: UnitOfWork, member: Member, kind: str, amount: int, note: str | 
     return entry
 
 
-def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: datetime) -> tuple[Member, int]:
+def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: datetime) -> tuple[MemberInfo, int]:
     """Pay *cents* out to *name*: a debit. Returns the member and the new balance."""
     note = clean_note(note)
     if cents <= 0:
@@ -71,10 +71,10 @@ def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: dateti
         _entry(uow, member, "payout", -cents, note, now)
         uow.record("pay", f"{member.name}: {note}" if note else member.name, at=now, amount=-cents)
         uow.commit()
-        return member, balance - cents
+        return MemberInfo.of(member), balance - cents
 
 
-def adjust(uow: UnitOfWork, name: str, cents: int, *, reason: str, now: datetime) -> tuple[Member, int]:
+def adjust(uow: UnitOfWork, name: str, cents: int, *, reason: str, now: datetime) -> tuple[MemberInfo, int]:
     """A bonus (+) or penalty (-) with a reason. Returns the member and the new balance."""
     reason = clean_note(reason)
     if cents == 0:
@@ -87,7 +87,7 @@ def adjust(uow: UnitOfWork, name: str, cents: int, *, reason: str, now: datetime
         _entry(uow, member, "bonus" if cents > 0 else "penalty", cents, reason, now)
         uow.record("adjust", f"{member.name}: {reason}", at=now, amount=cents)
         uow.commit()
-        return member, balance + cents
+        return MemberInfo.of(member), balance + cents
 
 
 def entries(
@@ -96,7 +96,7 @@ def entries(
     name: str | None = None,
     since: date | None = None,
     until: date | None = None,
-) -> Iterator[dict]:
+) -> Iterator[LedgerRow]:
     """Ledger rows, oldest first. *since* and *until* are local calendar days, both included.
 
     Bad input is refused here, before any row; the rows themselves stream
@@ -108,12 +108,12 @@ def entries(
         with uow:
             member_id = members_service.resolve(uow, name, include_archived=True).id
     # Plain columns, not ORM objects: an export of years of history streams
-    # at several times the speed, and nothing here is modified.
+    # at several times the speed, and nothing here is modified. In LedgerRow's order.
     query = (
         select(
             LedgerEntry.id,
             LedgerEntry.at,
-            Member.name,
+            Member.name,  # member
             LedgerEntry.kind,
             LedgerEntry.amount,
             LedgerEntry.chore_id,
@@ -129,11 +129,9 @@ def entries(
     return _stream(uow, within(query, LedgerEntry.at, start, end))
 
 
-LEDGER_KEYS = ("id", "at", "member", "kind", "amount", "chore_id", "completion_id", "note", "member_id")
-
-
-def _stream(uow: UnitOfWork, query) -> Iterator[dict]:
+def _stream(uow: UnitOfWork, query) -> Iterator[LedgerRow]:
+    make = LedgerRow._make
     with uow:
         # Core rows from the unit of work's connection: the ORM adds nothing to plain columns.
         for row in uow.session.connection().execute(query.execution_options(yield_per=2000)):
-            yield dict(zip(LEDGER_KEYS, row, strict=False))
+            yield make(row)

@@ -13,15 +13,33 @@ from chorectl.db.models import Assignment, Chore, Completion, LedgerTotal, Membe
 from chorectl.domain.dates import local_date
 from chorectl.domain.text import clean_name, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
-from chorectl.services.uow import UnitOfWork
+from chorectl.services.rows import MemberRow
+from chorectl.services.uow import UnitOfWork, inside_uow
 
 ROLES = ("parent", "child")
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    """A member as stored, when a use case says whom it added, renamed, paid ..."""
+
+    id: int
+    name: str
+    name_key: str
+    role: str  # parent | child
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, member: Member) -> MemberInfo:
+        return cls(member.id, member.name, member.name_key, member.role, member.active, member.created_at)
 
 
 # SQLite's largest integer: a bigger id names nothing (and would overflow the driver).
 MAX_ID = 2**63 - 1
 
 
+@inside_uow
 def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Member:
     """The member *ref* names: an id (digits), or a name in any case.
 
@@ -47,6 +65,7 @@ def resolve(uow: UnitOfWork, ref: str, *, include_archived: bool = False) -> Mem
     return member
 
 
+@inside_uow
 def resolve_child(uow: UnitOfWork, name: str) -> Member:
     member = resolve(uow, name)
     if member.role != "child":
@@ -54,7 +73,7 @@ def resolve_child(uow: UnitOfWork, name: str) -> Member:
     return member
 
 
-def add(uow: UnitOfWork, name: str, role: str, *, now: datetime) -> Member:
+def add(uow: UnitOfWork, name: str, role: str, *, now: datetime) -> MemberInfo:
     name = clean_name(name)
     if role not in ROLES:
         raise BadInput(f"role must be one of {', '.join(ROLES)}")
@@ -64,7 +83,7 @@ def add(uow: UnitOfWork, name: str, role: str, *, now: datetime) -> Member:
         uow.session.add(member)
         uow.record("member add", f"{name} ({role})", at=now)
         uow.commit()
-        return member
+        return MemberInfo.of(member)
 
 
 def _check_free(uow: UnitOfWork, name: str, *, other_than: int | None = None) -> None:
@@ -81,7 +100,7 @@ def _check_free(uow: UnitOfWork, name: str, *, other_than: int | None = None) ->
     )
 
 
-def rename(uow: UnitOfWork, name: str, new_name: str, *, now: datetime) -> tuple[str, Member]:
+def rename(uow: UnitOfWork, name: str, new_name: str, *, now: datetime) -> tuple[str, MemberInfo]:
     new_name = clean_name(new_name)
     with uow:
         member = resolve(uow, name, include_archived=True)  # an archived one too: it frees their name
@@ -91,12 +110,12 @@ def rename(uow: UnitOfWork, name: str, new_name: str, *, now: datetime) -> tuple
         uow.session.add(member)
         uow.record("member rename", f"{old} -> {new_name}", at=now)
         uow.commit()
-        return old, member
+        return old, MemberInfo.of(member)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Removed:
-    member: Member
+    member: MemberInfo
     orphaned: list[str]  # titles of chores left with no assignee: pool chores now
     balance: int  # what they are still owed (or owe)
     pending: int  # their completions still waiting for approval
@@ -144,7 +163,7 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
         uow.session.add(member)
         uow.record("member remove", member.name + forced, at=now)
         uow.commit()
-        return Removed(member, orphaned, balance, pending)
+        return Removed(MemberInfo.of(member), orphaned, balance, pending)
 
 
 def _unsettled(member: Member, balance: int, pending: int, currency: str) -> InvalidState:
@@ -175,9 +194,9 @@ def _left(balance: int, pending: int, currency: str) -> str:
     return " and ".join(parts)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Restored:
-    member: Member
+    member: MemberInfo
     balance: int  # what they are owed (or owe), as they left it
     pending: int  # their completions waiting for approval
 
@@ -198,7 +217,7 @@ def restore(uow: UnitOfWork, name: str, *, now: datetime) -> Restored:
         balance = balance_of(uow, member.id)
         uow.record("member restore", f"{member.name} ({member.role})", at=now)
         uow.commit()
-        return Restored(member, balance, pending)
+        return Restored(MemberInfo.of(member), balance, pending)
 
 
 def pending_of(uow: UnitOfWork, member_id: int) -> int:
@@ -216,7 +235,7 @@ def balance_of(uow: UnitOfWork, member_id: int) -> int:
     ).one()
 
 
-def listing(uow: UnitOfWork, *, include_archived: bool = False) -> list[dict]:
+def listing(uow: UnitOfWork, *, include_archived: bool = False) -> list[MemberRow]:
     with uow:
         totals = dict(
             uow.session.exec(
@@ -227,13 +246,6 @@ def listing(uow: UnitOfWork, *, include_archived: bool = False) -> list[dict]:
         if not include_archived:
             query = query.where(Member.active == True)  # noqa: E712
         return [
-            {
-                "id": m.id,
-                "name": m.name,
-                "role": m.role,
-                "active": m.active,
-                "balance": totals.get(m.id, 0),
-                "created_at": m.created_at,
-            }
+            MemberRow(m.id, m.name, m.role, m.active, totals.get(m.id, 0), m.created_at)
             for m in uow.session.exec(query)
         ]

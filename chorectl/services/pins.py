@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from chorectl.errors import Denied, InvalidState, StorageError
 from chorectl.services import auth
@@ -45,7 +46,7 @@ def system_keyring_usable() -> bool:
     return keystore.system_usable()
 
 
-def file_keyring_path():
+def file_keyring_path() -> Path:
     from chorectl.security import keystore
 
     return keystore.file_keyring_path()

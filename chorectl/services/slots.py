@@ -14,7 +14,7 @@ from sqlmodel import col, func, select
 from chorectl.db.models import Assignment, Chore, Completion, Member
 from chorectl.domain.dates import local_date
 from chorectl.domain.schedule import ONE_DAY, Schedule, cooldown_back, cooldown_due, current_due, parse_schedule
-from chorectl.services.uow import UnitOfWork
+from chorectl.services.uow import UnitOfWork, inside_uow
 
 LIVE = ("pending", "approved")
 
@@ -35,6 +35,7 @@ class SlotState:
     back: date | None = None  # a cooldown chore: when its latest approval lets it come back
 
 
+@inside_uow
 def assignees(uow: UnitOfWork, chore_id: int) -> list[Member]:
     return list(
         uow.session.exec(
@@ -46,6 +47,7 @@ def assignees(uow: UnitOfWork, chore_id: int) -> list[Member]:
     )
 
 
+@inside_uow
 def slots_of(uow: UnitOfWork, chores: list[Chore]) -> list[Slot]:
     """The slots of *chores*, in one query (their Assignment rows land in the session)."""
     by_chore: dict[int, list[Slot]] = {c.id: [] for c in chores}
@@ -81,6 +83,7 @@ def period_due(chore: Chore, today: date, rolled: date | None = None) -> date | 
     return current_due(schedule, chore.due or today, today, rolled)
 
 
+@inside_uow
 def slot(uow: UnitOfWork, chore: Chore, member: Member | None) -> Slot:
     """The slot of *member* (None: the pool) in *chore*, with its watermark."""
     if member is None:
@@ -98,10 +101,12 @@ def comes_back(chore: Chore, state: SlotState) -> date | None:
     return None
 
 
+@inside_uow
 def state(uow: UnitOfWork, slot: Slot, today: date) -> SlotState:
     return states(uow, [slot], today)[0]
 
 
+@inside_uow
 def states(uow: UnitOfWork, slots: list[Slot], today: date) -> list[SlotState]:
     """The state of each slot in its current period, from one query for all of them.
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from chorectl.db.copies import beside, copy_database
+from chorectl.db import dialect
+from chorectl.db.copies import beside
 from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION, ensure_schema, make_engine
-from chorectl.db.uri import connect
 from chorectl.errors import ChorectlError, InvalidState, NotFound, StorageError
 from chorectl.services.targets import check_target
 
@@ -20,7 +18,7 @@ def backup(db: Path, target: Path, *, force: bool = False) -> None:
     target = check_target(target, db=db, what="backup")
     if target.exists() and not force:
         raise InvalidState(f"{target} exists already", hint="choose another name, or add --force to replace it")
-    copy_database(db, target)
+    dialect.at(db).backup(db, target)
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ def inspect(path: Path, *, name: Path | None = None) -> Candidate:
     """Make sure *path* is a sound chorectl database before anything is replaced with it.
 
     Sound: a chorectl database of a schema version this chorectl reads, that
-    passes SQLite's integrity check and, when it is of this version, has exactly
+    passes its engine's integrity check and, when it is of this version, has exactly
     the tables, columns, indexes and triggers this chorectl makes (an older one
     is compared after :func:`stage` upgrades it). *name* is how errors call it.
     """
@@ -43,36 +41,28 @@ def inspect(path: Path, *, name: Path | None = None) -> Candidate:
     name = name or path
     if not path.is_file():
         raise NotFound(f"no file {name}")
-    with path.open("rb") as f:
-        if f.read(16) != b"SQLite format 3\x00":
-            raise InvalidState(f"{name} is not a chorectl backup (not an SQLite database)")
-    try:
-        con = connect(path, mode="ro")
-        try:
-            app_id = con.execute("PRAGMA application_id").fetchone()[0]
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-            if app_id != APPLICATION_ID:
-                raise InvalidState(f"{name} is an SQLite database, but not a chorectl one")
-            if not 1 <= version <= SCHEMA_VERSION:
-                raise InvalidState(f"{name} has schema {version}; this chorectl reads 1 to {SCHEMA_VERSION}")
-            problems = [row[0] for row in con.execute("PRAGMA integrity_check").fetchall()]
-            if problems != ["ok"]:
-                raise InvalidState(f"{name} fails SQLite's integrity check: {'; '.join(problems[:3])}")
-            if version == SCHEMA_VERSION:
-                _refuse_other_schema(con, name)
-            columns = {r[1] for r in con.execute("PRAGMA table_info(household)")}
-            keyring = "keyring" if "keyring" in columns else "'system'"
-            row = con.execute(f"SELECT id, {keyring} FROM household").fetchone()
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as exc:
-        raise InvalidState(f"{name} cannot be read as a database ({exc})") from None
+    backend = dialect.at(path)
+    if not backend.is_database_file(path):
+        raise InvalidState(f"{name} is not a chorectl backup (not {backend.A_DATABASE})")
+    with backend.reading(path, name) as con:
+        stamp = backend.read_stamp(con)
+        if stamp.app_id != APPLICATION_ID:
+            raise InvalidState(f"{name} is {backend.A_DATABASE}, but not a chorectl one")
+        if not 1 <= stamp.version <= SCHEMA_VERSION:
+            raise InvalidState(f"{name} has schema {stamp.version}; this chorectl reads 1 to {SCHEMA_VERSION}")
+        problems = backend.integrity_problems(con)
+        if problems:
+            raise InvalidState(f"{name} fails {backend.NAME}'s integrity check: {'; '.join(problems[:3])}")
+        if stamp.version == SCHEMA_VERSION:
+            _refuse_other_schema(con, name)
+        keyring = "keyring" if "keyring" in backend.columns(con, "household") else "'system'"
+        row = next(iter(backend.rows(con, f"SELECT id, {keyring} FROM household")), None)
     if row is None:
         raise InvalidState(f"{name} holds no household")
-    return Candidate(path, row[0], version, row[1] or "system")
+    return Candidate(path, row[0], stamp.version, row[1] or "system")
 
 
-def _refuse_other_schema(con: sqlite3.Connection, name: Path) -> None:
+def _refuse_other_schema(con, name: Path) -> None:
     from chorectl.db import schema
 
     found = schema.differences(con)
@@ -95,7 +85,7 @@ def stage(path: Path, work: Path) -> Candidate:
     if not path.is_file():
         raise NotFound(f"no file {path}")
     staged = work / "restore.db"
-    copy_database(path, staged)
+    dialect.at(path).backup(path, staged)
     candidate = inspect(staged, name=path)
     if candidate.schema < SCHEMA_VERSION:
         engine = make_engine(staged)
@@ -114,61 +104,17 @@ def stage(path: Path, work: Path) -> Candidate:
 def restore(db: Path, candidate: Candidate) -> Path:
     """Replace the database at *db* with *candidate* (a staged, checked, up-to-date copy),
     keeping the replaced one beside it; returns that copy."""
+    backend = dialect.at(db)
     kept = beside(db, "before-restore")
-    copy_database(db, kept)
+    backend.backup(db, kept)
     try:
-        src = connect(candidate.path, mode="ro")
-        try:
-            dest = connect(db, timeout=15)
-            try:
-                src.backup(dest)  # under the destination's write lock: readers see old or new, never half
-                dest.execute("PRAGMA journal_mode = WAL")  # the copy came without it
-            finally:
-                dest.close()
-        finally:
-            src.close()
-    except sqlite3.Error as exc:
+        backend.restore(candidate.path, db)
+    except backend.Error as exc:
         raise StorageError(
             f"the restore failed and nothing was replaced ({exc})",
             hint=f"the database is as it was; a copy is at {kept}",
         ) from None
     return kept
-
-
-def refuse_stale_journals(db: Path) -> None:
-    """Where the database file is gone but its -wal, -shm or -journal is not, a new file there
-    would be read together with them, mixing an old database's pages into the restored one."""
-    for suffix in ("-wal", "-shm", "-journal"):
-        stale = db.with_name(db.name + suffix)
-        if stale.exists() or stale.is_symlink():
-            raise InvalidState(
-                f"{stale} is left from an earlier database at {db}; restoring beside it would mix the two",
-                hint=f"move {db.name}-wal, -shm and -journal out of {db.parent} (keep them if the old data matters),"
-                " then run the restore again",
-            )
-
-
-def restore_new(db: Path, candidate: Candidate) -> None:
-    """Put *candidate* (staged, checked, up to date, in a private folder beside *db*) at *db*,
-    where no database exists. Never over a file that appeared meanwhile."""
-    refuse_stale_journals(db)
-    try:
-        con = connect(candidate.path)
-        try:
-            con.execute("PRAGMA journal_mode = WAL")  # the copy came without it
-        finally:
-            con.close()
-        os.chmod(candidate.path, 0o600)
-    except (sqlite3.Error, OSError) as exc:
-        raise StorageError(f"the restore failed and nothing was created ({exc})") from None
-    try:
-        os.link(candidate.path, db)  # one step, and never replaces what is there
-    except FileExistsError:
-        raise InvalidState(
-            f"{db} appeared while restoring; nothing was replaced", hint="run the restore again"
-        ) from None
-    except OSError as exc:
-        raise StorageError(f"cannot create {db}: {exc.strerror}") from None
 
 
 # ---------------------------------------------------------------- the use cases
@@ -241,26 +187,26 @@ def restore_into_nothing(db: Path, file: Path, *, new_pin, now) -> Restored:
     """
     import tempfile
 
-    from chorectl.db.engine import prepare_folder
     from chorectl.security import keystore
     from chorectl.security.pin import hash_pin
     from chorectl.services import auth
 
-    refuse_stale_journals(db)
+    backend = dialect.at(db)
+    backend.refuse_leftovers(db)
     candidate = inspect(file.expanduser())
     kind, owner = candidate.keyring, candidate.household_id
     location = keystore.where(kind)  # exit 3 now if that keyring cannot be reached here
     kept_pin = bool(keystore.has_entry(kind, owner))
     hashed = keystore.get_hash(kind, owner) if kept_pin else hash_pin(new_pin())
     here = auth.Binding(location, keystore.fingerprint(owner, hashed))
-    created = prepare_folder(db)
+    created = backend.prepare_folder(db)
     try:
         with tempfile.TemporaryDirectory(prefix="chorectl-restore-", dir=db.parent) as work:
             candidate = stage(file, Path(work))
             _adopt_staged(candidate, keyring=kind, here=here, now=now, detail=f"from {file}")
             if not kept_pin:
                 keystore.set_hash(kind, owner, hashed)
-            restore_new(db, candidate)
+            backend.restore_new(candidate.path, db)  # never over a file that appeared meanwhile
     except BaseException:
         for folder in reversed(created):  # made for it and still empty: a failed command leaves nothing
             try:

@@ -8,8 +8,8 @@ or, as root, a device node such as /dev/null. So the target must be
 - a new name, or an existing regular file (checked with ``lstat``: a
   symbolic link is refused too, with the real file named in the hint; the
   user names that instead, so the link is never replaced by a file), and
-- none of the protected files: the database, its ``-wal``, ``-shm`` and
-  ``-journal``, and the file keyring. Compared both by resolved path (``..``,
+- none of the protected files: the database, its journals (SQLite's ``-wal``,
+  ``-shm`` and ``-journal``: the backend's ``side_files``), and the file keyring. Compared both by resolved path (``..``,
   a symlinked folder) and by device and inode (a hard link).
 """
 
@@ -19,9 +19,8 @@ import os
 import stat
 from pathlib import Path
 
+from chorectl.db import dialect
 from chorectl.errors import InvalidState, StorageError
-
-JOURNALS = ("-wal", "-shm", "-journal")
 
 
 def check_target(path: Path, *, db: Path, what: str) -> Path:
@@ -66,10 +65,11 @@ def _protected(db: Path) -> list[tuple[str, Path]]:
     from chorectl.security.keystore import file_keyring_path
 
     db = db.expanduser()
+    backend = dialect.at(db)
     found = []
-    for base in dict.fromkeys((db, Path(os.path.realpath(db)))):  # SQLite puts journals beside the real file
+    for base in dict.fromkeys((db, Path(os.path.realpath(db)))):  # journals live beside the real file
         found.append(("the live database", base))
-        found.extend(("one of the live database's journal files", base.with_name(base.name + s)) for s in JOURNALS)
+        found.extend(("one of the live database's journal files", side) for side in backend.side_files(base))
     found.append(("the PIN keyring file", file_keyring_path()))
     return found
 

@@ -1,8 +1,8 @@
-"""The unit of work: one SQLite transaction per use case.
+"""The unit of work: one database transaction per use case.
 
-Writers take the write lock up front (``BEGIN IMMEDIATE``) so that cron's
-``reset``, a child's ``done`` and a parent's ``approve`` queue behind each
-other under the busy timeout instead of failing half-way.
+Writers take the write lock up front (:func:`chorectl.db.dialect.writing`) so
+that cron's ``reset``, a child's ``done`` and a parent's ``approve`` queue
+behind each other under the busy timeout instead of failing half-way.
 
 The rules:
 
@@ -15,19 +15,38 @@ The rules:
 - The helpers that work *inside* a caller's open unit of work (``resolve``,
   ``require``, ``slots_of``, ``periods.settle`` ...) say so in their docstrings, and
   are called only from within a ``with uow:`` block.
+- A use case returns plain values (rows of :mod:`chorectl.services.rows`, frozen
+  dataclasses, NamedTuples), never ORM objects. Only a helper marked
+  :func:`inside_uow` hands ORM objects back, to the service that called it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from chorectl.db.engine import translate_db_error
+from chorectl.db import dialect
 from chorectl.db.models import AuditEntry
 from chorectl.domain.text import printable
 from chorectl.errors import NestedUnitOfWork
+
+Helper = TypeVar("Helper", bound=Callable)
+
+
+def inside_uow(helper: Helper) -> Helper:
+    """Marks a helper that works inside its caller's open unit of work and returns ORM objects.
+
+    The service that called it reads or changes them within its transaction
+    (``resolve`` finds the chore that ``edit`` then changes). The command line
+    never calls such a helper, and nothing else returns ORM objects:
+    tests/test_service_values.py checks both.
+    """
+    helper.inside_uow = True
+    return helper
 
 
 class UnitOfWork:
@@ -49,8 +68,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         if self.session is not None:
             raise NestedUnitOfWork()
-        bind = self.engine.execution_options(chorectl_begin="IMMEDIATE" if self.write else "DEFERRED")
-        self.session = Session(bind, expire_on_commit=False)
+        self.session = Session(dialect.writing(self.engine, self.write), expire_on_commit=False)
         self._named = None
         return self
 
@@ -60,7 +78,7 @@ class UnitOfWork:
         self.session.close()
         self.session = None
         if exc is not None:
-            translated = translate_db_error(exc)
+            translated = dialect.of(self.engine).translate_error(exc)
             if translated is not None:
                 raise translated from None
 

@@ -24,6 +24,7 @@ from chorectl.domain.money import parse_reward_spec
 from chorectl.errors import BadInput, InvalidState, NotFound, StorageError
 from chorectl.services import chores, completions, household, ledger, members, slots
 from chorectl.services.auth import Binding
+from chorectl.services.rows import BalanceRow, ChoreRow, CompletionRow, LedgerRow, MemberRow
 from chorectl.services.uow import UnitOfWork
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -80,13 +81,13 @@ class World:
 
     def balance(self, name: str) -> int:
         (row,) = ledger.balances(self.r(), name)
-        return row["balance"]
+        return row.balance
 
-    def rows(self, **kwargs) -> list[dict]:
+    def rows(self, **kwargs) -> list[ChoreRow]:
         return chores.listing(self.r(), today=TODAY, **kwargs)
 
     def statuses(self, **kwargs) -> list[tuple]:
-        return [(r["id"], r["assignee"], r["status"]) for r in self.rows(**kwargs)]
+        return [(r.id, r.assignee, r.status) for r in self.rows(**kwargs)]
 
     def completion_status(self, cid: int) -> str:
         return self.sql("SELECT status FROM completion WHERE id = ?", (cid,))[0][0]
@@ -275,9 +276,9 @@ def test_household_currency_is_cleaned(db: World, symbol):
 
 def test_member_listing(home: World):
     assert members.listing(home.r()) == [
-        {"id": 1, "name": "Amy", "role": "child", "active": True, "balance": 0, "created_at": NOW},
-        {"id": 2, "name": "Ben", "role": "child", "active": True, "balance": 0, "created_at": NOW},
-        {"id": 3, "name": "Mum", "role": "parent", "active": True, "balance": 0, "created_at": NOW},
+        MemberRow(id=1, name="Amy", role="child", active=True, balance=0, created_at=NOW),
+        MemberRow(id=2, name="Ben", role="child", active=True, balance=0, created_at=NOW),
+        MemberRow(id=3, name="Mum", role="parent", active=True, balance=0, created_at=NOW),
     ]
 
 
@@ -325,7 +326,7 @@ def test_member_rename_to_own_name_in_another_case(home: World):
 def test_member_rename_onto_another_member_is_refused(home: World):
     with pytest.raises(InvalidState, match="already a member called Ben"):
         members.rename(home.w(), "Amy", "ben", now=NOW)
-    assert [m["name"] for m in members.listing(home.r())] == ["Amy", "Ben", "Mum"]
+    assert [m.name for m in members.listing(home.r())] == ["Amy", "Ben", "Mum"]
 
 
 def test_member_rename_errors(home: World):
@@ -342,15 +343,15 @@ def test_member_remove_archives_and_keeps_the_ledger(home: World):
     member, orphaned = removed.member, removed.orphaned
     assert (member.id, member.active) == (1, False)
     assert orphaned == ["Dishes"]
-    assert [m["name"] for m in members.listing(home.r())] == ["Ben", "Mum"]
-    assert members.listing(home.r(), include_archived=True)[0] == {
-        "id": 1,
-        "name": "Amy",
-        "role": "child",
-        "active": False,
-        "balance": 200,
-        "created_at": NOW,
-    }
+    assert [m.name for m in members.listing(home.r())] == ["Ben", "Mum"]
+    assert members.listing(home.r(), include_archived=True)[0] == MemberRow(
+        id=1,
+        name="Amy",
+        role="child",
+        active=False,
+        balance=200,
+        created_at=NOW,
+    )
     with home.r() as uow:
         with pytest.raises(InvalidState, match="Amy is archived"):
             members.resolve(uow, "Amy")
@@ -428,20 +429,20 @@ def test_chore_add_fixed(home: World):
         250,
     )
     assert home.rows() == [
-        {
-            "id": 1,
-            "title": "Dishes",
-            "assignee": "Amy",
-            "reward": 250,
-            "reward_min": None,
-            "reward_max": None,
-            "schedule": None,
-            "status": "open",
-            "due": date(2026, 11, 23),
-            "created_at": NOW,
-            "note": "plates too",
-            "cooldown_days": None,
-        }
+        ChoreRow(
+            id=1,
+            title="Dishes",
+            assignee="Amy",
+            reward=250,
+            reward_min=None,
+            reward_max=None,
+            schedule=None,
+            status="open",
+            due=date(2026, 11, 23),
+            created_at=NOW,
+            note="plates too",
+            cooldown_days=None,
+        )
     ]
     assert home.sql("SELECT reward_min, reward_max, created_at FROM chore") == [
         (250, 250, "2026-11-21T17:00:00.000000+00:00")
@@ -451,7 +452,7 @@ def test_chore_add_fixed(home: World):
 def test_chore_add_range(home: World):
     home.chore("Garden", "1-3", assign=["Ben"])
     (row,) = home.rows()
-    assert (row["reward"], row["reward_min"], row["reward_max"]) == (None, 100, 300)
+    assert (row.reward, row.reward_min, row.reward_max) == (None, 100, 300)
 
 
 def test_chore_add_multi_assignee_lists_one_row_each(home: World):
@@ -538,7 +539,7 @@ def test_chore_edit(home: World):
     changes = chores.Changes(title="Wash up", reward=parse_reward_spec("1-4"), due=date(2026, 12, 1), note="pans")
     chores.edit(home.w(), "dishes", changes, now=NOW)
     (row,) = home.rows()
-    assert (row["title"], row["reward"], row["reward_min"], row["reward_max"], row["due"], row["note"]) == (
+    assert (row.title, row.reward, row.reward_min, row.reward_max, row.due, row.note) == (
         "Wash up",
         None,
         100,
@@ -587,7 +588,7 @@ def test_chore_show(home: World):
     home.done("Bins", "Ben")
     chore, rows = chores.show(home.r(), "bins", today=TODAY)
     assert chore.id == 1
-    assert [(r["assignee"], r["status"], r["reward_min"], r["reward_max"]) for r in rows] == [
+    assert [(r.assignee, r.status, r.reward_min, r.reward_max) for r in rows] == [
         ("Amy", "open", 100, 200),
         ("Ben", "pending", 100, 200),
     ]
@@ -606,21 +607,21 @@ def test_done_by_the_only_assignee_needs_no_name(home: World):
     assert completion.completed_at == NOW
     assert home.statuses() == [(1, "Amy", "pending")]
     assert completions.pending(home.r()) == [
-        {
-            "id": 1,
-            "chore_id": 1,
-            "chore": "Dishes",
-            "member": "Amy",
-            "status": "pending",
-            "completed_at": NOW,
-            "reviewed_at": None,
-            "reward": None,
-            "note": "quick",
-            "due": None,
-            "reward_min": 200,
-            "reward_max": 200,
-            "member_id": 1,
-        }
+        CompletionRow(
+            id=1,
+            chore_id=1,
+            chore="Dishes",
+            member="Amy",
+            status="pending",
+            completed_at=NOW,
+            reviewed_at=None,
+            reward=None,
+            note="quick",
+            due=None,
+            reward_min=200,
+            reward_max=200,
+            member_id=1,
+        )
     ]
 
 
@@ -711,7 +712,7 @@ def test_approve_fixed_reward_pays(home: World):
     cid = home.done("Dishes").id
     approve_at = NOW + timedelta(hours=1)
     (row,) = home.approve(cid, now=approve_at)
-    assert (row["id"], row["status"], row["reward"], row["member"], row["reviewed_at"]) == (
+    assert (row.id, row.status, row.reward, row.member, row.reviewed_at) == (
         1,
         "approved",
         250,
@@ -731,7 +732,7 @@ def test_approve_range_reward_needs_an_amount_within_bounds(home: World):
     home.chore("Garden", "1-3", assign=["Ben"])
     cid = home.done("Garden").id
     assert completions.needing_reward(home.r(), [cid], False) == [
-        {"id": cid, "chore": "Garden", "reward_min": 100, "reward_max": 300}
+        completions.RewardToDecide(id=cid, chore="Garden", reward_min=100, reward_max=300)
     ]
     with pytest.raises(BadInput, match=re.escape("range reward 1.00-3.00")):
         home.approve(cid)
@@ -767,7 +768,7 @@ def test_mixed_batch_uses_reward_for_the_range_chore_only(home: World):
     a = home.done("Dishes").id
     b = home.done("Garden").id
     rows = home.approve(a, b, reward=150)
-    assert [(r["id"], r["reward"]) for r in rows] == [(a, 200), (b, 150)]
+    assert [(r.id, r.reward) for r in rows] == [(a, 200), (b, 150)]
     assert home.balance("Amy") == 350
 
 
@@ -801,7 +802,7 @@ def test_zero_reward_writes_no_ledger_row(home: World, spec, reward):
     home.chore("Tidy", spec, assign=["Amy"])
     cid = home.done("Tidy").id
     (row,) = home.approve(cid, reward=reward)
-    assert (row["status"], row["reward"]) == ("approved", 0)
+    assert (row.status, row.reward) == ("approved", 0)
     assert home.count("ledger") == 0
     assert home.count("ledger_total") == 0
     assert home.balance("Amy") == 0
@@ -817,7 +818,7 @@ def test_approve_everything_and_nothing(home: World):
     home.done("Dishes")
     home.done("Bins")
     rows = completions.approve(home.w(), [], everything=True, now=NOW)
-    assert [(r["id"], r["member"], r["reward"]) for r in rows] == [(1, "Amy", 200), (2, "Ben", 100)]
+    assert [(r.id, r.member, r.reward) for r in rows] == [(1, "Amy", 200), (2, "Ben", 100)]
     assert home.raw_balances() == {1: 200, 2: 100}
 
 
@@ -848,8 +849,9 @@ def test_approving_a_removed_members_completion_pays_them(home: World):
 def test_reject_reopens_and_keeps_the_childs_note(home: World):
     home.chore("Dishes", "2", assign=["Amy"])
     cid = home.done("Dishes", note="all done!").id
-    (row,) = home.reject(cid, reason="  pans still dirty ")
-    assert (row["status"], row["note"], row["reviewed_at"], row["reward"]) == (
+    ((row, missed),) = home.reject(cid, reason="  pans still dirty ")
+    assert not missed
+    assert (row.status, row.note, row.reviewed_at, row.reward) == (
         "rejected",
         "all done!; pans still dirty",
         NOW,
@@ -941,7 +943,7 @@ def test_adjust_is_signed(home: World):
         (1, "penalty", -150, None, None, "slammed door"),
     ]
     assert ledger.balances(home.r(), "Amy") == [
-        {"member": "Amy", "earned": 0, "bonuses": 200, "penalties": -150, "paid": 0, "balance": 50, "member_id": 1}
+        BalanceRow(member="Amy", earned=0, bonuses=200, penalties=-150, paid=0, balance=50, member_id=1)
     ]
 
 
@@ -982,29 +984,29 @@ def test_balances_breakdown_and_who_is_listed(home: World):
     ledger.adjust(home.w(), "Amy", -50, reason="penalty", now=NOW)
     ledger.pay(home.w(), "Amy", 120, note=None, now=NOW)
     assert ledger.balances(home.r()) == [
-        {
-            "member": "Amy",
-            "earned": 300,
-            "bonuses": 100,
-            "penalties": -50,
-            "paid": -120,
-            "balance": 230,
-            "member_id": 1,
-        },
-        {"member": "Ben", "earned": 0, "bonuses": 0, "penalties": 0, "paid": 0, "balance": 0, "member_id": 2},
+        BalanceRow(
+            member="Amy",
+            earned=300,
+            bonuses=100,
+            penalties=-50,
+            paid=-120,
+            balance=230,
+            member_id=1,
+        ),
+        BalanceRow(member="Ben", earned=0, bonuses=0, penalties=0, paid=0, balance=0, member_id=2),
     ]  # Mum: a parent without money is left out
     ledger.adjust(home.w(), "Mum", 100, reason="birthday", now=NOW)
-    assert [r["member"] for r in ledger.balances(home.r())] == ["Amy", "Ben", "Mum"]
+    assert [r.member for r in ledger.balances(home.r())] == ["Amy", "Ben", "Mum"]
     members.remove(home.w(), "Ben", now=NOW)  # archived with no money: left out
-    assert [r["member"] for r in ledger.balances(home.r())] == ["Amy", "Mum"]
-    assert {r["name"]: r["balance"] for r in members.listing(home.r())} == {"Amy": 230, "Mum": 100}
+    assert [r.member for r in ledger.balances(home.r())] == ["Amy", "Mum"]
+    assert {r.name: r.balance for r in members.listing(home.r())} == {"Amy": 230, "Mum": 100}
 
 
 def test_balances_leaves_out_settled_archived_members(home: World):
     home.bonus("Ben", 200)
     ledger.pay(home.w(), "Ben", 200, note=None, now=NOW)
     members.remove(home.w(), "Ben", now=NOW)
-    assert [r["member"] for r in ledger.balances(home.r())] == ["Amy"]
+    assert [r.member for r in ledger.balances(home.r())] == ["Amy"]
 
 
 def test_balances_are_the_sums_of_ledger_rows(home: World):
@@ -1022,10 +1024,10 @@ def test_balances_are_the_sums_of_ledger_rows(home: World):
     ledger.adjust(home.w(), "Mum", -10, reason="swear jar", now=NOW)
     raw = home.raw_balances()
     assert raw == {1: 200 + 35 - 25, 2: 200 + 333 + 75 - 400, 3: -10}
-    by_name = {r["member"]: r["balance"] for r in ledger.balances(home.r())}
+    by_name = {r.member: r.balance for r in ledger.balances(home.r())}
     assert by_name == {"Amy": raw[1], "Ben": raw[2], "Mum": raw[3]}
     for row in ledger.balances(home.r()):
-        assert row["balance"] == row["earned"] + row["bonuses"] + row["penalties"] + row["paid"]
+        assert row.balance == row.earned + row.bonuses + row.penalties + row.paid
 
 
 def test_ledger_total_equals_the_ledger_after_many_operations(home: World):
@@ -1047,7 +1049,7 @@ def test_ledger_total_equals_the_ledger_after_many_operations(home: World):
     )
     assert home.sql("SELECT member_id, kind, total, entries FROM ledger_total ORDER BY 1, 2") == by_kind
     raw = home.raw_balances()
-    assert {r["member"]: r["balance"] for r in ledger.balances(home.r())} == {"Amy": raw[1], "Ben": raw[2]}
+    assert {r.member: r.balance for r in ledger.balances(home.r())} == {"Amy": raw[1], "Ben": raw[2]}
     approved = home.sql("SELECT member_id, SUM(reward) FROM completion WHERE status = 'approved' GROUP BY 1")
     rewards = home.sql("SELECT member_id, SUM(amount) FROM ledger WHERE kind = 'reward' GROUP BY 1")
     assert approved == rewards
@@ -1092,7 +1094,7 @@ def test_ledger_since_until_are_local_days(home: World):
         home.bonus("Ben" if i == 4 else "Amy", i + 1, now=moment)
 
     def ids(**kwargs):
-        return [row["id"] for row in ledger.entries(home.r(), **kwargs)]
+        return [row.id for row in ledger.entries(home.r(), **kwargs)]
 
     assert ids() == [1, 2, 3, 4, 5]
     assert ids(since=date(2026, 11, 21), until=date(2026, 11, 21)) == [2, 3]
@@ -1113,9 +1115,9 @@ def test_ledger_day_filter_on_dst_days(home: World):
     home.bonus("Amy", 4, now=_at(2026, 3, 29, 23, 30))  # after spring-forward
     home.bonus("Amy", 5, now=_at(2026, 3, 30, 0, 0))
     day = date(2026, 10, 25)
-    assert [r["amount"] for r in ledger.entries(home.r(), since=day, until=day)] == [1, 2]
+    assert [r.amount for r in ledger.entries(home.r(), since=day, until=day)] == [1, 2]
     day = date(2026, 3, 29)
-    assert [r["amount"] for r in ledger.entries(home.r(), since=day, until=day)] == [4]
+    assert [r.amount for r in ledger.entries(home.r(), since=day, until=day)] == [4]
 
 
 def test_ledger_entry_rows(home: World):
@@ -1123,31 +1125,31 @@ def test_ledger_entry_rows(home: World):
     home.approve(home.done("Dishes").id)
     ledger.pay(home.w(), "Amy", 150, note="cash", now=_at(2026, 11, 22, 9, 15))
     assert list(ledger.entries(home.r(), name="Amy")) == [
-        {
-            "id": 1,
-            "at": NOW,
-            "member": "Amy",
-            "kind": "reward",
-            "amount": 200,
-            "chore_id": 1,
-            "completion_id": 1,
-            "note": "Dishes",
-            "member_id": 1,
-        },
-        {
-            "id": 2,
-            "at": _at(2026, 11, 22, 9, 15),
-            "member": "Amy",
-            "kind": "payout",
-            "amount": -150,
-            "chore_id": None,
-            "completion_id": None,
-            "note": "cash",
-            "member_id": 1,
-        },
+        LedgerRow(
+            id=1,
+            at=NOW,
+            member="Amy",
+            kind="reward",
+            amount=200,
+            chore_id=1,
+            completion_id=1,
+            note="Dishes",
+            member_id=1,
+        ),
+        LedgerRow(
+            id=2,
+            at=_at(2026, 11, 22, 9, 15),
+            member="Amy",
+            kind="payout",
+            amount=-150,
+            chore_id=None,
+            completion_id=None,
+            note="cash",
+            member_id=1,
+        ),
     ]
     # Times come back aware, as the same instants.
-    assert all(r["at"].tzinfo is not None for r in ledger.entries(home.r()))
+    assert all(r.at.tzinfo is not None for r in ledger.entries(home.r()))
 
 
 def test_slot_state_of_a_pool_chore_follows_the_live_completion(home: World):

@@ -1,0 +1,449 @@
+"""The SQLite backend: everything chorectl does SQLite's own way (see :mod:`chorectl.db.dialect`).
+
+A database is one file (0600, in a 0700 folder), opened by an escaped URI of
+its absolute path (:mod:`chorectl.db.uri`), in WAL mode with a busy timeout;
+writers take the lock with ``BEGIN IMMEDIATE``. The ledger and the audit log
+are append-only by ``RAISE(ABORT)`` triggers, partial indexes are
+``sqlite_where``, the stamp is ``PRAGMA application_id`` and ``user_version``,
+copies use the online backup API, and errors are told apart by the driver's
+message text.
+
+The top level imports the standard library only: shell completion reads
+through :func:`quick_query` on every Tab press. SQLAlchemy is imported by the
+functions that need it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chorectl.db.dialect import WRITE, Stamp
+from chorectl.db.uri import connect, file_uri
+from chorectl.errors import InvalidState, NotFound, StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from chorectl.db.schema import Schema, Table
+
+NAME = "SQLite"
+A_DATABASE = "an SQLite database"
+Error = sqlite3.Error
+
+BUSY_TIMEOUT_MS = 15_000
+MISSING_HINT = "run 'chorectl init' to create it, or check --db / CHORECTL_DB"
+HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+SIDE_FILES = ("-wal", "-shm", "-journal")  # beside the real file: part of the live database
+
+# The ledger is append-only, and ledger_total is its running sum per member and kind.
+# Created with a new file; doctor, restore and upgrades compare them (chorectl.db.schema).
+TRIGGERS = (
+    """CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+       BEGIN SELECT RAISE(ABORT, 'ledger entries are never edited; add a reversing entry'); END""",
+    """CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+       BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted; add a reversing entry'); END""",
+    """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    """CREATE TRIGGER ledger_total_add AFTER INSERT ON ledger
+       BEGIN
+         INSERT INTO ledger_total (member_id, kind, total, entries)
+         VALUES (NEW.member_id, NEW.kind, NEW.amount, 1)
+         ON CONFLICT (member_id, kind)
+         DO UPDATE SET total = total + NEW.amount, entries = entries + 1;
+       END""",
+)
+
+
+# ---------------------------------------------------------------- the file
+
+
+def prepare_file(path: Path) -> None:
+    """Create the folder (0700) and the file (0600) if missing; never loosen an existing one."""
+    folder = path.parent
+    try:
+        if not folder.exists():
+            folder.mkdir(mode=0o700, parents=True)
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+    except FileExistsError:
+        pass  # another process created it first
+    except OSError as exc:
+        raise StorageError(f"cannot create the database at {path}: {exc.strerror}") from None
+    if path.is_dir():
+        raise StorageError(f"{path} is a folder, not a database file")
+
+
+def prepare_folder(path: Path) -> list[Path]:
+    """Create the folders of the file *path* (0700) that are missing; returns them, outermost first."""
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()][::-1]
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the folder {path.parent}: {exc.strerror}") from None
+    return missing
+
+
+def refuse_missing(path: Path) -> None:
+    """Refuse a database file that does not exist, naming it; create nothing."""
+    if path.is_dir():
+        raise StorageError(f"{path} is a folder, not a database file", hint="check --db / CHORECTL_DB")
+    if not path.exists():
+        raise NotFound(f"there is no chorectl database at {path.absolute()}", hint=MISSING_HINT)
+    try:
+        empty = path.stat().st_size == 0
+    except OSError:
+        return  # opening it says what is wrong
+    if empty:  # truncated, or touched: never quietly a new, empty household
+        raise StorageError(
+            f"the database file {path.absolute()} is empty (0 bytes)",
+            hint="restore a backup (chorectl restore FILE), or remove it and run 'chorectl init'",
+        )
+
+
+def side_files(db: Path) -> list[Path]:
+    """The journal files SQLite keeps beside *db*."""
+    return [db.with_name(db.name + suffix) for suffix in SIDE_FILES]
+
+
+def is_database_file(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(16) == HEADER
+
+
+# ---------------------------------------------------------------- engines
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (see _on_begin).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: durable at checkpoint, never corrupt
+    cur.close()
+
+
+def _on_begin(conn) -> None:
+    # A writer takes the write lock at BEGIN (see chorectl.db.dialect.writing), a reader when it must.
+    write = conn.get_execution_options().get(WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
+
+
+def _listen(engine: Engine) -> None:
+    from sqlalchemy import event
+
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+
+
+def make_engine(path: Path | str, *, create: bool) -> Engine:
+    """An engine for the file *path*. Any name is a file name: never a URI, never ``:memory:``."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    path = Path(path)
+    if create:
+        prepare_file(path)
+    else:
+        refuse_missing(path)
+    # A creator, not a "sqlite:///path" URL, and an escaped URI of the absolute path, not the
+    # name as given: SQLite reads "file:x.db" as a URI (opening x.db) and ":memory:" as no file.
+    # mode=rw when not creating: a file removed after the check is not made again by SQLite.
+    uri = file_uri(path, mode="rwc" if create else "rw")
+    engine = create_engine(
+        "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000), poolclass=NullPool
+    )
+    _listen(engine)
+    return engine
+
+
+def memory_engine() -> Engine:
+    """An engine on a private in-memory database, for tests and the reference schema; never a file."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    _listen(engine)
+    return engine
+
+
+def tune(engine: Engine) -> None:
+    """WAL lets readers go on while one process writes; it is a property of the file."""
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() not in ("wal", "memory"):
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.close()
+    finally:
+        raw.close()
+
+
+# ---------------------------------------------------------------- the schema
+
+
+def rows(conn, sql: str, *params) -> list[tuple]:
+    """*sql*'s rows on a SQLAlchemy ``Connection`` or an ``sqlite3.Connection``."""
+    if hasattr(conn, "exec_driver_sql"):  # SQLAlchemy
+        return [tuple(r) for r in conn.exec_driver_sql(sql, params).fetchall()]
+    return conn.execute(sql, params).fetchall()
+
+
+def install_guards(conn) -> None:
+    for trigger in TRIGGERS:
+        conn.exec_driver_sql(trigger)
+
+
+def index_where(condition: str) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    return {"sqlite_where": text(condition)}
+
+
+def read_stamp(conn) -> Stamp:
+    ((app_id,),) = rows(conn, "PRAGMA application_id")
+    ((version,),) = rows(conn, "PRAGMA user_version")
+    ((tables,),) = rows(conn, "SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+    return Stamp(int(app_id), int(version), bool(tables))
+
+
+def write_stamp(conn, *, version: int, app_id: int | None = None) -> None:
+    if app_id is not None:
+        conn.exec_driver_sql(f"PRAGMA application_id = {int(app_id)}")
+    conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
+
+
+def columns(conn, table: str) -> set[str]:
+    return {r[1] for r in rows(conn, "SELECT * FROM pragma_table_info(?)", table)}
+
+
+def read_schema(conn) -> Schema:
+    """The schema in the file, from ``sqlite_master`` and the table-valued pragmas.
+
+    SQLite's own ``sqlite_%`` objects (sqlite_sequence, sqlite_stat1 from
+    ANALYZE, automatic indexes) are not objects of their own here.
+    """
+    from chorectl.db.schema import Schema, normalize
+
+    tables, indexes, triggers, views = {}, {}, {}, {}
+    objects = rows(
+        conn,
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE substr(name, 1, 7) != 'sqlite_' ORDER BY name",
+    )
+    for kind, name, table, sql in objects:
+        key = name.lower()
+        if kind == "table":
+            tables[key] = _table(conn, name)
+        elif kind == "index":
+            indexes[key] = _index(conn, name, table, sql)
+        elif kind == "trigger":
+            triggers[key] = normalize(sql)
+        elif kind == "view":
+            views[key] = normalize(sql)
+    return Schema(tables, indexes, triggers, views)
+
+
+def _table(conn, name: str) -> Table:
+    from chorectl.db.schema import Table
+
+    columns = {
+        col.lower(): ((kind or "").upper(), notnull, pk, hidden)
+        for _cid, col, kind, notnull, _default, pk, hidden in rows(conn, "SELECT * FROM pragma_table_xinfo(?)", name)
+    }
+    foreign_keys = frozenset(
+        (src.lower(), other.lower(), (dst or "").lower(), on_update.upper(), on_delete.upper())
+        for _id, _seq, other, src, dst, on_update, on_delete, _match in rows(
+            conn, "SELECT * FROM pragma_foreign_key_list(?)", name
+        )
+    )
+    keys = frozenset(
+        (origin, unique, _index_columns(conn, index))
+        for _seq, index, unique, origin, _partial in rows(conn, "SELECT * FROM pragma_index_list(?)", name)
+        if origin in ("pk", "u")
+    )
+    return Table(columns, foreign_keys, keys)
+
+
+def _index_columns(conn, index: str) -> tuple:
+    found = rows(conn, "SELECT name, desc, coll FROM pragma_index_xinfo(?) WHERE key ORDER BY seqno", index)
+    return tuple(((col or "<expression>").lower(), desc, (coll or "").upper()) for col, desc, coll in found)
+
+
+def _index(conn, name: str, table: str, sql: str | None) -> tuple:
+    from chorectl.db.schema import normalize
+
+    unique = next((u for _s, n, u, *_ in rows(conn, "SELECT * FROM pragma_index_list(?)", table) if n == name), None)
+    tokens = normalize(sql or "").split(" ")
+    where = " ".join(tokens[tokens.index("where") + 1 :]) if "where" in tokens else ""
+    columns = _index_columns(conn, name)
+    if any(col == "<expression>" for col, *_ in columns):
+        where = normalize(sql or "")  # an expression index: its whole text decides
+    return (table.lower(), unique, columns, where)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def integrity_problems(conn) -> list[str]:
+    problems = [row[0] for row in rows(conn, "PRAGMA integrity_check")]
+    return [] if problems == ["ok"] else problems
+
+
+def dangling_references(conn) -> list[tuple]:
+    return rows(conn, "PRAGMA foreign_key_check")
+
+
+def describe(conn) -> str:
+    ((mode,),) = rows(conn, "PRAGMA journal_mode")
+    return f"journal {mode}"
+
+
+# ---------------------------------------------------------------- errors
+
+
+def translate_error(exc: BaseException) -> Exception | None:
+    """Turn a driver error into one line a person can act on; None if it is not one."""
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, sa_exc.IntegrityError):
+        return InvalidState(f"the change conflicts with the data: {_reason(exc)}")
+    if isinstance(exc, sa_exc.DBAPIError):
+        reason = _reason(exc)
+        if "locked" in reason or "busy" in reason:
+            return StorageError("the database stayed busy; try again", hint=reason)
+        if "not a database" in reason or "malformed" in reason:
+            return StorageError(f"the database file is damaged or not a database ({reason})")
+        if "readonly" in reason or "read-only" in reason:
+            return StorageError(f"the database cannot be written ({reason})")
+        if "disk" in reason or "full" in reason:
+            return StorageError(f"the database cannot be written ({reason})")
+        return StorageError(f"database error: {reason}")
+    return None
+
+
+def _reason(exc) -> str:
+    return str(getattr(exc, "orig", exc)).strip()
+
+
+# ---------------------------------------------------------------- reading a file that is not open
+
+
+@contextmanager
+def reading(path: Path, name: Path) -> Iterator[sqlite3.Connection]:
+    try:
+        con = connect(path, mode="ro")
+        try:
+            yield con
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise InvalidState(f"{name} cannot be read as a database ({exc})") from None
+
+
+def quick_query(path: Path, sql: str, *, timeout: float) -> list[tuple]:
+    if not path.is_file():
+        return []  # nothing there, and nothing made
+    con = connect(path, mode="ro", timeout=timeout)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- whole copies
+
+
+def backup(source: Path, target: Path) -> None:
+    """Copy the database at *source* to *target* (mode 0600), whole or not at all,
+    with SQLite's online backup API: consistent while others write."""
+    import tempfile  # not at the top: shell completion imports this module
+
+    folder = target.parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        os.close(fd)
+    except OSError as exc:
+        raise StorageError(f"cannot write in {folder}: {exc.strerror}") from None
+    try:
+        src = connect(source, mode="ro", timeout=15)
+        try:
+            dest = connect(tmp)
+            try:
+                src.backup(dest)  # page by page; restarts if a writer changes the source meanwhile
+                dest.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
+                same = [
+                    c.execute(f"PRAGMA {p}").fetchone()[0]
+                    for c in (src, dest)
+                    for p in ("application_id", "page_count")
+                ]
+                if same[:2] != same[2:] or not same[1]:
+                    raise sqlite3.DatabaseError(f"the copy does not match its source ({same})")
+            finally:
+                dest.close()
+        finally:
+            src.close()
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except sqlite3.Error as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StorageError(f"the copy failed: {exc}") from None
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StorageError(f"cannot write {target}: {exc.strerror}") from None
+
+
+def restore(source: Path, db: Path) -> None:
+    src = connect(source, mode="ro")
+    try:
+        dest = connect(db, timeout=15)
+        try:
+            src.backup(dest)  # under the destination's write lock: readers see old or new, never half
+            dest.execute("PRAGMA journal_mode = WAL")  # the copy came without it
+        finally:
+            dest.close()
+    finally:
+        src.close()
+
+
+def refuse_leftovers(db: Path) -> None:
+    """Where the database file is gone but its -wal, -shm or -journal is not, a new file there
+    would be read together with them, mixing an old database's pages into the restored one."""
+    for stale in side_files(db):
+        if stale.exists() or stale.is_symlink():
+            raise InvalidState(
+                f"{stale} is left from an earlier database at {db}; restoring beside it would mix the two",
+                hint=f"move {db.name}-wal, -shm and -journal out of {db.parent} (keep them if the old data matters),"
+                " then run the restore again",
+            )
+
+
+def restore_new(source: Path, db: Path) -> None:
+    """Put *source* (staged, checked, up to date, in a private folder beside *db*) at *db*,
+    where no database exists. Never over a file that appeared meanwhile."""
+    refuse_leftovers(db)
+    try:
+        con = connect(source)
+        try:
+            con.execute("PRAGMA journal_mode = WAL")  # the copy came without it
+        finally:
+            con.close()
+        os.chmod(source, 0o600)
+    except (sqlite3.Error, OSError) as exc:
+        raise StorageError(f"the restore failed and nothing was created ({exc})") from None
+    try:
+        os.link(source, db)  # one step, and never replaces what is there
+    except FileExistsError:
+        raise InvalidState(
+            f"{db} appeared while restoring; nothing was replaced", hint="run the restore again"
+        ) from None
+    except OSError as exc:
+        raise StorageError(f"cannot create {db}: {exc.strerror}") from None
