@@ -2,6 +2,13 @@
 no PIN or member in the environment, a pinned terminal width, no colour.
 
 Like llm's autouse fixture, the user's real data folder is never touched.
+
+The tests are in tiers, one folder each (tests/repo/test_tiers.py holds the
+rule): unit/ (pure rules), service/ (services on a temp SQLite file), cli/
+(Typer's CliRunner in this process), e2e/ (the installed chorectl in other
+processes; marked ``e2e`` here, by folder) and repo/ (the tree itself: layers,
+docs, lint, the tiers). The fixtures below serve every tier; ``cli`` and
+``household`` import Typer only when a test asks for them.
 """
 
 from __future__ import annotations
@@ -14,9 +21,7 @@ import keyring
 import pytest
 from hypothesis import settings
 from keyring.backend import KeyringBackend
-from typer.testing import CliRunner
 
-from chorectl.cli import app
 from chorectl.security import pin as pin_module
 
 PIN = "4321"
@@ -25,6 +30,15 @@ PIN = "4321"
 # a fixed seed, so a run is repeatable.
 settings.register_profile("chorectl", deadline=None, derandomize=True, database=None)
 settings.load_profile("chorectl")
+
+E2E = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e/ is marked ``e2e``, so ``-m "not e2e"`` leaves that tier out."""
+    for item in items:
+        if E2E in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 class MemoryKeyring(KeyringBackend):
@@ -118,10 +132,14 @@ class Cli:
     """Runs chorectl in-process and keeps stdout and stderr apart."""
 
     def __init__(self) -> None:
+        from typer.testing import CliRunner
+
         self.runner = CliRunner()
 
     def __call__(self, command: str | list[str], *, pin: str | None = None, input: str | None = None, env=None):
         args = shlex.split(command) if isinstance(command, str) else command
+        from chorectl.cli import app
+
         env = dict(env or {})
         if pin is not None:
             env["CHORECTL_PIN"] = pin

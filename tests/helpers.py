@@ -1,4 +1,4 @@
-"""Small helpers shared by the CLI and end-to-end tests."""
+"""Small helpers shared by the tiers: the test database as it is on disk, a PIN in some output."""
 
 from __future__ import annotations
 
@@ -54,14 +54,3 @@ def shows(secret: str, text: str) -> bool:
     import re
 
     return re.search(rf"(?<![0-9A-Za-z]){re.escape(secret)}(?![0-9A-Za-z])", text) is not None
-
-
-def chorectl_path() -> str:
-    """The installed chorectl, as a shell would run it: beside this Python, or on PATH."""
-    import shutil
-    import sys
-
-    beside = Path(sys.executable).parent / "chorectl"
-    found = str(beside) if beside.exists() else shutil.which("chorectl")
-    assert found, "chorectl is not installed (pip install -e .)"
-    return found

@@ -12,7 +12,7 @@ backend and calls that, and writes SQL any backend understands.
 The one backend today is SQLite, in :mod:`chorectl.db.sqlite`. A second one
 (PostgreSQL, for a household shared between machines) is a module that
 implements :class:`Dialect` and a line in :func:`_load` and :data:`BACKENDS`; nothing else
-changes. ``tests/test_dialect.py`` keeps SQLite's words out of every other module.
+changes. ``tests/repo/test_dialect.py`` keeps SQLite's words out of every other module.
 
 Standard library only, and so is each backend module's top level: shell
 completion reads the database through here on every Tab press, without

@@ -43,7 +43,7 @@ def inside_uow(helper: Helper) -> Helper:
     The service that called it reads or changes them within its transaction
     (``resolve`` finds the chore that ``edit`` then changes). The command line
     never calls such a helper, and nothing else returns ORM objects:
-    tests/test_service_values.py checks both.
+    tests/repo/test_service_values.py checks both.
     """
     helper.inside_uow = True
     return helper

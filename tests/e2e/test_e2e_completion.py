@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
-from tests.test_e2e_core import PIN, chorectl_path, run  # noqa: F401  (run is a fixture)
-
-pytestmark = pytest.mark.e2e
+from tests.e2e.helpers import PIN, Scene, chorectl_path, script_env
 
 HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "keyring", "bcrypt", "rich")
 
@@ -35,38 +34,28 @@ def complete(run, line: str, *, shell: str = "bash", **env: str) -> list[str]:
     return [line for line in proc.stdout.splitlines() if line]
 
 
-@pytest.fixture(scope="module")
-def family(tmp_path_factory):
-    """One household for the module: building it costs a dozen processes with bcrypt."""
-    home = tmp_path_factory.mktemp("completion")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHORECTL_") and k != "PYTHON_KEYRING_BACKEND"}
-    env.update(
-        CHORECTL_DB=str(home / "family.db"),
-        HOME=str(home),
-        XDG_DATA_HOME=str(home / "data"),
-        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-        CHORECTL_PIN=PIN,
-    )
-
-    def chorectl(*args: str) -> None:
-        proc = subprocess.run([chorectl_path(), *args], env=env, capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 0, (args, proc.stderr)
-
-    chorectl.db = home / "family.db"
-    chorectl("init")
+def _household(folder):
+    scene = Scene(dict(script_env(folder), CHORECTL_PIN=PIN))
+    scene("init")
     for name in ("Amy", "Ben"):
-        chorectl("member", "add", name)
-    chorectl("member", "add", "Mum", "--parent")
-    chorectl("member", "add", "Cleo")
-    chorectl("member", "remove", "Cleo")
-    chorectl("chore", "add", "Make bed", "--reward", "1", "--assign", "Amy")
-    chorectl("chore", "add", "Mow lawn", "--reward", "3")
-    chorectl("chore", "add", "Dishes", "--reward", "2")
-    chorectl("chore", "remove", "Dishes")
-    chorectl.other = home / "other.db"
-    chorectl("--db", str(chorectl.other), "init")
-    chorectl("--db", str(chorectl.other), "member", "add", "Zed")
-    return chorectl
+        scene("member", "add", name)
+    scene("member", "add", "Mum", "--parent")
+    scene("member", "add", "Cleo")
+    scene("member", "remove", "Cleo")
+    scene("chore", "add", "Make bed", "--reward", "1", "--assign", "Amy")
+    scene("chore", "add", "Mow lawn", "--reward", "3")
+    scene("chore", "add", "Dishes", "--reward", "2")
+    scene("chore", "remove", "Dishes")
+    scene("--db", str(folder / "other.db"), "init")
+    scene("--db", str(folder / "other.db"), "member", "add", "Zed")
+    scene.play()
+
+
+@pytest.fixture
+def family(made):
+    """Amy, Ben, parent Mum and archived Cleo; Make bed, Mow lawn and archived Dishes; other.db has Zed."""
+    folder = made(_household)
+    return SimpleNamespace(db=folder / "family.db", other=folder / "other.db")
 
 
 def test_command_names(family):

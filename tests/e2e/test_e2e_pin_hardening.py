@@ -12,9 +12,7 @@ import subprocess
 
 import pytest
 
-from tests.test_e2e_security import PLAINTEXT, Runner, chorectl_path, isolated_env
-
-pytestmark = pytest.mark.e2e
+from tests.e2e.helpers import PLAINTEXT, Runner, chorectl_path, isolated_env
 
 
 def rows(db, sql: str) -> list[tuple]:

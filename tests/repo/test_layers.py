@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "chorectl"
+PACKAGE = Path(__file__).resolve().parents[2] / "chorectl"
 
 # What each layer may import of chorectl ("" is the package itself: its version).
 MAY_USE = {

@@ -16,11 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_e2e_security import PLAINTEXT, chorectl_path
+from tests.e2e.helpers import PLAINTEXT, chorectl_path
 
-pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PIN = "2580"
 
 
@@ -59,13 +57,19 @@ def sh(script: str, *, cwd: Path, env: dict[str, str], timeout: float = 120) -> 
     return proc
 
 
-@pytest.fixture
-def on_path(tmp_path: Path) -> Path:
-    """A folder with the installed chorectl in it, for PATH."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    (folder / "chorectl").symlink_to(chorectl_path())
-    return folder
+@pytest.fixture(scope="module")
+def day(tmp_path_factory) -> tuple[Path, dict[str, str], subprocess.CompletedProcess]:
+    """A newcomer's empty home, the installed chorectl on PATH, `chorectl init` and then the README's
+    family's day as written: once for both tests below (folder, environment, the day's output)."""
+    folder = tmp_path_factory.mktemp("readme")
+    on_path = folder / "bin"
+    on_path.mkdir()
+    (on_path / "chorectl").symlink_to(chorectl_path())
+    home = folder / "newcomer"  # an empty home of its own
+    home.mkdir()
+    env = bare_env(home, PATH=f"{on_path}:/usr/bin:/bin", CHORECTL_PIN=PIN, COLUMNS="80")
+    sh("chorectl init", cwd=folder, env=env)
+    return folder, env, sh(block("chorectl approve 3 --reward 2.50"), cwd=folder, env=env)
 
 
 def test_the_install_line_installs_and_creates_the_default_database(tmp_path):
@@ -99,27 +103,21 @@ def test_the_install_line_installs_and_creates_the_default_database(tmp_path):
     assert listing.returncode == 0 and listing.stdout.strip() == "id,name,role,active,balance,created_at"
 
 
-def test_a_familys_day_runs_as_written(tmp_path, on_path):
-    home = tmp_path / "newcomer"  # an empty home of its own
-    home.mkdir()
-    env = bare_env(home, PATH=f"{on_path}:/usr/bin:/bin", CHORECTL_PIN=PIN, COLUMNS="80")
-    sh("chorectl init", cwd=tmp_path, env=env)
-    day = sh(block("chorectl approve 3 --reward 2.50"), cwd=tmp_path, env=env)
-    assert "Amy: Dishes is done and waits for approval (id 1)." in day.stdout + day.stderr
-    balances = sh("chorectl balance -f csv", cwd=tmp_path, env=env).stdout.splitlines()
+def test_a_familys_day_runs_as_written(day):
+    folder, env, done = day
+    assert "Amy: Dishes is done and waits for approval (id 1)." in done.stdout + done.stderr
+    balances = sh("chorectl balance -f csv", cwd=folder, env=env).stdout.splitlines()
     assert balances[1].startswith("Amy,4.50,0.00,-0.50,-3.00,1.00")
     assert balances[2].startswith("Ben,0.75,1.00,0.00,0.00,1.75")
 
 
-def test_the_scripting_examples_run_as_written(tmp_path, on_path):
+def test_the_scripting_examples_run_as_written(day):
+    """After the family's day (they only read it, and write november.csv beside it)."""
     if shutil.which("jq") is None:
         pytest.skip("jq is not installed (Debian: jq)")
-    home = tmp_path / "newcomer"  # an empty home of its own
-    home.mkdir()
-    env = bare_env(home, PATH=f"{on_path}:/usr/bin:/bin", CHORECTL_PIN=PIN)
-    sh("chorectl init", cwd=tmp_path, env=env)
-    sh(block("chorectl approve 3 --reward 2.50"), cwd=tmp_path, env=env)
-    examples = sh(block("jq '.[].id'"), cwd=tmp_path, env=env)
+    folder, env, _ = day
+    env = {k: v for k, v in env.items() if k != "COLUMNS"}
+    examples = sh(block("jq '.[].id'"), cwd=folder, env=env)
     assert examples.stdout.startswith("member,earned,bonuses,penalties,paid,balance")
-    november = (tmp_path / "november.csv").read_text()
+    november = (folder / "november.csv").read_text()
     assert november.startswith("id,at,member,kind,amount,chore_id,completion_id,note")

@@ -55,7 +55,7 @@ def test_file_uri_escapes_every_special_character(tmp_path):
 
 # ---------------------------------------------------------------- the schema this chorectl makes
 
-FIXTURE = Path(__file__).parent / "fixtures" / "chorectl-schema1.db"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "chorectl-schema1.db"
 
 
 def fresh(path: Path) -> Path:

@@ -13,31 +13,34 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.test_e2e_core import PIN, chorectl_path
+from tests.e2e.helpers import PIN, Scene, chorectl_path
 
-pytestmark = pytest.mark.e2e
+
+def _household(folder: Path) -> None:
+    scene = Scene(
+        {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "TZ": os.environ.get("TZ", "UTC"),
+            "HOME": str(folder),
+            "XDG_DATA_HOME": str(folder / "data"),
+            "CHORECTL_DB": str(folder / "family.db"),
+            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+            "CHORECTL_PIN": PIN,
+        }
+    )
+    scene("init")
+    scene("member", "add", "Amy")
+    scene("chore", "add", "Dishes", "--every", "daily", "--reward", "1", "--assign", "Amy")
+    scene.play()
 
 
 @pytest.fixture
-def family(tmp_path):
+def family(made, tmp_path):
+    """Amy's daily Dishes in a file-keyring household (a copy of one made once)."""
+    made(_household)
     db = tmp_path / "family.db"
     zone = os.environ.get("TZ", "UTC")  # the test's own zone, so "today" agrees on both sides of midnight
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "TZ": zone,
-        "HOME": str(tmp_path),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "CHORECTL_DB": str(db),
-        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-        "CHORECTL_PIN": PIN,
-    }
     exe = chorectl_path()
-    for args in (
-        ["init"],
-        ["member", "add", "Amy"],
-        ["chore", "add", "Dishes", "--every", "daily", "--reward", "1", "--assign", "Amy"],
-    ):
-        subprocess.run([exe, *args], env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
     # The chore started three days ago and cron has not run since: move its
     # first due date and its watermark back three days.
     today = datetime.now(ZoneInfo(zone)).date()
@@ -46,7 +49,7 @@ def family(tmp_path):
         con.execute("UPDATE chore SET due = ?", (three_days_ago,))
         con.execute("UPDATE assignment SET rolled_due = ?", (three_days_ago,))
     cron_env = {
-        "PATH": env["PATH"],
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "TZ": zone,
         "CHORECTL_DB": str(db),
         "HOME": str(tmp_path),
@@ -91,7 +94,7 @@ def test_concurrent_resets_record_each_miss_once(family):
 
 # ------------------------------------------------------------ the README's own cron and systemd set-up
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _readme_sh_block(marker: str) -> str:
@@ -115,30 +118,33 @@ echo "$*" >> "$HOME/systemctl-calls"
 """
 
 
-@pytest.fixture
-def user(tmp_path):
-    """A user's home after the README's install: a clone with .venv/bin/chorectl (the test's own
-    installed chorectl stands for it), fake crontab and systemctl first on PATH, and a household
-    in the default database whose daily chore cron has not rolled for three days."""
-    home = tmp_path / "home"
+def _users_home(folder: Path) -> None:
+    home = folder / "home"
     clone = home / "src" / "chorectl"
     (clone / ".venv" / "bin").mkdir(parents=True)
     (clone / ".venv" / "bin" / "chorectl").symlink_to(chorectl_path())
-    fake = tmp_path / "fake-bin"
+    fake = folder / "fake-bin"
     fake.mkdir()
     for name, text in (("crontab", FAKE_CRONTAB), ("systemctl", FAKE_SYSTEMCTL)):
         (fake / name).write_text(text)
         (fake / name).chmod(0o755)
     # The household, made by the user in their own shell: the default database, a file keyring.
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LOGNAME": "amy-mum", "CHORECTL_PIN": PIN}
-    exe = str(clone / ".venv" / "bin" / "chorectl")
-    for args in (
-        ["init", "--keyring", "file"],
-        ["member", "add", "Amy"],
-        ["chore", "add", "Dishes", "--every", "daily", "--reward", "1", "--assign", "Amy"],
-    ):
-        proc = subprocess.run([exe, *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        assert proc.returncode == 0, (args, proc.stderr)
+    scene = Scene({"PATH": "/usr/bin:/bin", "HOME": str(home), "LOGNAME": "amy-mum", "CHORECTL_PIN": PIN})
+    scene("init", "--keyring", "file")
+    scene("member", "add", "Amy")
+    scene("chore", "add", "Dishes", "--every", "daily", "--reward", "1", "--assign", "Amy")
+    scene.play()
+
+
+@pytest.fixture
+def user(made, tmp_path):
+    """A user's home after the README's install: a clone with .venv/bin/chorectl (the test's own
+    installed chorectl stands for it), fake crontab and systemctl first on PATH, and a household
+    in the default database whose daily chore cron has not rolled for three days."""
+    made(_users_home)
+    home = tmp_path / "home"
+    clone = home / "src" / "chorectl"
+    fake = tmp_path / "fake-bin"
     db = home / ".local" / "share" / "chorectl" / "chorectl.db"
     assert db.is_file()
     today = date.fromisoformat(_cron_shell("date +%F", home).stdout.strip())  # the zone cron runs in

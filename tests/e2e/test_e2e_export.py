@@ -4,28 +4,15 @@ from __future__ import annotations
 
 import os
 import pty
-import shutil
 import subprocess
 
 import pytest
 
-from tests.test_e2e_core import PIN, chorectl_path, run  # noqa: F401  (run is a fixture)
-
-pytestmark = pytest.mark.e2e
+from tests.e2e.helpers import PIN, Scene, chorectl_path, need, script_env
 
 
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{tool} is not installed; .ci/run installs it")
-        package = {"mlr": "miller", "csvcut": "csvkit"}.get(tool, tool)
-        pytest.skip(f"{tool} is not installed (apt-get install {package})")
-    return path
-
-
-@pytest.fixture
-def ledger_csv(run, tmp_path):
+def _ledger(folder):
+    run = Scene(script_env(folder))
     run("init", pin=PIN)
     for name in ("Amy", "Ben"):
         run("member", "add", name, pin=PIN)
@@ -36,9 +23,14 @@ def ledger_csv(run, tmp_path):
     run("adjust", "Amy", "-0.35", "--reason", '-late, "again"', pin=PIN)
     run("adjust", "Ben", "+2", "--reason", "=bonus", pin=PIN)
     run("pay", "Ben", "0.05", pin=PIN)
-    out = tmp_path / "ledger.csv"
-    run("export", "ledger", "--output", str(out))
-    return out
+    run("export", "ledger", "--output", str(folder / "ledger.csv"))
+    run.play()
+
+
+@pytest.fixture
+def ledger_csv(run, made):
+    """Amy and Ben paid, fined and rewarded, with commas, quotes and a formula in the notes; its ledger exported."""
+    return made(_ledger) / "ledger.csv"
 
 
 def test_sqlite3_imports_the_csv_and_gets_the_balances(ledger_csv, run):

@@ -26,7 +26,7 @@ NOW = datetime(2026, 11, 21, 18, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 def _history(tmp_path_factory, years: float) -> Path:
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
     from history import build
 
     path = tmp_path_factory.mktemp("plans") / "history.db"

@@ -18,7 +18,7 @@ import re
 import tokenize
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "chorectl"
+PACKAGE = Path(__file__).resolve().parents[2] / "chorectl"
 
 # The SQLite backend, and the one module that may import it.
 BACKEND = {"db/sqlite.py", "db/uri.py"}

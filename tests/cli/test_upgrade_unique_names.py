@@ -15,7 +15,7 @@ import pytest
 from chorectl.db.engine import SCHEMA_VERSION
 from tests.helpers import db_path, query
 
-FIXTURE = Path(__file__).parent / "fixtures" / "chorectl-schema1.db"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "chorectl-schema1.db"
 STEP = 3  # the version the step starts from (renumbered with it at merge)
 
 

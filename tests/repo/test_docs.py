@@ -15,7 +15,7 @@ import json
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLI_DOC = ROOT / "docs" / "cli.md"
 CONTRACT = ROOT.parent / "shared" / "CLI.md"
 HELP_OPTIONS = {"-h", "--help"}

@@ -348,7 +348,7 @@ def test_chore_show_lists_the_last_ten_completions_newest_first(household, monke
 
 
 def test_chore_show_says_when_a_chore_has_no_completions_and_shows_missed_periods(household):
-    from tests.test_recurrence import at
+    from tests.cli.test_recurrence import at
 
     cli = household
     with at(2026, 11, 16, 8):
