@@ -13,7 +13,7 @@ import csv
 import errno
 import json
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import attrgetter
@@ -23,7 +23,6 @@ from chorectl.cli.options import Format
 from chorectl.domain.dates import LocalIso
 from chorectl.domain.money import format_cents, format_money
 from chorectl.services.rows import (
-    ROWS,
     BalanceRow,
     ChoreRow,
     Column,
@@ -40,13 +39,6 @@ if TYPE_CHECKING:
     from chorectl.services.chores import ChoreInfo
 
 INJECTION_START = ("=", "+", "-", "@", "\t", "\r")
-
-RowKind = type[Row] | str  # a kind of row, or its name in ROWS ("ledger", "log" ...)
-
-
-def row_type(kind: RowKind) -> type[Row]:
-    return ROWS[kind] if isinstance(kind, str) else kind
-
 
 # ---------------------------------------------------------------- scripts
 
@@ -112,14 +104,6 @@ def json_objects(columns: tuple[Column, ...]) -> Callable[[tuple], str]:
     return write
 
 
-def values_of(columns: tuple[Column, ...], rows: Iterable[Row | Mapping[str, Any]]) -> Iterable[tuple]:
-    """Each row's values in the columns' order: a row is that already; a mapping (a row a test or
-    script built by hand) gives its values by key, None for a key it lacks."""
-    keys = [c.key for c in columns]
-    for row in rows:
-        yield row if isinstance(row, tuple) else tuple([row.get(key) for key in keys])
-
-
 # PostgreSQL's text COPY and Miller's TSV: a cell never holds a raw tab, line
 # break or backslash, so a record is one line and a tab always ends a field.
 TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -136,8 +120,8 @@ def tsv_writer(out: IO[str]) -> Callable[[list[str]], None]:
 
 
 def write_rows(
-    kind: RowKind,
-    rows: Iterable[Row | Mapping[str, Any]],
+    kind: type[Row],
+    rows: Iterable[Row],
     fmt: Format,
     out: IO[str],
     *,
@@ -145,10 +129,9 @@ def write_rows(
     on_row: Callable[[], None] | None = None,
 ) -> int:
     """Stream *rows* (of the *kind*) to *out* in a script format. Returns how many were written."""
-    cols = columns(row_type(kind))
+    cols = columns(kind)
     count = 0
     tick = on_row or (lambda: None)
-    rows = values_of(cols, rows)
     if fmt in (Format.csv, Format.tsv):
         formatters = [cell_formatter(c.kind, raw=raw) for c in cols]
         write = csv.writer(out, lineterminator="\r\n").writerow if fmt is Format.csv else tsv_writer(out)
@@ -395,9 +378,8 @@ def one_line(text: str) -> str:
     return " ".join(text.replace("\t", " ").splitlines()) if text else ""
 
 
-def table(kind: RowKind, rows: list[Row], currency: str, title: str | None) -> None:
+def table(kind: type[Row], rows: list[Row], currency: str, title: str | None) -> None:
     """Rows as a Rich table, one line a row, fitted to the terminal (see :func:`fit`)."""
-    kind = row_type(kind)
     if not rows:
         typer_message(EMPTY[kind])
         return
@@ -481,7 +463,7 @@ def typer_message(text: str) -> None:
 
 
 def emit(
-    kind: RowKind,
+    kind: type[Row],
     rows: Iterable[Row],
     fmt: Format,
     *,

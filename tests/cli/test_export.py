@@ -11,6 +11,7 @@ import pytest
 
 from chorectl.cli import render
 from chorectl.cli.options import Format
+from chorectl.services.rows import LedgerRow, LogRow
 from tests.helpers import query, snapshot
 
 COLUMNS = {
@@ -122,9 +123,7 @@ def test_tsv_is_one_record_a_line_and_round_trips(data):
 )
 def test_tsv_cells(cell, written):
     out = io.StringIO()
-    render.write_rows(
-        "log", [{"id": 1, "at": None, "actor": "A", "action": "x", "detail": cell, "amount": None}], Format.tsv, out
-    )
+    render.write_rows(LogRow, [LogRow(id=1, at=None, actor="A", action="x", detail=cell, amount=None)], Format.tsv, out)
     assert out.getvalue().splitlines()[1].split("\t") == ["1", "", "A", "x", written, ""]
     assert read_tsv(out.getvalue())[0]["detail"] == render.cell_text(cell, "text", raw=False)
 
@@ -226,16 +225,17 @@ def test_streaming_writes_rows_as_they_are_read():
     def rows():
         for i in range(3):
             seen.append(i)
-            yield {
-                "id": i,
-                "at": None,
-                "member": "A",
-                "kind": "bonus",
-                "amount": i,
-                "chore_id": None,
-                "completion_id": None,
-                "note": None,
-            }
+            yield LedgerRow(
+                id=i,
+                at=None,
+                member="A",
+                kind="bonus",
+                amount=i,
+                chore_id=None,
+                completion_id=None,
+                note=None,
+                member_id=1,
+            )
 
     class Spy(io.StringIO):
         def write(self, s):
@@ -243,7 +243,7 @@ def test_streaming_writes_rows_as_they_are_read():
             return super().write(s)
 
     spy_log: list[int] = []
-    render.write_rows("ledger", rows(), Format.jsonl, Spy())
+    render.write_rows(LedgerRow, rows(), Format.jsonl, Spy())
     assert spy_log == [1, 2, 3]  # each row was written before the next was read
 
 
