@@ -69,6 +69,7 @@ class Runner:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
+        self.db = Path(env["CHORECTL_DB"])
         self.exe = chorectl_path()
         self.outputs: list[tuple[tuple[str, ...], str, str]] = []
 
@@ -104,24 +105,9 @@ def script_env(folder: Path) -> dict[str, str]:
     return env
 
 
-def runner(folder: Path):
+def runner(folder: Path) -> Runner:
     """The installed chorectl on ``folder/family.db`` with a file keyring in ``folder/data``."""
-    base_env = script_env(folder)
-    exe = chorectl_path()
-
-    def _run(*args: str, pin: str | None = None, expect: int = 0, **env: str) -> subprocess.CompletedProcess:
-        full_env = dict(base_env, **env)
-        if pin is not None:
-            full_env["CHORECTL_PIN"] = pin
-        proc = subprocess.run(
-            [exe, *args], env=full_env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
-        )
-        assert proc.returncode == expect, (args, proc.returncode, proc.stdout, proc.stderr)
-        assert "Traceback" not in proc.stderr
-        return proc
-
-    _run.db = folder / "family.db"
-    return _run
+    return Runner(script_env(folder))
 
 
 def copy_household(source: Path, target: Path) -> None:
