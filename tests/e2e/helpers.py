@@ -131,10 +131,20 @@ def copy_household(source: Path, target: Path) -> None:
 
 # Runs chorectl's own app for each step read from stdin, [[args, extra env], ...], in this one
 # interpreter. Stops at the first step that fails.
+#
+# The PIN is hashed at bcrypt cost 4, not chorectl's 12 (as tests/conftest.py does in-process): a
+# check reads the cost from the hash it checks, so every later parent command of the installed
+# chorectl on a Scene's household checks the PIN for real, in ~1 ms instead of ~0.25 s of CPU.
+# What a scene sets up is never about the cost; tests about bcrypt itself (parallel right and
+# wrong PINs, guesses racing the lockout, the hash in a keyring) run `init` through the installed
+# chorectl, at cost 12, and tests/service/test_services_gate.py holds chorectl's own cost at 12.
 SCENE_DRIVER = r"""
 import contextlib, io, json, os, sys
 
 from chorectl.cli import app
+from chorectl.security import pin
+
+pin.BCRYPT_ROUNDS = 4
 
 for args, env in json.load(sys.stdin):
     saved = dict(os.environ)
