@@ -1,5 +1,10 @@
 """The parent PIN against a curious child, from the outside (issue 11): the installed
 chorectl in subprocesses, with real bcrypt cost, real pseudo-terminals and ``faketime``.
+
+The tests of PINs racing each other run ``init`` through the installed chorectl, so the
+hash they race on has chorectl's own cost (12). The others are about terminals and clocks,
+not bcrypt: their household is a :class:`~tests.e2e.helpers.Scene`'s (one process, cost 4),
+and every PIN they give is still checked by the installed chorectl.
 """
 
 from __future__ import annotations
@@ -12,7 +17,14 @@ import subprocess
 
 import pytest
 
-from tests.e2e.helpers import PLAINTEXT, Runner, chorectl_path, isolated_env
+from tests.e2e.helpers import PLAINTEXT, Runner, Scene, chorectl_path, isolated_env
+
+
+def scene_init(env: dict[str, str], pin: str) -> None:
+    """A household with *pin*, made in one process at bcrypt cost 4 (the test is not about init)."""
+    scene = Scene(env)
+    scene("init", pin=pin)
+    scene.play()
 
 
 def rows(db, sql: str) -> list[tuple]:
@@ -93,7 +105,7 @@ def _exit_code(shell, command: str) -> int:
 def test_a_new_tab_that_reuses_a_closed_tabs_terminal_name_is_not_unlocked(tmp_path):
     pin = "3030tab"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
-    Runner(env)("init", pin=pin)
+    scene_init(env, pin)
     exe = chorectl_path()
     first, name = _tab(env)
     assert _exit_code(first, f"CHORECTL_PIN={pin} {exe} unlock --minutes 30") == 0
@@ -140,7 +152,7 @@ def test_faketime_ten_years_ahead_does_not_lock_parents_out_for_ten_years(tmp_pa
     pin = "4040clock"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
     run = Runner(env)
-    run("init", pin=pin)
+    scene_init(env, pin)
     ahead = _faked(env, "+3650d")
     for _ in range(3):
         run("member", "add", "Amy", pin="0000", expect=3, **{k: ahead[k] for k in ("FAKETIME", "LD_PRELOAD")})
@@ -154,7 +166,7 @@ def test_faketime_forward_between_guesses_does_not_skip_the_lockout(tmp_path):
     pin = "4141clock"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
     run = Runner(env)
-    run("init", pin=pin)
+    scene_init(env, pin)
     for _ in range(3):
         run("member", "add", "Amy", pin="0000", expect=3)
     for offset in ("+2h", "+400d"):
@@ -174,7 +186,7 @@ def test_faketime_does_not_move_an_unlock_session(tmp_path):
     pin = "4242clock"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
     run = Runner(env)
-    run("init", pin=pin)
+    scene_init(env, pin)
     for offset in ("-2h", "+2h"):
         faked = _faked(env, offset)
         run("unlock", "--minutes", "60", pin=pin, FAKETIME=faked["FAKETIME"], LD_PRELOAD=faked["LD_PRELOAD"])
@@ -200,7 +212,7 @@ def test_a_time_namespace_does_not_skip_the_lockout(tmp_path):
     pin = "4343clock"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
     run = Runner(env)
-    run("init", pin=pin)
+    scene_init(env, pin)
     for _ in range(3):
         run("member", "add", "Amy", pin="0000", expect=3)
     for offset in (4000, 8000):
