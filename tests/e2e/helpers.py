@@ -110,6 +110,32 @@ def runner(folder: Path) -> Runner:
     return Runner(script_env(folder))
 
 
+RACE_PIN = "6060race"
+
+
+def cost12_household(folder: Path) -> None:
+    """Amy's household with a PIN hash of chorectl's own bcrypt cost (12), for tests where PIN
+    checks race each other: ``init`` and ``member add`` through the installed chorectl (never a
+    Scene, whose hash is cost 4), in ``isolated_env(folder)`` with a file keyring. Built once per
+    run (``made(cost12_household)``); each test races on a fresh copy."""
+    run = Runner(isolated_env(folder, PYTHON_KEYRING_BACKEND=PLAINTEXT))
+    run("init", pin=RACE_PIN)
+    run("member", "add", "Amy", pin=RACE_PIN)
+    (keyring,) = (folder / "home").rglob("keyring_pass.cfg")
+    assert "$2b$12$" in keyring_hashes(keyring), "the race tests need chorectl's own cost"
+
+
+def keyring_hashes(path: Path) -> str:
+    """The values of a keyrings.alt file keyring, decoded (they are stored in base64)."""
+    import base64
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    parser.read(path)
+    values = [v for section in parser.sections() for _, v in parser.items(section)]
+    return " ".join(base64.b64decode("".join(v.split())).decode("ascii", "replace") for v in values)
+
+
 def copy_household(source: Path, target: Path) -> None:
     """Copy the folder *source* (databases, keyring files, exports) into *target*.
 

@@ -1,8 +1,8 @@
 """The parent PIN against a curious child, from the outside (issue 11): the installed
 chorectl in subprocesses, with real bcrypt cost, real pseudo-terminals and ``faketime``.
 
-The tests of PINs racing each other run ``init`` through the installed chorectl, so the
-hash they race on has chorectl's own cost (12). The others are about terminals and clocks,
+The tests of PINs racing each other run on a copy of ``cost12_household`` (``init`` through
+the installed chorectl, once per run), so the hash they race on has chorectl's own cost (12). The others are about terminals and clocks,
 not bcrypt: their household is a :class:`~tests.e2e.helpers.Scene`'s (one process, cost 4),
 and every PIN they give is still checked by the installed chorectl.
 """
@@ -17,7 +17,7 @@ import subprocess
 
 import pytest
 
-from tests.e2e.helpers import PLAINTEXT, Runner, Scene, chorectl_path, isolated_env
+from tests.e2e.helpers import PLAINTEXT, RACE_PIN, Runner, Scene, chorectl_path, cost12_household, isolated_env
 
 
 def scene_init(env: dict[str, str], pin: str) -> None:
@@ -46,13 +46,11 @@ def start(env: dict[str, str], *args: str, pin: str) -> subprocess.Popen:
     )
 
 
-def test_parallel_commands_with_the_right_pin_all_run(tmp_path):
+def test_parallel_commands_with_the_right_pin_all_run(tmp_path, made):
     """Eight cron lines at the same minute, each with the right CHORECTL_PIN: none is refused."""
-    pin = "6060right"
+    made(cost12_household)
+    pin = RACE_PIN
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
-    run = Runner(env)
-    run("init", pin=pin)
-    run("member", "add", "Amy", pin=pin)
     procs = [start(env, "adjust", "Amy", "+1", "--reason", f"job {i}", pin=pin) for i in range(8)]
     results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
     assert all(code == 0 for code, _ in results), results
@@ -62,12 +60,10 @@ def test_parallel_commands_with_the_right_pin_all_run(tmp_path):
     assert rows(db, "SELECT COUNT(*) FROM audit WHERE action = 'pin failed'") == [(0,)]
 
 
-def test_right_and_wrong_pins_at_once_count_only_the_wrong(tmp_path):
-    pin = "7070mixed"
+def test_right_and_wrong_pins_at_once_count_only_the_wrong(tmp_path, made):
+    made(cost12_household)
+    pin = RACE_PIN
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
-    run = Runner(env)
-    run("init", pin=pin)
-    run("member", "add", "Amy", pin=pin)
     right = [start(env, "adjust", "Amy", "+1", "--reason", "r", pin=pin) for _ in range(4)]
     wrong = [start(env, "adjust", "Amy", "+1", "--reason", "w", pin="0000") for _ in range(2)]
     assert [p.wait(timeout=120) for p in wrong] == [3, 3]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import DEADLINE, PLAINTEXT, Runner, Scene, chorectl_path, isolated_env
+from tests.e2e.helpers import DEADLINE, PLAINTEXT, Runner, Scene, chorectl_path, cost12_household, isolated_env
 
 FAIL = "keyring.backends.fail.Keyring"
 
@@ -323,11 +323,10 @@ def test_wrong_pins_in_separate_processes_lock_parent_commands(tmp_path):
         assert pin not in out + err, args
 
 
-def test_parallel_guesses_cannot_outrun_the_lockout(tmp_path):
+def test_parallel_guesses_cannot_outrun_the_lockout(tmp_path, made):
     """Attempts are counted under the write lock before they are checked: ten at once get three tries."""
-    pin = "8080race"
+    made(cost12_household)  # each wrong guess takes a cost-12 check, as a real one would
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
-    Runner(env)("init", pin=pin)
     procs = [
         subprocess.Popen(
             [chorectl_path(), "member", "add", "Eve"],
