@@ -155,8 +155,8 @@ def copy_household(source: Path, target: Path) -> None:
             con.close()
 
 
-# Runs chorectl's own app for each step read from stdin, [[args, extra env], ...], in this one
-# interpreter. Stops at the first step that fails.
+# Runs chorectl's own app for each step read from stdin, [[args, extra env, exit code], ...], in
+# this one interpreter. Stops at the first step that exits with another code than its own.
 #
 # The PIN is hashed at bcrypt cost 4, not chorectl's 12 (as tests/conftest.py does in-process): a
 # check reads the cost from the hash it checks, so every later parent command of the installed
@@ -172,7 +172,7 @@ from chorectl.security import pin
 
 pin.BCRYPT_ROUNDS = 4
 
-for args, env in json.load(sys.stdin):
+for args, env, expect in json.load(sys.stdin):
     saved = dict(os.environ)
     os.environ.update(env)
     out, err = io.StringIO(), io.StringIO()
@@ -184,8 +184,8 @@ for args, env in json.load(sys.stdin):
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     os.environ.clear()
     os.environ.update(saved)
-    if code:
-        sys.exit(f"chorectl {' '.join(args)} exited {code}: {err.getvalue()}")
+    if code != expect:
+        sys.exit(f"chorectl {' '.join(args)} exited {code}, not {expect}: {err.getvalue()}")
 """
 
 
@@ -193,17 +193,18 @@ class Scene:
     """Setup for e2e tests: chorectl commands queued, then ``play()``-ed one after another by
     chorectl's own app in one Python process started with *env* (``script_env`` is the usual
     one). A dozen commands of setup cost one process, not a dozen; the tests' own commands
-    still run the installed chorectl, each in a process of its own.
+    still run the installed chorectl, each in a process of its own. A step may be meant to
+    fail (``expect=3``: a wrong PIN, to set up a lockout).
     """
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
-        self.steps: list[tuple[list[str], dict[str, str]]] = []
+        self.steps: list[tuple[list[str], dict[str, str], int]] = []
 
-    def __call__(self, *args: str, pin: str | None = None, **env: str) -> None:
+    def __call__(self, *args: str, pin: str | None = None, expect: int = 0, **env: str) -> None:
         if pin is not None:
             env["CHORECTL_PIN"] = pin
-        self.steps.append((list(args), env))
+        self.steps.append((list(args), env, expect))
 
     def play(self) -> None:
         proc = subprocess.run(

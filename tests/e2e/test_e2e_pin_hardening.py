@@ -20,10 +20,14 @@ import pytest
 from tests.e2e.helpers import PLAINTEXT, RACE_PIN, Runner, Scene, chorectl_path, cost12_household, isolated_env
 
 
-def scene_init(env: dict[str, str], pin: str) -> None:
-    """A household with *pin*, made in one process at bcrypt cost 4 (the test is not about init)."""
+def scene_init(env: dict[str, str], pin: str, *, locked: bool = False) -> None:
+    """A household with *pin*, made in one process at bcrypt cost 4 (the test is not about init);
+    *locked*: then locked by three wrong PINs, in that process on the real clock (that a lockout
+    holds between processes is test_e2e_security.py's; here what follows is the point)."""
     scene = Scene(env)
     scene("init", pin=pin)
+    for _ in range(3 if locked else 0):
+        scene("member", "add", "Amy", pin="0000", expect=3)
     scene.play()
 
 
@@ -162,9 +166,7 @@ def test_faketime_forward_between_guesses_does_not_skip_the_lockout(tmp_path):
     pin = "4141clock"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
     run = Runner(env)
-    scene_init(env, pin)
-    for _ in range(3):
-        run("member", "add", "Amy", pin="0000", expect=3)
+    scene_init(env, pin, locked=True)
     for offset in ("+2h", "+400d"):
         faked = _faked(env, offset)
         refused = run(
@@ -207,10 +209,7 @@ def _time_namespace(offset: int) -> list[str] | None:
 def test_a_time_namespace_does_not_skip_the_lockout(tmp_path):
     pin = "4343clock"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
-    run = Runner(env)
-    scene_init(env, pin)
-    for _ in range(3):
-        run("member", "add", "Amy", pin="0000", expect=3)
+    scene_init(env, pin, locked=True)
     for offset in (4000, 8000):
         prefix = _time_namespace(offset)
         if prefix is None:
