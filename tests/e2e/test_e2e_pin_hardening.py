@@ -2,9 +2,10 @@
 chorectl in subprocesses, with real bcrypt cost, real pseudo-terminals and ``faketime``.
 
 The tests of PINs racing each other run on a copy of ``cost12_household`` (``init`` through
-the installed chorectl, once per run), so the hash they race on has chorectl's own cost (12). The others are about terminals and clocks,
-not bcrypt: their household is a :class:`~tests.e2e.helpers.Scene`'s (one process, cost 4),
-and every PIN they give is still checked by the installed chorectl.
+the installed chorectl, once per run), so the hash they race on has chorectl's own cost (12).
+The others are about terminals and clocks, not bcrypt: their household is a
+:class:`~tests.e2e.helpers.Scene`'s (one process, cost 4), and every PIN they give is still
+checked by the installed chorectl.
 """
 
 from __future__ import annotations
