@@ -27,6 +27,22 @@ FormatOpt = Annotated[
         help="Output format: table for people; csv, tsv, json, jsonl for scripts.",
     ),
 ]
+# How many rows of a long history a table shows unless told otherwise (log, ledger, export -f table).
+WINDOW = 50
+LimitOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        "-n",
+        min=1,
+        metavar="N",
+        help=f"Only the latest N rows. Tables show the latest {WINDOW} unless told; csv, tsv, json and jsonl all rows.",
+    ),
+]
+AllOpt = Annotated[
+    bool,
+    typer.Option("--all", help=f"Every row, in a table too (the table shows the latest {WINDOW} otherwise)."),
+]
 RawOpt = Annotated[
     bool,
     typer.Option("--raw", help="CSV/TSV: do not escape text cells that start with = + - @, tab or CR."),

@@ -380,39 +380,75 @@ def one_line(text: str) -> str:
 
 def table(kind: type[Row], rows: list[Row], currency: str, title: str | None) -> None:
     """Rows as a Rich table, one line a row, fitted to the terminal (see :func:`fit`)."""
-    if not rows:
+    table_stream(kind, lambda: rows, currency, title)
+
+
+# A streamed table is drawn this many rows at a time.
+CHUNK = 1000
+
+
+def table_stream(kind: type[Row], again: Callable[[], Iterable[Row]], currency: str, title: str | None) -> None:
+    """Rows as a table without holding them: *again()* gives the rows anew for each of two passes.
+
+    The first pass measures each column's widest cell, the second draws the
+    rows :data:`CHUNK` at a time with those widths (the header with the
+    first chunk only; ``SIMPLE_HEAD`` without edges draws nothing between
+    chunks), so the output is the table :func:`table` draws, and memory holds
+    a chunk. The second pass draws no more rows than the first measured, so
+    a row added in between cannot break the layout.
+    """
+    from rich.cells import cell_len
+
+    spec = table_spec(kind, currency)
+    natural = [cell_len(col.header) for col in spec]
+    seen = 0
+    for row in again():
+        seen += 1
+        for i, col in enumerate(spec):
+            width = cell_len(one_line(col.value(row)) + (col.suffix(row) if col.suffix else ""))
+            if width > natural[i]:
+                natural[i] = width
+    if not seen:
         typer_message(EMPTY[kind])
         return
+    out = console()
+    floors = [None if col.shrink is None else max(col.shrink, cell_len(col.header)) for col in spec]
+    widths = fit(natural, floors, out.width)
+    rows = iter(again())
+    for first in (True, *([False] * ((seen - 1) // CHUNK))):
+        chunk = [row for _, row in zip(range(CHUNK), rows, strict=False)]
+        out.print(_draw(spec, widths, chunk, title if first else None, header=first))
+
+
+def _draw(spec: list[Col], widths: list[int], rows: Iterable[Row], title: str | None, *, header: bool):
     from rich import box
     from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
-    spec = table_spec(kind, currency)
-    cells = [[one_line(col.value(row)) for col in spec] for row in rows]
-    tails = [[col.suffix(row) if col.suffix else "" for col in spec] for row in rows]
-    natural = [
-        max([cell_len(col.header), *(cell_len(line[i] + tail[i]) for line, tail in zip(cells, tails, strict=False))])
-        for i, col in enumerate(spec)
-    ]
-    out = console()
-    floors = [None if col.shrink is None else max(col.shrink, cell_len(col.header)) for col in spec]
-    widths = fit(natural, floors, out.width)
     t = Table(
-        title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left", title_style="bold"
+        title=title,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+        title_style="bold",
+        show_header=header,
     )
     for col, width in zip(spec, widths, strict=False):
         t.add_column(col.header, justify=col.justify, width=width, no_wrap=True, overflow="ellipsis")
-    for row, line, tail in zip(rows, cells, tails, strict=False):
+    for row in rows:
         texts = []
-        for col, width, text, end in zip(spec, widths, line, tail, strict=False):
+        for col, width in zip(spec, widths, strict=False):
+            text = one_line(col.value(row))
             cell = Text(text, style=_style(col.style, text, row))
+            end = col.suffix(row) if col.suffix else ""
             if end:
                 cell.truncate(max(width - cell_len(end), 1), overflow="ellipsis")
                 cell.append(end)
             texts.append(cell)
         t.add_row(*texts)
-    out.print(t)
+    return t
 
 
 def _style(key: str | None, text: str, row: Any) -> str:
@@ -477,6 +513,51 @@ def emit(
     else:
         with utf8_stdout() as out:
             write_rows(kind, rows, fmt, out, raw=raw)
+
+
+def emit_window(
+    kind: type[Row],
+    rows_of: Callable[[int | None], Iterable[Row]],
+    count: Callable[[], int],
+    fmt: Format,
+    *,
+    limit: int | None,
+    everything: bool,
+    noun: str,
+    currency: str = "$",
+    raw: bool = False,
+) -> str | None:
+    """Write a listing of a long history (log, ledger, an export) to stdout.
+
+    *rows_of(n)* gives the latest *n* rows (None: all of them), oldest first;
+    *count()* how many there are in all. A table shows the latest
+    :data:`~chorectl.cli.options.WINDOW` unless *limit* or *everything* says
+    otherwise, and never holds more than that (``--all`` streams it, see
+    :func:`table_stream`); the script formats stream every row, or the latest
+    *limit*. Returns what a table left out, for stderr ("Showing the latest
+    50 of 126,152 ledger entries; ..."), or None.
+    """
+    from chorectl.cli.options import WINDOW
+    from chorectl.errors import BadInput
+
+    if limit is not None and everything:
+        raise BadInput("--limit and --all do not go together", hint="--limit N for the latest N rows, --all for all")
+    if fmt is not Format.table:
+        with utf8_stdout() as out:
+            write_rows(kind, rows_of(limit), fmt, out, raw=raw)
+        return None
+    if everything:
+        table_stream(kind, lambda: rows_of(None), currency, None)
+        return None
+    window = limit or WINDOW
+    rows = list(rows_of(window))
+    table(kind, rows, currency, None)
+    if limit is not None or len(rows) < window:
+        return None
+    total = count()
+    if total <= window:
+        return None
+    return f"Showing the latest {window} of {total:,} {noun}; --all or --since DATE for more."
 
 
 class utf8_stdout:
