@@ -293,8 +293,24 @@ def _index(conn, name: str, table: str, sql: str | None) -> tuple:
 # ---------------------------------------------------------------- checks
 
 
-def integrity_problems(conn) -> list[str]:
-    problems = [row[0] for row in rows(conn, "PRAGMA integrity_check")]
+# SQLite calls a progress handler every this many virtual machine steps (~a few ms).
+PROGRESS_STEPS = 200_000
+
+
+def integrity_problems(conn, progress=None) -> list[str]:
+    driver = getattr(getattr(conn, "connection", None), "driver_connection", conn)  # SQLAlchemy's or sqlite3's
+    if progress is not None:
+
+        def tick() -> int:
+            progress()
+            return 0  # go on
+
+        driver.set_progress_handler(tick, PROGRESS_STEPS)
+    try:
+        problems = [row[0] for row in rows(conn, "PRAGMA integrity_check")]
+    finally:
+        if progress is not None:
+            driver.set_progress_handler(None, 0)
     return [] if problems == ["ok"] else problems
 
 

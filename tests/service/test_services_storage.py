@@ -287,3 +287,23 @@ def test_check_target_guards_the_journals_of_the_real_file_behind_a_linked_datab
     for name in ("real.db", "real.db-wal", "link.db-wal"):
         with pytest.raises(InvalidState, match="live database"):
             check_target(tmp_path / name, db=link, what="export")
+
+
+def test_doctor_reports_progress_while_the_integrity_check_reads_the_file(tmp_path, monkeypatch):
+    """The integrity check reads the whole file (a second or more at ten years): the caller
+    hears from it as it goes, and the check says how long it took."""
+    from chorectl.db import sqlite as sqlite_backend
+
+    path = fresh(tmp_path / "doctor.db")
+    monkeypatch.setattr(sqlite_backend, "PROGRESS_STEPS", 10)
+    engine = make_engine(path)
+    ticks = []
+    found = doctor.run(UnitOfWork(engine), str(path), progress=lambda: ticks.append(1))
+    integrity = next(check for check in found if check.name == "integrity")
+    assert integrity.status == "ok"
+    assert re.fullmatch(r"ok \(the whole file read in \d+\.\d s\)", integrity.detail)
+    assert ticks, "no progress while the integrity check ran"
+    ticks.clear()
+    doctor.run(UnitOfWork(engine), str(path))  # no one listening: the handler is gone
+    assert ticks == []
+    engine.dispose()
