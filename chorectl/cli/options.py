@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated
 
@@ -27,6 +28,36 @@ FormatOpt = Annotated[
         help="Output format: table for people; csv, tsv, json, jsonl for scripts.",
     ),
 ]
+# SQLite's largest integer: a count above it asks for more rows than any table can hold.
+MOST = 2**63 - 1
+
+
+def whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    """The parser of a number typed on the command line: ASCII digits only, from *low* to *high*.
+
+    Python's ``int()`` (and so Click's) also takes "٣", "+3", " 3" and "1_000";
+    like amounts and ids, a count here is the digits 0-9 and nothing else. With
+    no *high*, a count beyond :data:`MOST` is taken as MOST: it asks for every
+    row there is, and must not overflow the query (``--limit 10000000000000000000``).
+    """
+
+    def parse(value: str | int) -> int:
+        if isinstance(value, int):  # a default
+            return value
+        text = str(value)
+        shown = text if len(text) <= 30 else text[:27] + "..."
+        if not (text.isascii() and text.isdigit()):
+            raise typer.BadParameter(f"{shown!r} is not a whole number (digits 0-9)")
+        digits = text.lstrip("0") or "0"
+        number = MOST + 1 if len(digits) > len(str(MOST)) else int(digits)
+        if number < low or (high is not None and number > high):
+            within = f"x>={low}" if high is None else f"{low}<=x<={high}"
+            raise typer.BadParameter(f"{shown} is not in the range {within}")
+        return min(number, MOST)
+
+    return parse
+
+
 # How many rows of a long history a table shows unless told otherwise (log, ledger, export -f table).
 WINDOW = 50
 LimitOpt = Annotated[
@@ -34,7 +65,7 @@ LimitOpt = Annotated[
     typer.Option(
         "--limit",
         "-n",
-        min=1,
+        parser=whole(1),
         metavar="N",
         help=f"Only the latest N rows. Tables show the latest {WINDOW} unless told; csv, tsv, json and jsonl all rows.",
     ),

@@ -71,11 +71,27 @@ def test_limit_and_all_together_are_bad_input(five):
     assert result.stdout == ""
 
 
-@pytest.mark.parametrize("bad", ["0", "-1", "many"])
+@pytest.mark.parametrize("bad", ["0", "-1", "many", "1e3", "1.5", "٣", "３", "+3", " 3", "1_0", "0x10", ""])
 def test_a_limit_is_a_positive_number(five, bad):
     result = five(["ledger", "--limit", bad])
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: ")
+    assert result.stderr.startswith("Error: Invalid value for '--limit' / '-n': ")
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("huge", [str(2**63), str(10**30), "9" * 5000, "0003"])
+def test_a_limit_beyond_the_history_is_all_of_it_in_every_format(five, window, tmp_path, huge):
+    """SQLite's integers end at 2**63 - 1: a larger limit asked for every row and got an
+    OverflowError's traceback instead (and int() refuses 4301 digits)."""
+    wanted = 3 if huge == "0003" else None  # leading zeros are digits too
+    assert ids(five.ok(["ledger", "--limit", huge]).stdout) == [1, 2, 3, 4, 5][-(wanted or 5) :]
+    every = json.loads(five.ok("log -f json").stdout)
+    assert json.loads(five.ok(["log", "-f", "json", "-n", huge]).stdout) == every[-(wanted or len(every)) :]
+    for kind in ("members", "chores", "completions", "ledger"):
+        five.ok(["export", kind, "-n", huge, "-f", "jsonl"])
+        five.ok(["export", kind, "-n", huge, "-f", "table"])
+    five.ok(["export", "ledger", "-n", huge, "-o", str(tmp_path / "all.csv")])
+    assert (tmp_path / "all.csv").read_bytes().count(b"\r\n") == 1 + (wanted or 5)
 
 
 def test_script_formats_have_every_row_and_the_latest_n_with_limit(five, window):

@@ -21,6 +21,13 @@ USAGE_ERRORS = [
     ("export receipts", ["receipts"], "chorectl export"),
     ("approve abc", ["ID", "abc"], "chorectl approve"),
     ("unlock --minutes x", ["--minutes"], "chorectl unlock"),
+    # A count is ASCII digits, as amounts and ids are: int() would take all of these.
+    ("unlock --minutes ٣", ["--minutes", "٣", "digits 0-9"], "chorectl unlock"),
+    ("unlock --minutes 1441", ["--minutes", "1441"], "chorectl unlock"),
+    ("ledger --limit ٣", ["--limit", "٣", "digits 0-9"], "chorectl ledger"),
+    ("log -n +3", ["--limit", "+3"], "chorectl log"),
+    ("export ledger -n 1_000", ["--limit", "1_000"], "chorectl export"),
+    ("ledger --limit ' 3'", ["--limit", "' 3'"], "chorectl ledger"),
     ("bogus", ["bogus"], "chorectl"),
     ("--bogus", ["--bogus"], "chorectl"),
     ("--db", ["--db"], "chorectl"),
