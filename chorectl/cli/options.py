@@ -58,6 +58,23 @@ def whole(low: int, high: int | None = None) -> Callable[[str], int]:
     return parse
 
 
+def _one_window(ctx: typer.Context, param: typer.CallbackParam, value):
+    """--limit and --all exclude each other (exit 2), checked as the options are read, so
+    every path of a command refuses them alike (``export --limit 2 --all -o FILE`` too).
+
+    Click reads the options in the order they were typed: the second one read sees the first.
+    """
+    values = {param.opts[0]: value}
+    for other in ctx.command.params:
+        if other.name in ctx.params and other.opts and other.opts[0] in ("--limit", "--all"):
+            values[other.opts[0]] = ctx.params[other.name]
+    if values.get("--limit") is not None and values.get("--all"):
+        from chorectl.errors import BadInput
+
+        raise BadInput("--limit and --all do not go together", hint="--limit N for the latest N rows, --all for all")
+    return value
+
+
 # How many rows of a long history a table shows unless told otherwise (log, ledger, export -f table).
 WINDOW = 50
 LimitOpt = Annotated[
@@ -67,12 +84,17 @@ LimitOpt = Annotated[
         "-n",
         parser=whole(1),
         metavar="N",
+        callback=_one_window,
         help=f"Only the latest N rows. Tables show the latest {WINDOW} unless told; csv, tsv, json and jsonl all rows.",
     ),
 ]
 AllOpt = Annotated[
     bool,
-    typer.Option("--all", help=f"Every row, in a table too (the table shows the latest {WINDOW} otherwise)."),
+    typer.Option(
+        "--all",
+        callback=_one_window,
+        help=f"Every row, in a table too (the table shows the latest {WINDOW} otherwise).",
+    ),
 ]
 RawOpt = Annotated[
     bool,

@@ -535,13 +535,11 @@ def emit_window(
     otherwise, and never holds more than that (``--all`` streams it, see
     :func:`table_stream`); the script formats stream every row, or the latest
     *limit*. Returns what a table left out, for stderr ("Showing the latest
-    50 of 126,152 ledger entries; ..."), or None.
+    50 of 126,152 ledger entries; ..."), or None. (The options refuse *limit*
+    and *everything* together before any command runs.)
     """
     from chorectl.cli.options import WINDOW
-    from chorectl.errors import BadInput
 
-    if limit is not None and everything:
-        raise BadInput("--limit and --all do not go together", hint="--limit N for the latest N rows, --all for all")
     if fmt is not Format.table:
         with utf8_stdout() as out:
             write_rows(kind, rows_of(limit), fmt, out, raw=raw)

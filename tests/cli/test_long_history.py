@@ -64,11 +64,24 @@ def test_limit_and_all_choose_other_windows(five, window):
     assert ids(five.ok("ledger --limit 10").stdout) == [1, 2, 3, 4, 5]
 
 
-def test_limit_and_all_together_are_bad_input(five):
-    result = five("ledger --limit 2 --all")
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ledger --limit 2 --all",
+        "ledger --all -n 2",
+        "log -n 2 --all -f csv",
+        "export members --all --limit 1 -f table",
+        "export ledger --limit 2 --all -o {out}",  # a file is written elsewhere than the listing
+        "export completions --all -n 2 -f jsonl -o {out}",
+    ],
+)
+def test_limit_and_all_together_are_bad_input_on_every_path(five, tmp_path, typed):
+    out = tmp_path / "out.csv"
+    result = five(typed.format(out=out))
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: --limit and --all do not go together\n")
     assert result.stdout == ""
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("bad", ["0", "-1", "many", "1e3", "1.5", "٣", "３", "+3", " 3", "1_0", "0x10", ""])
