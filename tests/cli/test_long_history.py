@@ -166,6 +166,29 @@ def test_a_streamed_table_is_the_table_drawn_at_once(five, monkeypatch):
     assert len(whole.splitlines()) == 2 + 10
 
 
+def test_ctrl_c_during_doctors_integrity_check_is_ctrl_c(household, monkeypatch):
+    """On a terminal doctor's spinner hears from the integrity check as it reads the file;
+    Ctrl-C arriving there ended as "Error: database error: interrupted", exit 1."""
+    from contextlib import contextmanager
+
+    from chorectl.cli import doctor as doctor_cli
+    from chorectl.db import sqlite as sqlite_backend
+
+    monkeypatch.setattr(sqlite_backend, "PROGRESS_STEPS", 10)
+
+    def pressed() -> None:
+        raise KeyboardInterrupt
+
+    @contextmanager
+    def working():
+        yield pressed
+
+    monkeypatch.setattr(doctor_cli, "_working", working)
+    result = household("doctor")
+    assert result.exit_code == 130
+    assert "Error" not in result.stderr and result.stdout == ""
+
+
 # ---------------------------------------------------------------- ten years
 
 
