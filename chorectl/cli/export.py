@@ -79,11 +79,11 @@ def export(
     filters = {"today": today, "since": first, "until": last, "member": member, "chore": chore}
     row_type = EXPORTS[kind.value]
 
-    def rows_of(n: int | None):
-        return export_service.rows(st.uow(), kind.value, latest=n, **filters)
+    def rows_of(n: int | None, upto: int | None = None):
+        return export_service.rows(st.uow(), kind.value, latest=n, upto=upto, **filters)
 
-    def count() -> int:
-        return export_service.count(st.uow(), kind.value, **filters)
+    def count(upto: int | None = None) -> int:
+        return export_service.count(st.uow(), kind.value, upto=upto, **filters)
 
     if output is None:
         note = render.emit_window(

@@ -53,8 +53,8 @@ def log(
     chosen = audit.kinds(kind or default)
     note = render.emit_window(
         LogRow,
-        lambda n: audit.entries(st.uow(), since=first, until=last, actor=actor, kind=chosen, latest=n),
-        lambda: audit.count(st.uow(), since=first, until=last, actor=actor, kind=chosen),
+        lambda n, upto: audit.entries(st.uow(), since=first, until=last, actor=actor, kind=chosen, latest=n, upto=upto),
+        lambda upto: audit.count(st.uow(), since=first, until=last, actor=actor, kind=chosen, upto=upto),
         fmt,
         limit=limit,
         everything=everything,

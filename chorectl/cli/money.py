@@ -95,8 +95,8 @@ def ledger(
     first, last = parse_days(since, until, today=local_date(now()))
     note = render.emit_window(
         LedgerRow,
-        lambda n: ledger_service.entries(st.uow(), name=name, since=first, until=last, latest=n),
-        lambda: ledger_service.count(st.uow(), name=name, since=first, until=last),
+        lambda n, upto: ledger_service.entries(st.uow(), name=name, since=first, until=last, latest=n, upto=upto),
+        lambda upto: ledger_service.count(st.uow(), name=name, since=first, until=last, upto=upto),
         fmt,
         limit=limit,
         everything=everything,

@@ -76,14 +76,16 @@ def entries(
     actor: str | None = None,
     kind: Kinds | None = EVERYTHING,
     latest: int | None = None,
+    upto: int | None = None,
 ) -> Iterator[LogRow]:
     """The log lines, oldest first; with *latest*, only the newest that many (still oldest first).
-    *actor* is a name in any case; ``parent`` is every parent."""
+    *actor* is a name in any case; ``parent`` is every parent. *upto* is the newest id to
+    consider (a second look at the lines a first one saw, though others were added since)."""
     query = (
         select(  # in LogRow's order
             AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.detail, AuditEntry.amount
         )
-        .where(*_clauses(uow, since, until, actor))
+        .where(*_clauses(uow, since, until, actor, upto))
         .order_by(AuditEntry.id)
     )
     if kind is not None:
@@ -98,13 +100,14 @@ def count(
     until: date | None = None,
     actor: str | None = None,
     kind: Kinds | None = EVERYTHING,
+    upto: int | None = None,
 ) -> int:
-    """How many lines :func:`entries` has for the same filters.
+    """How many lines :func:`entries` has for the same filters (*upto*: up to that id).
 
     "Changes" are counted as every line less the PIN events (both read from
     indexes), not by testing each line: at ten years that is 3 ms, not 70.
     """
-    clauses = _clauses(uow, since, until, actor)
+    clauses = _clauses(uow, since, until, actor, upto)
     action = col(AuditEntry.action)
     with uow:
         if kind is None:
@@ -130,9 +133,13 @@ def hidden_pin_events(
     return sum(counts.values()), counts.get("pin failed", 0)
 
 
-def _clauses(uow: UnitOfWork, since: date | None, until: date | None, actor: str | None) -> list:
+def _clauses(
+    uow: UnitOfWork, since: date | None, until: date | None, actor: str | None, upto: int | None = None
+) -> list:
     start, end = day_bounds(since, until)
     clauses = spans(AuditEntry.at, start, end)
+    if upto is not None:
+        clauses.append(col(AuditEntry.id) <= upto)
     if actor is not None:
         clauses.append(col(AuditEntry.actor).in_(_actor_names(uow, actor)))
     return clauses

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from sqlmodel import col
+
 from chorectl.db.models import Completion
 from chorectl.domain.dates import day_bounds
 from chorectl.errors import BadInput
@@ -34,11 +36,14 @@ def rows(
     member: str | None = None,
     chore: str | None = None,
     latest: int | None = None,
+    upto: int | None = None,
 ) -> Iterator[MemberRow] | Iterator[ChoreRow] | Iterator[CompletionRow] | Iterator[LedgerRow]:
     """The rows of one export, of the kind ``EXPORTS[kind]``. Bad input is refused before the first row.
 
     *chore* (an id or title, archived chores too) keeps one chore's completions.
-    *latest* keeps only the last that many rows (in the export's order).
+    *latest* keeps only the last that many rows (in the export's order, which is the
+    ids'); *upto* only the rows whose id is at most that (a second look at the rows a
+    first one saw, though others were added since).
     """
     if kind not in KINDS:
         raise BadInput(f"nothing to export called {kind!r}", hint=f"choose one of {', '.join(KINDS)}")
@@ -46,13 +51,16 @@ def rows(
         raise BadInput("--chore filters completions only", hint="chorectl export completions --chore CHORE")
     start, end = day_bounds(since, until)
     if kind == "ledger":
-        return ledger_service.entries(uow, name=member, since=since, until=until, latest=latest)
+        return ledger_service.entries(uow, name=member, since=since, until=until, latest=latest, upto=upto)
     if kind == "completions":
-        return _stream_completions(uow, newest(_completions(uow, since, until, member, chore), Completion.id, latest))
+        query = _completions(uow, since, until, member, chore, upto)
+        return _stream_completions(uow, newest(query, Completion.id, latest))
 
     def in_range(row: MemberRow | ChoreRow) -> bool:
         created = row.created_at
-        return (start is None or created >= start) and (end is None or created < end)
+        return (
+            (start is None or created >= start) and (end is None or created < end) and (upto is None or row.id <= upto)
+        )
 
     if kind == "members":
         wanted = None
@@ -70,9 +78,9 @@ def _last(latest: int | None, found: list) -> Iterator:
 
 
 def _completion_clauses(
-    uow: UnitOfWork, since: date | None, until: date | None, member: str | None, chore: str | None
+    uow: UnitOfWork, since: date | None, until: date | None, member: str | None, chore: str | None, upto: int | None
 ) -> list:
-    clauses = []
+    clauses = [] if upto is None else [col(Completion.id) <= upto]
     if member is not None or chore is not None:
         with uow:
             if member is not None:
@@ -83,8 +91,10 @@ def _completion_clauses(
     return clauses if days is None else [*clauses, days]
 
 
-def _completions(uow: UnitOfWork, since: date | None, until: date | None, member: str | None, chore: str | None):
-    clauses = _completion_clauses(uow, since, until, member, chore)
+def _completions(
+    uow: UnitOfWork, since: date | None, until: date | None, member: str | None, chore: str | None, upto: int | None
+):
+    clauses = _completion_clauses(uow, since, until, member, chore, upto)
     return completions_service.joined().where(*clauses).order_by(Completion.id)
 
 
@@ -103,12 +113,14 @@ def count(
     until: date | None = None,
     member: str | None = None,
     chore: str | None = None,
+    upto: int | None = None,
 ) -> int:
     """How many rows :func:`rows` gives for the same filters (completions and the ledger from their indexes)."""
     if kind == "ledger":
-        return ledger_service.count(uow, name=member, since=since, until=until)
+        return ledger_service.count(uow, name=member, since=since, until=until, upto=upto)
     if kind == "completions":
-        clauses = _completion_clauses(uow, since, until, member, chore)
+        clauses = _completion_clauses(uow, since, until, member, chore, upto)
         with uow:
             return uow.session.exec(counted(Completion, *clauses)).one()
-    return sum(1 for _ in rows(uow, kind, today=today, since=since, until=until, member=member, chore=chore))
+    found = rows(uow, kind, today=today, since=since, until=until, member=member, chore=chore, upto=upto)
+    return sum(1 for _ in found)

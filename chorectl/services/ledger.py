@@ -97,14 +97,16 @@ def entries(
     since: date | None = None,
     until: date | None = None,
     latest: int | None = None,
+    upto: int | None = None,
 ) -> Iterator[LedgerRow]:
     """Ledger rows, oldest first; with *latest*, only the newest that many (still oldest first).
-    *since* and *until* are local calendar days, both included.
+    *since* and *until* are local calendar days, both included; *upto* the newest id to
+    consider (a second look at the rows a first one saw, though others were added since).
 
     Bad input is refused here, before any row; the rows themselves stream
     (the read transaction stays open while they are consumed).
     """
-    clauses = _clauses(uow, name, since, until)
+    clauses = _clauses(uow, name, since, until, upto)
     # Plain columns, not ORM objects: an export of years of history streams
     # at several times the speed, and nothing here is modified. In LedgerRow's order.
     query = (
@@ -126,16 +128,27 @@ def entries(
     return _stream(uow, newest(query, LedgerEntry.id, latest))
 
 
-def count(uow: UnitOfWork, *, name: str | None = None, since: date | None = None, until: date | None = None) -> int:
+def count(
+    uow: UnitOfWork,
+    *,
+    name: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    upto: int | None = None,
+) -> int:
     """How many ledger rows :func:`entries` has for the same filters (read from the indexes)."""
-    clauses = _clauses(uow, name, since, until)
+    clauses = _clauses(uow, name, since, until, upto)
     with uow:
         return uow.session.exec(counted(LedgerEntry, *clauses)).one()
 
 
-def _clauses(uow: UnitOfWork, name: str | None, since: date | None, until: date | None) -> list:
+def _clauses(
+    uow: UnitOfWork, name: str | None, since: date | None, until: date | None, upto: int | None = None
+) -> list:
     start, end = day_bounds(since, until)
     clauses = spans(LedgerEntry.at, start, end)
+    if upto is not None:
+        clauses.append(col(LedgerEntry.id) <= upto)
     if name is not None:
         with uow:
             clauses.append(col(LedgerEntry.member_id) == members_service.resolve(uow, name, include_archived=True).id)

@@ -166,6 +166,85 @@ def test_a_streamed_table_is_the_table_drawn_at_once(five, monkeypatch):
     assert len(whole.splitlines()) == 2 + 10
 
 
+def added_meanwhile() -> None:
+    """Another process adds a ledger entry (a bonus like the last one)."""
+    import os
+
+    with sqlite3.connect(os.environ["CHORECTL_DB"]) as con:
+        con.execute(
+            "INSERT INTO ledger (at, member_id, kind, amount, note)"
+            " SELECT at, member_id, kind, amount, 'meanwhile' FROM ledger ORDER BY id DESC LIMIT 1"
+        )
+    con.close()
+
+
+def test_a_long_limit_in_a_table_streams_like_all(five, monkeypatch):
+    """`ledger --limit 100000` drew the table of every row it found from a list in
+    memory (173 MB for `log -n 1000000` at ten years, against 70 for --all): a
+    window longer than a chunk is drawn as --all is, a chunk at a time."""
+    typed = [
+        "ledger --limit 2",
+        "ledger --limit 4",
+        "ledger --limit 1000000",
+        "log -n 7",
+        "export ledger -f table -n 3",
+    ]
+    before = {command: five.ok(command).stdout for command in typed}
+    held = []
+    real_table = render.table
+
+    def table(kind, rows, *args):
+        held.append(len(rows))
+        return real_table(kind, rows, *args)
+
+    monkeypatch.setattr(render, "table", table)
+    monkeypatch.setattr(render, "CHUNK", 2)
+    for command in typed:
+        assert five.ok(command).stdout == before[command], command
+    assert held and max(held) <= 2, held
+
+
+@pytest.mark.parametrize("typed", ["ledger --all", "ledger --limit 4", "export ledger -f table --limit 4"])
+def test_rows_added_between_the_two_passes_are_not_drawn(five, monkeypatch, typed):
+    """The second pass reads up to the last row the first one measured: a row added in
+    between neither shifts a --limit window nor shows up unmeasured."""
+    from chorectl.services import ledger as ledger_service
+
+    monkeypatch.setattr(render, "CHUNK", 2)  # so --limit 4 is streamed too
+    real_entries = ledger_service.entries
+    calls = []
+
+    def entries(*args, **kwargs):
+        calls.append(kwargs.get("upto"))
+        if len(calls) == 2:
+            added_meanwhile()
+        return real_entries(*args, **kwargs)
+
+    monkeypatch.setattr(ledger_service, "entries", entries)
+    result = five.ok(typed)
+    assert ids(result.stdout) == ([1, 2, 3, 4, 5] if "--all" in typed else [2, 3, 4, 5])
+    assert calls == [None, 5]
+    assert "meanwhile" not in result.stdout
+
+
+def test_the_note_counts_up_to_the_newest_row_shown(five, window, monkeypatch):
+    """A row added between reading the window and counting made the note say
+    "the latest 3 of 6" under a table whose newest row was the 5th."""
+    from chorectl.services import ledger as ledger_service
+
+    real_count = ledger_service.count
+
+    def count(*args, **kwargs):
+        added_meanwhile()
+        return real_count(*args, **kwargs)
+
+    monkeypatch.setattr(ledger_service, "count", count)
+    result = five.ok("ledger")
+    assert ids(result.stdout) == [3, 4, 5]
+    assert result.stderr == NOTE  # of 5, not of 6
+    assert len(json.loads(five.ok("ledger -f json").stdout)) == 6  # it was added
+
+
 def test_ctrl_c_during_doctors_integrity_check_is_ctrl_c(household, monkeypatch):
     """On a terminal doctor's spinner hears from the integrity check as it reads the file;
     Ctrl-C arriving there ended as "Error: database error: interrupted", exit 1."""
