@@ -30,6 +30,13 @@ USAGE_ERRORS = [
     ("export receipts", ["receipts"], "chorectl export"),
     ("approve abc", ["ID", "abc"], "chorectl approve"),
     ("unlock --minutes x", ["--minutes"], "chorectl unlock"),
+    # A count is ASCII digits, as amounts and ids are: int() would take all of these.
+    ("unlock --minutes ٣", ["--minutes", "٣", "digits 0-9"], "chorectl unlock"),
+    ("unlock --minutes 1441", ["--minutes", "1441"], "chorectl unlock"),
+    ("ledger --limit ٣", ["--limit", "٣", "digits 0-9"], "chorectl ledger"),
+    ("log -n +3", ["--limit", "+3"], "chorectl log"),
+    ("export ledger -n 1_000", ["--limit", "1_000"], "chorectl export"),
+    ("ledger --limit ' 3'", ["--limit", "' 3'"], "chorectl ledger"),
     ("bogus", ["bogus"], "chorectl"),
     ("--bogus", ["--bogus"], "chorectl"),
     ("--db", ["--db"], "chorectl"),
@@ -386,18 +393,21 @@ def long_ledger(household):
 
 
 FORMATS = ["csv", "tsv", "json", "jsonl", "table"]
+# A table shows the latest 50 rows unless --all: only --all is longer than the pipe.
+WHOLE = {"table": ["--all"]}
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("command", [["export", "ledger"], ["ledger"]], ids=["export", "listing"])
 def test_a_reader_that_stops_early_ends_the_command_quietly(long_ledger, command, fmt):
     """`chorectl ... | head -c 4096`: exit 0 and nothing on stderr, in every format."""
+    typed = [*command, "-f", fmt, *WHOLE.get(fmt, [])]
     pipe = Stdout(room=4096, error=errno.EPIPE)
     with streams_left_behind():
-        result = run_with(pipe, [*command, "-f", fmt])
+        result = run_with(pipe, typed)
     assert (result.exit_code, result.stderr) == (0, ""), result.exception
     assert pipe.refused and len(result.stdout_bytes) <= 4096  # the reader really left mid-way
-    whole = long_ledger.ok([*command, "-f", fmt]).stdout_bytes
+    whole = long_ledger.ok(typed).stdout_bytes
     assert whole.startswith(result.stdout_bytes) and len(whole) > 4 * 4096
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -125,6 +126,8 @@ def long_ledger(made):
 # through (csv, tsv, json, jsonl) and Rich's table. Every command and format, with stdout that
 # fails the same way in this process, is in tests/cli/test_output.py.
 WRITERS = [(["export", "ledger"], "csv"), (["ledger"], "table")]
+# A table shows the latest 50 rows unless --all: only --all is more than a pipe holds.
+WHOLE = {"table": ["--all"]}
 
 
 @pytest.mark.parametrize(("command", "fmt"), WRITERS, ids=["stream", "table"])
@@ -132,7 +135,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(long_ledger, command
     """`chorectl ... | head -1` under pipefail: exit 0 and nothing on stderr, in every format (README)."""
     script = 'set -o pipefail; "$@" | head -1'
     proc = subprocess.run(
-        ["bash", "-c", script, "bash", chorectl_path(), *command, "-f", fmt],
+        ["bash", "-c", script, "bash", chorectl_path(), *command, "-f", fmt, *WHOLE.get(fmt, [])],
         env=long_ledger,
         capture_output=True,
         timeout=120,
@@ -144,8 +147,26 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(long_ledger, command
 def test_the_whole_ledger_is_more_than_a_pipe_holds(long_ledger):
     """So the test above really closes the pipe early."""
     for command, fmt in WRITERS:
-        out = subprocess.run([chorectl_path(), *command, "-f", fmt], env=long_ledger, capture_output=True).stdout
+        typed = [chorectl_path(), *command, "-f", fmt, *WHOLE.get(fmt, [])]
+        out = subprocess.run(typed, env=long_ledger, capture_output=True).stdout
         assert len(out) > 150_000
+
+
+def test_a_tables_window_to_a_reader_that_stops_early_exits_0_and_says_what_it_left_out(long_ledger):
+    """The window (50 rows, a few kB) is written whole before `head` stops reading, so
+    chorectl cannot tell; its note still comes, as it must for `| grep` or `| wc -l`,
+    which see only the window. Exit 0 all the same, and never anything else on stderr."""
+    script = 'set -o pipefail; "$@" | head -1'
+    proc = subprocess.run(
+        ["bash", "-c", script, "bash", chorectl_path(), "ledger"],
+        env=long_ledger,
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0
+    assert proc.stdout.count(b"\n") == 1
+    note = rb"Showing the latest 50 of 3,000 ledger entries; --all or --since DATE for more\.\n"
+    assert proc.stderr == b"" or re.fullmatch(note, proc.stderr), proc.stderr
 
 
 @pytest.mark.parametrize("fmt", [fmt for _, fmt in WRITERS])
