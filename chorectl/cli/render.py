@@ -373,9 +373,15 @@ def fit(natural: list[int], floor: list[int | None], width: int) -> list[int]:
 NARROWEST = 4  # "Tid…"
 
 
+# What a terminal would obey rather than show (ESC starts colours, cursor moves, titles):
+# C0 and C1 controls and DEL. chorectl refuses them as input, but a file written by
+# something else, or a restored backup, may hold them; a table shows U+FFFD instead.
+CONTROLS = dict.fromkeys([*range(0x20), 0x7F, *range(0x80, 0xA0)], "\ufffd")
+
+
 def one_line(text: str) -> str:
-    """A cell is one line: line breaks and tabs inside it become spaces."""
-    return " ".join(text.replace("\t", " ").splitlines()) if text else ""
+    """A cell is one line: line breaks and tabs inside it become spaces, other controls U+FFFD."""
+    return " ".join(text.replace("\t", " ").splitlines()).translate(CONTROLS) if text else ""
 
 
 def table(kind: type[Row], rows: list[Row], currency: str, title: str | None) -> None:

@@ -11,6 +11,7 @@ come back unnoticed.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import sys
@@ -366,3 +367,21 @@ def test_the_counter_sees_a_whole_history(cli, ten_years, tmp_path, monkeypatch)
     small = fetched.rows
     cli.ok(["--db", str(db), "ledger", "-f", "csv"])
     assert fetched.rows - small >= 126_000
+
+
+def test_a_table_shows_control_characters_a_file_holds_but_never_sends_them(household):
+    """chorectl refuses control characters as input, but a database written by something else
+    (or a restored backup) may hold ESC sequences: a table must not hand them to the terminal."""
+    household.parent("adjust Amy +1 --reason plain")
+    con = sqlite3.connect(os.environ["CHORECTL_DB"])
+    with con:
+        con.execute("UPDATE member SET name = ? WHERE name = 'Amy'", ("A\x1b]0;pwned\x07my\x9b2J",))
+        con.execute("DROP TRIGGER ledger_no_update")
+        con.execute("UPDATE ledger SET note = ?", ("\x1b[2Jcleared\x00\x7f",))
+    con.close()
+    for command in ("ledger", "balance", "member list", "log --all"):
+        shown = household.ok(command).stdout
+        assert not any((ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) < 0xA0 for ch in shown), (command, shown)
+    assert "\ufffd[2Jcleared\ufffd\ufffd" in household.ok("ledger").stdout
+    raw = household.ok("ledger -f csv").stdout  # scripts get the text as it is
+    assert "\x1b[2Jcleared" in raw
