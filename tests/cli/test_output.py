@@ -9,6 +9,7 @@ import io
 import os
 import sqlite3
 import sys
+from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
@@ -355,22 +356,32 @@ def run_with(stdout: io.BytesIO, args: list[str], **kwargs):
     return StdoutRunner(stdout, **kwargs).invoke(app, args, prog_name="chorectl")
 
 
-@contextlib.contextmanager
-def streams_left_behind():
-    """A command whose reader left keeps the row stream it was writing suspended, its read
-    transaction open, and exits: in a process, that is the end of them. Here the stream and the
-    connection it reads are collected together, the connection first, and the stream's rollback
-    then fails on the closed connection (unraisable: nobody is there to see it). That failure,
-    and no other, is expected here; collected now, within the test."""
+def run_cut_off(stdout: Stdout, args: list[str]) -> SimpleNamespace:
+    """run_with for a stdout that fails: the outcome (exit_code, stdout_bytes, stderr, exception).
+
+    A command whose stdout failed keeps the row stream it was writing suspended, its read
+    transaction open, and exits: in a process, that is the end of them. Here the stream (held by
+    the result's exception) and the connection it reads are collected together, the connection
+    first, and the stream's rollback then fails on the closed connection (unraisable: nobody is
+    there to see it). That failure, and no other, is expected: collected here, not in a later test.
+    """
     seen: list[str] = []
     previous = sys.unraisablehook
     sys.unraisablehook = lambda what: seen.append(f"{what.object!r}: {what.exc_value!r}")
     try:
-        yield
+        result = run_with(stdout, args)
+        outcome = SimpleNamespace(
+            exit_code=result.exit_code,
+            stdout_bytes=result.stdout_bytes,
+            stderr=result.stderr,
+            exception=repr(result.exception),
+        )
+        del result
         gc.collect()
     finally:
         sys.unraisablehook = previous
     assert [what for what in seen if "Cannot operate on a closed database" not in what] == [], seen
+    return outcome
 
 
 LEDGER_ROWS = 400  # tens of kB in every format: far more than the pipe below takes
@@ -403,8 +414,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(long_ledger, command
     """`chorectl ... | head -c 4096`: exit 0 and nothing on stderr, in every format."""
     typed = [*command, "-f", fmt, *WHOLE.get(fmt, [])]
     pipe = Stdout(room=4096, error=errno.EPIPE)
-    with streams_left_behind():
-        result = run_with(pipe, typed)
+    result = run_cut_off(pipe, typed)
     assert (result.exit_code, result.stderr) == (0, ""), result.exception
     assert pipe.refused and len(result.stdout_bytes) <= 4096  # the reader really left mid-way
     whole = long_ledger.ok(typed).stdout_bytes
@@ -413,8 +423,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(long_ledger, command
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_full_disk_on_stdout_is_one_error_line(long_ledger, fmt):
-    with streams_left_behind():
-        result = run_with(Stdout(room=0, error=errno.ENOSPC), ["ledger", "Amy", "--since", "2026-01-01", "-f", fmt])
+    result = run_cut_off(Stdout(room=0, error=errno.ENOSPC), ["ledger", "Amy", "--since", "2026-01-01", "-f", fmt])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and "No space left on device" in result.stderr, result.stderr
     assert len(result.stderr.splitlines()) == 1, result.stderr
