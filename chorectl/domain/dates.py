@@ -113,6 +113,117 @@ def _steady_offset(day: date) -> tuple[timedelta, str] | None:
     return first.utcoffset(), first.isoformat(timespec="seconds")[19:]
 
 
+# The text a database keeps a moment as (chorectl.db.types.AwareDateTime): UTC, to the microsecond,
+# fixed width: "2026-11-21T20:55:00.000000+00:00". Seconds end at STORED_SECONDS.
+STORED_SECONDS = 19
+# How much of that text a span of the cache in LocalIsoText is keyed by: an hour ("2026-11-21T20"),
+# ten minutes ("2026-11-21T20:5") or a minute ("2026-11-21T20:55"), with the text that makes the
+# key a whole moment again and the length of the span.
+_SPANS = {
+    13: (":00:00", timedelta(hours=1)),
+    15: ("0:00", timedelta(minutes=10)),
+    16: (":00", timedelta(minutes=1)),
+}
+
+
+class LocalIsoText:
+    """:func:`iso` of moments as the database keeps them, UTC text, for a stream of them (an export).
+
+    ``LocalIsoText()("2026-11-21T20:55:00.000000+00:00") == "2026-11-21T21:55:00+01:00"`` in
+    Europe/Berlin: exactly ``iso(datetime.fromisoformat(text))``, without making a datetime per moment.
+
+    Whole-hour offsets leave a moment's minutes and seconds as they are: its local text is the
+    local hour of its UTC hour (``2026-11-21T21``), its own ``:55:00``, and the offset (``+01:00``).
+    Those two pieces are looked up once per UTC hour and kept in :attr:`cache`, so that a moment
+    costs two slices and a lookup::
+
+        text[width:STORED_SECONDS].join(cache.get(text[:width]) or miss(text))
+
+    (the expression an export's inner loop inlines; :meth:`__call__` is the same). The offset of a
+    whole UTC day comes from the C library once (as :class:`LocalIso` does, which assumes a zone
+    changes at most once a day); an hour in which the offset changes, or a day whose ends differ, is
+    looked at hour by hour, and a span in which it does change takes :func:`iso` itself. Offsets of
+    half an hour (India, Newfoundland, Lord Howe) shift the minutes' tens: the cache then keys ten
+    minutes (:attr:`width` 15); a quarter (Nepal, Chatham) a minute (:attr:`width` 16); an offset
+    with seconds (before 1972 in Liberia) or text in another form takes :func:`iso` per moment.
+
+    *quote* goes around each result (``'"'``: a JSON string). The cache holds at most
+    :data:`KEEP` spans and the days at most as many, so a stream of any length stays in constant
+    memory. One instance per stream; it does not notice TZ changing under it.
+    """
+
+    KEEP = 1 << 14
+
+    def __init__(self, quote: str = "") -> None:
+        self.quote = quote
+        self.width = 13
+        self.cache: dict[str, tuple[str, str]] = {}
+        self._days: dict[str, tuple[timedelta, str] | None] = {}
+
+    def __call__(self, text: str) -> str:
+        width = self.width
+        return text[width:STORED_SECONDS].join(self.cache.get(text[:width]) or self.miss(text))
+
+    def miss(self, text: str) -> tuple[str]:
+        """The local text of *text*, whole, as a 1-tuple (``x.join((whole,))`` is *whole*);
+        on the way, the pieces of its span go into :attr:`cache` where one offset holds all of it."""
+        width = self.width
+        if not _stored(text):
+            return (self._exact(text),)
+        pad, span = _SPANS[width]
+        start = datetime.fromisoformat(text[:width] + pad + "+00:00")
+        found = self._offset(start, span)
+        if found is None:
+            return (self._exact(text),)
+        offset, suffix = found
+        if offset % span:  # the offset moves the minutes within the span: a finer key, or iso()
+            finer = next((w for w, (_, s) in sorted(_SPANS.items()) if w > width and not offset % s), None)
+            if finer is not None:
+                self.width, self.cache = finer, {}
+            return (self._exact(text),)
+        quote = self.quote
+        pieces = (quote + (start + offset).isoformat()[:width], suffix + quote)
+        if len(self.cache) >= self.KEEP:
+            self.cache = {}
+        self.cache[text[:width]] = pieces
+        return (text[width:STORED_SECONDS].join(pieces),)
+
+    def _exact(self, text: str) -> str:
+        return self.quote + iso(datetime.fromisoformat(text)) + self.quote
+
+    def _offset(self, start: datetime, span: timedelta) -> tuple[timedelta, str] | None:
+        """The one offset (and its ISO suffix) from *start* to the end of its *span*, or None."""
+        day = start.date().isoformat()
+        try:
+            steady = self._days[day]
+        except KeyError:
+            if len(self._days) >= self.KEEP:
+                self._days = {}
+            steady = self._days[day] = _steady_offset(start.date())
+        if steady is not None:
+            return steady
+        try:
+            first, last = start.astimezone(), (start + span - timedelta(microseconds=1)).astimezone()
+        except OverflowError:
+            return None
+        if first.utcoffset() != last.utcoffset():
+            return None
+        return first.utcoffset(), first.isoformat(timespec="seconds")[19:]
+
+
+def _stored(text: str) -> bool:
+    """Is *text* a moment as the database keeps it (UTC, seconds at 17..19)?"""
+    return (
+        len(text) >= 25
+        and text.endswith("+00:00")
+        and text[4] == text[7] == "-"
+        and text[10] == "T"
+        and text[13] == text[16] == ":"
+        and text[17:19].isdigit()
+        and (len(text) == 25 or text[19] == ".")
+    )
+
+
 def parse_days(since: str | None, until: str | None, *, today: date) -> tuple[date | None, date | None]:
     """The --since/--until pair of a listing, each optional, both refused as a unit if odd."""
     first = parse_date(since, today=today) if since else None
