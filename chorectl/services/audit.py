@@ -7,7 +7,7 @@ name when it is known (:func:`acting_parent`), else ``parent``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +20,7 @@ from chorectl.domain.text import fold
 from chorectl.errors import BadInput
 from chorectl.services.filters import within
 from chorectl.services.rows import LogRow
+from chorectl.services.streams import RowStream
 from chorectl.services.uow import UnitOfWork
 
 PIN_EVENTS = ("pin ok", "pin failed", "pin bind", "pin change", "pin recover", "unlock", "lock")
@@ -75,7 +76,7 @@ def entries(
     until: date | None = None,
     actor: str | None = None,
     kind: Kinds | None = EVERYTHING,
-) -> Iterator[LogRow]:
+) -> RowStream[LogRow]:
     """The log lines, oldest first. *actor* is a name in any case; ``parent`` is every parent."""
     query = select(  # in LogRow's order
         AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.detail, AuditEntry.amount
@@ -83,7 +84,7 @@ def entries(
     query = _filtered(uow, query, since, until, actor)
     if kind is not None:
         query = query.where(_kind_clause(kind))
-    return _stream(uow, query)
+    return RowStream(uow, query, LogRow)
 
 
 def hidden_pin_events(
@@ -143,10 +144,3 @@ def acting_parent(session, claimed: str | None) -> str:
     if len(parents) == 1:
         return parents[0][0]
     return "parent"
-
-
-def _stream(uow: UnitOfWork, query) -> Iterator[LogRow]:
-    make = LogRow._make
-    with uow:
-        for row in uow.session.exec(query.execution_options(yield_per=2000)):
-            yield make(row)

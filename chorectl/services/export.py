@@ -22,6 +22,7 @@ from chorectl.services import ledger as ledger_service
 from chorectl.services import members as members_service
 from chorectl.services.filters import completions_within
 from chorectl.services.rows import EXPORTS, ChoreRow, CompletionRow, LedgerRow, MemberRow
+from chorectl.services.streams import RowStream
 from chorectl.services.uow import UnitOfWork
 
 KINDS = tuple(EXPORTS)  # members, chores, completions, ledger: each a kind of row
@@ -36,7 +37,7 @@ def rows(
     until: date | None = None,
     member: str | None = None,
     chore: str | None = None,
-) -> Iterator[MemberRow] | Iterator[ChoreRow] | Iterator[CompletionRow] | Iterator[LedgerRow]:
+) -> Iterator[MemberRow] | Iterator[ChoreRow] | RowStream[CompletionRow] | RowStream[LedgerRow]:
     """The rows of one export, of the kind ``EXPORTS[kind]``. Bad input is refused before the first row.
 
     *chore* (an id or title, archived chores too) keeps one chore's completions.
@@ -68,7 +69,7 @@ def rows(
 
 def _completions(
     uow: UnitOfWork, since: date | None, until: date | None, member: str | None, chore: str | None
-) -> Iterator[CompletionRow]:
+) -> RowStream[CompletionRow]:
     member_id = chore_id = None
     if member is not None or chore is not None:
         with uow:
@@ -76,18 +77,13 @@ def _completions(
                 member_id = members_service.resolve(uow, member, include_archived=True).id
             if chore is not None:
                 chore_id = chores_service.resolve(uow, chore, include_archived=True).id
-    query = completions_service.joined().order_by(Completion.id)
+    # Plain columns, as the ledger's: no ORM objects for years of history.
+    query = completions_service.listed().order_by(Completion.id)
     if member_id is not None:
         query = query.where(Completion.member_id == member_id)
     if chore_id is not None:
         query = query.where(Completion.chore_id == chore_id)
-    return _stream_completions(uow, completions_within(query, since, until))  # a miss: by its period
-
-
-def _stream_completions(uow: UnitOfWork, query) -> Iterator[CompletionRow]:
-    with uow:
-        for completion, chore, who in uow.session.exec(query.execution_options(yield_per=1000)):
-            yield completions_service.completion_row(completion, chore, who)
+    return RowStream(uow, completions_within(query, since, until), CompletionRow)  # a miss: by its period
 
 
 def count(uow: UnitOfWork, kind: str) -> int | None:

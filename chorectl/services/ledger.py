@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 
 from sqlmodel import col, select
@@ -17,6 +16,7 @@ from chorectl.services import members as members_service
 from chorectl.services.filters import within
 from chorectl.services.members import MemberInfo
 from chorectl.services.rows import BalanceRow, LedgerRow
+from chorectl.services.streams import RowStream
 from chorectl.services.uow import UnitOfWork
 
 # How each ledger kind shows up in the balance breakdown.
@@ -96,7 +96,7 @@ def entries(
     name: str | None = None,
     since: date | None = None,
     until: date | None = None,
-) -> Iterator[LedgerRow]:
+) -> RowStream[LedgerRow]:
     """Ledger rows, oldest first. *since* and *until* are local calendar days, both included.
 
     Bad input is refused here, before any row; the rows themselves stream
@@ -126,12 +126,4 @@ def entries(
     )
     if member_id is not None:
         query = query.where(LedgerEntry.member_id == member_id)
-    return _stream(uow, within(query, LedgerEntry.at, start, end))
-
-
-def _stream(uow: UnitOfWork, query) -> Iterator[LedgerRow]:
-    make = LedgerRow._make
-    with uow:
-        # Core rows from the unit of work's connection: the ORM adds nothing to plain columns.
-        for row in uow.session.connection().execute(query.execution_options(yield_per=2000)):
-            yield make(row)
+    return RowStream(uow, within(query, LedgerEntry.at, start, end), LedgerRow)
