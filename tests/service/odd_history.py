@@ -15,8 +15,9 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from chorectl.db.engine import ensure_schema, make_engine
+from chorectl.db.engine import ensure_schema, make_engine, memory_engine
 from chorectl.db.models import AuditEntry, Chore, Completion, Household, LedgerEntry, Member
+from chorectl.domain.text import fold
 
 START = datetime(2016, 1, 1, tzinfo=UTC)
 
@@ -35,17 +36,19 @@ class History:
     audit: list[tuple] = field(default_factory=list)
 
 
-def build(path: Path, history: History):
-    """A database at *path* holding *history*; returns its engine."""
-    engine = make_engine(path)
+def build(path: Path | None, history: History):
+    """A database at *path* (None: in memory) holding *history*; returns its engine."""
+    engine = make_engine(path) if path is not None else memory_engine()
     ensure_schema(engine)
+    name_keys = _keys([fold(name) for name in history.members], "m")
+    title_keys = _keys([fold(title) for title, _, _ in history.chores], "c")
     with engine.begin() as conn:
         conn.execute(insert(Household.__table__), [{"id": "odd", "currency": "$", "created_at": START}])
         conn.execute(
             insert(Member.__table__),
             [
-                {"id": i, "name": name, "name_key": f"m{i}", "role": "child", "active": True, "created_at": START}
-                for i, name in enumerate(history.members, start=1)
+                {"id": i, "name": name, "name_key": key, "role": "child", "active": True, "created_at": START}
+                for i, (name, key) in enumerate(zip(history.members, name_keys, strict=True), start=1)
             ],
         )
         if history.chores:
@@ -55,7 +58,7 @@ def build(path: Path, history: History):
                     {
                         "id": i,
                         "title": title,
-                        "title_key": f"c{i}",
+                        "title_key": title_keys[i - 1],
                         "reward_min": low,
                         "reward_max": high,
                         "archived": False,
@@ -107,8 +110,19 @@ def build(path: Path, history: History):
     return engine
 
 
+def _keys(folded: list[str], prefix: str) -> list[str]:
+    """The folded names as keys (so the commands find them), or numbered ones where two fold alike."""
+    if len(set(folded)) == len(folded):
+        return folded
+    return [f"{prefix}{i}" for i in range(1, len(folded) + 1)]
+
+
 def sample() -> History:
-    """A small history with one of each oddity, for tests that spell out what they expect."""
+    """A small history with one of each oddity, for tests that spell out what they expect.
+
+    tests/cli/script_formats.golden.json holds what chorectl printed for it before the
+    database wrote export lines: change it, and that file no longer says anything.
+    """
     at = datetime(2026, 3, 29, 0, 59, 59, 999_999, tzinfo=UTC)  # a microsecond before Berlin's clocks go forward
     return History(
         members=["Amy", '=Ben, "B"'],
