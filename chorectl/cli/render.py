@@ -151,13 +151,14 @@ class Script:
             formatters = [cell_formatter(c.kind, raw=raw) for c in cols]
             if fmt is Format.csv:
                 writer = csv.writer(out, lineterminator="\r\n")
-                write, dialect = writer.writerow, writer.dialect
+                write, dialect, self.cells = writer.writerow, writer.dialect, writer.writerows
                 delimiter, close = dialect.delimiter, dialect.lineterminator
                 # QUOTE_MINIMAL quotes a cell that holds the delimiter, the quote or a line end.
                 minimal = dialect.quoting == csv.QUOTE_MINIMAL and dialect.escapechar is None and dialect.doublequote
                 special = "".join(dict.fromkeys(delimiter + dialect.quotechar + close)) if minimal else None
             else:
                 write, special = tsv_writer(out), "".join(map(chr, TSV_ESCAPES))
+                self.cells = lambda rows: [write(cells) for cells in rows]
                 delimiter, close = "\t", "\n"
             write([c.key for c in cols])
             self._row = lambda values: write([f(v) for f, v in zip(formatters, values, strict=True)])
@@ -177,6 +178,10 @@ class Script:
             self.form = _form(kinds, labels, close, null="null", json=True)
         else:  # pragma: no cover - the table view is not a stream format
             raise ValueError(fmt)
+
+    def cells(self, rows: list[list[str]]) -> None:  # CSV and TSV set their writer here
+        """Rows of CSV or TSV from their cells, each as :func:`cell_formatter` writes it."""
+        raise ValueError(f"{self.fmt.value} is not written cell by cell")
 
     def row(self, values: Row) -> None:
         """One row, as the format defines it."""
@@ -215,10 +220,10 @@ def write_rows(
 
     A :class:`~chorectl.services.streams.RowStream` (the ledger, completions, the log) is
     written by the database where it can (:meth:`Script.lines`): the same bytes as
-    :meth:`Script.row` writes, which the tests hold it to; the rows it cannot write come back
-    typed and are written here, in their place.
+    :meth:`Script.row` writes, which the tests hold it to. Rows whose text must be quoted
+    or escaped come back as their cells, and are quoted here (:meth:`Script.cells`).
     """
-    from chorectl.services.streams import Lines, RowStream  # here: --help never loads SQLAlchemy
+    from chorectl.services.streams import Cells, Lines, RowStream  # here: --help never loads SQLAlchemy
 
     script = Script(kind, fmt, out, raw=raw)
     count = 0
@@ -229,11 +234,16 @@ def write_rows(
                 count += item.count
                 for _ in range(item.count if on_row else 0):
                     on_row()
+                continue
+            if isinstance(item, Cells):
+                script.cells(item.rows)
+                done = len(item.rows)
             else:
                 script.row(item)
-                count += 1
-                if on_row:
-                    on_row()
+                done = 1
+            count += done
+            for _ in range(done if on_row else 0):
+                on_row()
     else:
         tick = on_row or (lambda: None)
         for values in rows:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import cache
 
 from chorectl.errors import BadInput
 
@@ -114,16 +115,15 @@ def _steady_offset(day: date) -> tuple[timedelta, str] | None:
 
 
 # The text a database keeps a moment as (chorectl.db.types.AwareDateTime): UTC, to the microsecond,
-# fixed width: "2026-11-21T20:55:00.000000+00:00". Seconds end at STORED_SECONDS.
+# fixed width: "2026-11-21T20:55:00.000000+00:00". Its seconds end at STORED_SECONDS.
 STORED_SECONDS = 19
-# How much of that text a span of the cache in LocalIsoText is keyed by: an hour ("2026-11-21T20"),
-# ten minutes ("2026-11-21T20:5") or a minute ("2026-11-21T20:55"), with the text that makes the
-# key a whole moment again and the length of the span.
-_SPANS = {
-    13: (":00:00", timedelta(hours=1)),
-    15: ("0:00", timedelta(minutes=10)),
-    16: (":00", timedelta(minutes=1)),
-}
+_MINUTES = tuple(f"{m:02d}" for m in range(60))
+
+
+def _width(shift: int) -> int:
+    """How much of the stored text keys a span in which an offset that moves the minutes by
+    *shift* moves them all alike: an hour ("2026-11-21T20"), ten minutes ("2026-11-21T20:5") or a minute."""
+    return 13 if not shift else 15 if not shift % 10 else 16
 
 
 class LocalIsoText:
@@ -132,24 +132,27 @@ class LocalIsoText:
     ``LocalIsoText()("2026-11-21T20:55:00.000000+00:00") == "2026-11-21T21:55:00+01:00"`` in
     Europe/Berlin: exactly ``iso(datetime.fromisoformat(text))``, without making a datetime per moment.
 
-    Whole-hour offsets leave a moment's minutes and seconds as they are: its local text is the
-    local hour of its UTC hour (``2026-11-21T21``), its own ``:55:00``, and the offset (``+01:00``).
-    Those two pieces are looked up once per UTC hour and kept in :attr:`cache`, so that a moment
-    costs two slices and a lookup::
+    An offset of whole hours leaves a moment's minutes and seconds as they are: its local text is
+    the local hour of its UTC hour (``2026-11-21T21``), its own ``:55:00``, and the offset
+    (``+01:00``). Those two pieces are kept per UTC hour in :attr:`cache`, so that a moment costs
+    two slices and a lookup::
 
         text[width:STORED_SECONDS].join(cache.get(text[:width]) or miss(text))
 
-    (the expression an export's inner loop inlines; :meth:`__call__` is the same). The offset of a
-    whole UTC day comes from the C library once (as :class:`LocalIso` does, which assumes a zone
-    changes at most once a day); an hour in which the offset changes, or a day whose ends differ, is
-    looked at hour by hour, and a span in which it does change takes :func:`iso` itself. Offsets of
-    half an hour (India, Newfoundland, Lord Howe) shift the minutes' tens: the cache then keys ten
-    minutes (:attr:`width` 15); a quarter (Nepal, Chatham) a minute (:attr:`width` 16); an offset
-    with seconds (before 1972 in Liberia) or text in another form takes :func:`iso` per moment.
+    (the expression an export's inner loop inlines, taking :attr:`width` and :attr:`cache` once a
+    batch; :meth:`__call__` is the same). An offset of half an hour (India, Newfoundland, Lord
+    Howe) moves the tens of the minutes too: the cache then keys ten minutes (:attr:`width` 15,
+    ``2026-11-21T20:5``); a quarter (Nepal, Chatham) a minute (16). A miss works from what is
+    known of its UTC hour (the offset, the local text of the hour's start and end): it adds the
+    minutes. The offset of each UTC midnight comes from the C library once; a day whose midnight
+    and the next have one offset has it throughout (as for :class:`LocalIso`, which assumes a zone
+    changes at most once a day), and the hours of another day are asked one by one. An hour in
+    which the offset changes, an offset with seconds (Liberia before 1972) and text in another
+    form take :func:`iso` itself.
 
-    *quote* goes around each result (``'"'``: a JSON string). The cache holds at most
-    :data:`KEEP` spans and the days at most as many, so a stream of any length stays in constant
-    memory. One instance per stream; it does not notice TZ changing under it.
+    *quote* goes around each result (``'"'``: a JSON string). The cache, the hours and the days
+    hold at most :data:`KEEP` each, so a stream of any length stays in constant memory. One
+    instance per stream; it does not notice TZ changing under it.
     """
 
     KEEP = 1 << 14
@@ -158,7 +161,10 @@ class LocalIsoText:
         self.quote = quote
         self.width = 13
         self.cache: dict[str, tuple[str, str]] = {}
-        self._days: dict[str, tuple[timedelta, str] | None] = {}
+        # A UTC hour: how many minutes its offset moves the minutes, the local text of its start
+        # and of its end up to the minutes ("2026-11-21T21:"), and the offset's ISO suffix.
+        self._hours: dict[str, tuple[int, str, str, str] | None] = {}
+        self._days: dict[int, int | None] = {}  # a UTC midnight (POSIX seconds): its offset
 
     def __call__(self, text: str) -> str:
         width = self.width
@@ -166,49 +172,91 @@ class LocalIsoText:
 
     def miss(self, text: str) -> tuple[str]:
         """The local text of *text*, whole, as a 1-tuple (``x.join((whole,))`` is *whole*);
-        on the way, the pieces of its span go into :attr:`cache` where one offset holds all of it."""
-        width = self.width
-        if not _stored(text):
-            return (self._exact(text),)
-        pad, span = _SPANS[width]
-        start = datetime.fromisoformat(text[:width] + pad + "+00:00")
-        found = self._offset(start, span)
-        if found is None:
-            return (self._exact(text),)
-        offset, suffix = found
-        if offset % span:  # the offset moves the minutes within the span: a finer key, or iso()
-            finer = next((w for w, (_, s) in sorted(_SPANS.items()) if w > width and not offset % s), None)
-            if finer is not None:
-                self.width, self.cache = finer, {}
-            return (self._exact(text),)
-        quote = self.quote
-        pieces = (quote + (start + offset).isoformat()[:width], suffix + quote)
-        if len(self.cache) >= self.KEEP:
-            self.cache = {}
-        self.cache[text[:width]] = pieces
-        return (text[width:STORED_SECONDS].join(pieces),)
+        on the way, the pieces of its span go into :attr:`cache`."""
+        hour = self._hours.get(text[:13])
+        if hour is None:  # an hour not seen yet, or one iso() decides
+            if not _stored(text):
+                return (self._exact(text),)
+            hour = self._hour(text[:13])
+            if hour is None:
+                return (self._exact(text),)
+        shift, start, end, suffix = hour
+        minutes = shift + int(text[14:16])
+        before = (start if minutes < 60 else end) + _MINUTES[minutes % 60]  # "2026-11-21T21:55"
+        width, quote = self.width, self.quote
+        if _width(shift) > width:  # from the next batch on; the spans kept so far stay right
+            self.width, self.cache = _width(shift), {}
+        else:
+            if len(self.cache) >= self.KEEP:
+                self.cache = {}
+            self.cache[text[:width]] = (quote + before[:width], suffix + quote)
+        return (quote + before + text[16:STORED_SECONDS] + suffix + quote,)
 
     def _exact(self, text: str) -> str:
         return self.quote + iso(datetime.fromisoformat(text)) + self.quote
 
-    def _offset(self, start: datetime, span: timedelta) -> tuple[timedelta, str] | None:
-        """The one offset (and its ISO suffix) from *start* to the end of its *span*, or None."""
-        day = start.date().isoformat()
+    def _hour(self, hour: str) -> tuple[int, str, str, str] | None:
         try:
-            steady = self._days[day]
+            return self._hours[hour]
+        except KeyError:
+            pass
+        if len(self._hours) >= self.KEEP:
+            self._hours = {}
+        found = None
+        start = datetime.fromisoformat(hour + ":00:00")  # UTC, naive
+        offset = self._offset(start)
+        if offset is not None and not offset % 60:
+            try:
+                local = start + timedelta(seconds=offset)
+                found = (
+                    local.minute,
+                    local.isoformat()[:14],
+                    (local + timedelta(hours=1)).isoformat()[:14],
+                    _suffix(offset),
+                )
+            except OverflowError:  # the first or last day a datetime can hold: iso() decides
+                found = None
+        self._hours[hour] = found
+        return found
+
+    def _offset(self, start: datetime) -> int | None:
+        """The one offset (seconds east of UTC) through the UTC hour from *start*, or None."""
+        day = (start.toordinal() - _EPOCH_DAY) * 86400
+        offset = self._midnight(day)
+        if offset is not None and offset == self._midnight(day + 86400):
+            return offset
+        first = day + start.hour * 3600
+        offset = _gmtoff(first)
+        return offset if offset is not None and offset == _gmtoff(first + 3599) else None
+
+    def _midnight(self, timestamp: int) -> int | None:
+        try:
+            return self._days[timestamp]
         except KeyError:
             if len(self._days) >= self.KEEP:
                 self._days = {}
-            steady = self._days[day] = _steady_offset(start.date())
-        if steady is not None:
-            return steady
-        try:
-            first, last = start.astimezone(), (start + span - timedelta(microseconds=1)).astimezone()
-        except OverflowError:
-            return None
-        if first.utcoffset() != last.utcoffset():
-            return None
-        return first.utcoffset(), first.isoformat(timespec="seconds")[19:]
+            found = self._days[timestamp] = _gmtoff(timestamp)
+            return found
+
+
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
+def _gmtoff(timestamp: int) -> int | None:
+    """The local offset at *timestamp*, in seconds east of UTC, as the C library gives it
+    (and so datetime.astimezone(), and :func:`iso`); None where it cannot say."""
+    import time as clock
+
+    try:
+        return clock.localtime(timestamp).tm_gmtoff
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+@cache
+def _suffix(offset: int) -> str:
+    """An offset as :func:`iso` ends with it: ``+01:00``, ``-03:30``, ``-00:44:30``."""
+    return datetime(2000, 1, 1, tzinfo=timezone(timedelta(seconds=offset))).isoformat()[19:]
 
 
 def _stored(text: str) -> bool:

@@ -6,13 +6,17 @@ streams (the ledger, completions, the log) it also describes a format here, as a
 (:meth:`chorectl.db.dialect.Dialect.script_lines`). A backend writes text cells as
 they are, with no CSV quoting and no TSV escapes: a line whose cells hold a
 character that would need them (:attr:`ScriptForm.special`) is found by
-:meth:`ScriptForm.clean` and written by render itself, from its typed row.
+:meth:`ScriptForm.clean`, and that row is written by render itself, from its
+cells as the database writes them for :meth:`ScriptForm.cells` (or, should one
+hold :data:`UNIT` too, from its typed row).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
+
+UNIT = "\x1f"  # ASCII's unit separator: between the cells of ScriptForm.cells()
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,13 @@ class ScriptForm:
             return True
         data = text.encode()
         return len(data) - len(data.translate(None, self.special.encode())) == lines * self.expected
+
+    def cells(self) -> ScriptForm:
+        """The same cells with :data:`UNIT` between them and nothing around: for the rows whose
+        text cells need quoting or escapes, which the caller splits and writes cell by cell."""
+        if self.json:
+            raise ValueError("JSON cells are written whole")
+        return replace(self, labels=("", *[UNIT] * (len(self.kinds) - 1)), close="", special=UNIT)
 
     def key(self, line: str) -> int:
         """The key of a line, its first cell (which holds no label)."""

@@ -78,9 +78,9 @@ def entries(
     kind: Kinds | None = EVERYTHING,
 ) -> RowStream[LogRow]:
     """The log lines, oldest first. *actor* is a name in any case; ``parent`` is every parent."""
-    query = select(  # in LogRow's order
+    query = select(  # in LogRow's order; a RowStream reads them in the order of the first, the id
         AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.detail, AuditEntry.amount
-    ).order_by(AuditEntry.id)
+    )
     query = _filtered(uow, query, since, until, actor)
     if kind is not None:
         query = query.where(_kind_clause(kind))

@@ -78,7 +78,7 @@ def _completions(
             if chore is not None:
                 chore_id = chores_service.resolve(uow, chore, include_archived=True).id
     # Plain columns, as the ledger's: no ORM objects for years of history.
-    query = completions_service.listed().order_by(Completion.id)
+    query = completions_service.listed()  # a RowStream reads them in the order of the id
     if member_id is not None:
         query = query.where(Completion.member_id == member_id)
     if chore_id is not None:

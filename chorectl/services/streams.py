@@ -4,8 +4,7 @@ A :class:`RowStream` is what a listing's service returns once it has checked its
 input: iterating it reads typed rows (:mod:`chorectl.services.rows`) in one read
 transaction; :meth:`RowStream.text` has the database write them as lines of a
 script format instead, which is several times faster for an export of years of
-history, and hands back, as typed rows, the few whose text the database must not
-write as it is.
+history, and hands back as cells the rows whose text must be quoted or escaped.
 """
 
 from __future__ import annotations
@@ -18,11 +17,13 @@ from typing import Generic, NamedTuple, TypeVar
 from sqlalchemy import Select
 
 from chorectl.db import dialect
-from chorectl.domain.scripts import ScriptForm
+from chorectl.domain.scripts import UNIT, ScriptForm
 from chorectl.services.rows import Row
 from chorectl.services.uow import UnitOfWork
 
 R = TypeVar("R", bound=Row)
+
+BATCH = 2000  # typed rows a fetch
 
 
 class Lines(NamedTuple):
@@ -32,54 +33,84 @@ class Lines(NamedTuple):
     text: str
 
 
+class Cells(NamedTuple):
+    """Rows as their cells, each as the script format writes it, before CSV quoting or TSV escapes."""
+
+    rows: list[list[str]]
+
+
 @dataclass(frozen=True)
 class RowStream(Generic[R]):
     """The rows of *query* (plain columns in the order of *row*'s fields, the first its
-    integer key), read in one transaction while they are consumed, so memory stays flat
-    and the rows are one consistent snapshot however long they take to write."""
+    integer key), in the order of their key, read in one transaction while they are
+    consumed: memory stays flat, and the rows are one consistent snapshot however long
+    they take to write."""
 
     uow: UnitOfWork
     query: Select
     row: type[R]
 
-    def __iter__(self) -> Iterator[R]:
-        make = self.row._make
-        with self.uow:
-            # Core rows from the unit of work's connection: the ORM adds nothing to plain columns.
-            for values in self.uow.session.connection().execute(self.query.execution_options(yield_per=2000)):
-                yield make(values)
+    @property
+    def ordered(self) -> Select:
+        """The query, in the order of the rows' keys."""
+        return self.query.order_by(self.query.selected_columns[0])
 
-    def text(self, form: ScriptForm) -> Iterator[Lines | R]:
-        """The rows written as *form* says, as :class:`Lines` the database wrote, in order,
-        with a typed row in their place wherever the database cannot write one: a text cell
-        that holds one of ``form.special``, or a backend that writes none at all."""
+    def __iter__(self) -> Iterator[R]:
+        with self.uow:
+            yield from self._typed(self.uow.session.connection(), self.ordered)
+
+    def text(self, form: ScriptForm) -> Iterator[Lines | Cells | R]:
+        """The rows written as *form* says: :class:`Lines` the database wrote, in order.
+
+        Once a batch holds a text cell with one of ``form.special`` in it (which CSV would
+        quote, TSV escape), that batch and the rest come as :class:`Cells` instead, for the
+        caller to quote (the database writes ``form.cells()``); a row whose cells would not
+        split comes typed, and so does every row where the backend writes no lines at all.
+        """
         with self.uow:
             conn = self.uow.session.connection()
-            batches = dialect.of(conn).script_lines(conn, self.query, form)
+            batches = dialect.of(conn).script_lines(conn, self.ordered, form)
             if batches is None:
-                make = self.row._make
-                for values in conn.execute(self.query.execution_options(yield_per=2000)):
-                    yield make(values)
+                yield from self._typed(conn, self.ordered)
                 return
             with closing(batches):
                 for lines in batches:
                     text = "".join(lines)
-                    if form.clean(text, len(lines)):
-                        yield Lines(len(lines), text)
-                    else:
-                        yield from self._mend(conn, lines, form)
+                    if not form.clean(text, len(lines)):
+                        break
+                    yield Lines(len(lines), text)
+                else:
+                    return
+            # Text that needs quoting here: likely more to come (the log's "completion 7: Amy, Dishes").
+            key = self.query.selected_columns[0]
+            yield from self._cells(conn, self.ordered.where(key >= form.key(lines[0])), form.cells())
 
-    def _mend(self, conn, lines: list[str], form: ScriptForm) -> Iterator[Lines | R]:
-        """*lines* with the rows of those that hold a special character in their place."""
-        dirty = [i for i, line in enumerate(lines) if not form.clean(line, 1)]
-        keys = [form.key(lines[i]) for i in dirty]
+    def _cells(self, conn, query: Select, form: ScriptForm) -> Iterator[Cells | R]:
         key = self.query.selected_columns[0]
-        typed = {values[0]: values for values in conn.execute(self.query.where(key.in_(keys)))}
-        start = 0
-        for i, found in zip(dirty, keys, strict=True):
-            if i > start:
-                yield Lines(i - start, "".join(lines[start:i]))
-            yield self.row._make(typed[found])
-            start = i + 1
-        if start < len(lines):
-            yield Lines(len(lines) - start, "".join(lines[start:]))
+        width = len(form.kinds)
+        batches = dialect.of(conn).script_lines(conn, query, form)
+        if batches is None:
+            yield from self._typed(conn, query)
+            return
+        with closing(batches):
+            for lines in batches:
+                rows = [line.split(UNIT) for line in lines]
+                if all(len(cells) == width for cells in rows):
+                    yield Cells(rows)
+                    continue
+                start = 0
+                for i, cells in enumerate(rows):
+                    if len(cells) != width:  # a cell holds the unit separator
+                        if i > start:
+                            yield Cells(rows[start:i])
+                        (typed,) = self._typed(conn, self.query.where(key == form.key(lines[i])))
+                        yield typed
+                        start = i + 1
+                if start < len(rows):
+                    yield Cells(rows[start:])
+
+    def _typed(self, conn, query: Select) -> Iterator[R]:
+        make = self.row._make
+        # Core rows from the unit of work's connection: the ORM adds nothing to plain columns.
+        for values in conn.execute(query.execution_options(yield_per=BATCH)):
+            yield make(values)

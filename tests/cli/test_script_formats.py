@@ -53,7 +53,7 @@ CHANGES = [
     datetime(1985, 12, 31, 18, 30),  # Kathmandu, +05:30 -> +05:45
     datetime(1972, 1, 7, 0, 44, 30),  # Monrovia, -00:44:30 -> +00:00
 ]
-ODD = [*",\"'\r\n\t\\=+-@ %{}:;#", *"aZ0éß🧹\u2028\u2029\x7f\x0b\x85\ufeff"]
+ODD = [*",\"'\r\n\t\\=+-@ %{}:;#", *"aZ0éß🧹\u2028\u2029\x7f\x0b\x85\ufeff\x1f"]
 
 texts = st.text(alphabet=st.sampled_from(ODD), max_size=8)
 notes = st.none() | texts

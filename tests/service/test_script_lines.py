@@ -15,7 +15,7 @@ from chorectl.db import dialect, sqlite
 from chorectl.domain.scripts import ScriptForm
 from chorectl.services import audit, export, ledger
 from chorectl.services.rows import LedgerRow, LogRow, columns
-from chorectl.services.streams import Lines, RowStream
+from chorectl.services.streams import Cells, Lines, RowStream
 from chorectl.services.uow import UnitOfWork
 from tests.service.odd_history import History, build, sample
 
@@ -149,15 +149,40 @@ def test_this_sqlite_json_quote_is_json_dumps(engine):
 # ---------------------------------------------------------------- RowStream
 
 
-def test_a_stream_hands_back_the_rows_whose_text_it_cannot_write(engine, monkeypatch):
-    monkeypatch.setattr(sqlite, "BATCH", 2)
-    stream = ledger.entries(UnitOfWork(engine))
-    got = list(stream.text(form(LedgerRow)))
-    typed = list(stream)
-    assert [type(item).__name__ for item in got] == ["Lines", "LedgerRow", "Lines", "LedgerRow", "LedgerRow"]
+def test_from_the_first_text_that_needs_quoting_a_stream_hands_back_cells(engine, monkeypatch):
+    monkeypatch.setattr(sqlite, "BATCH", 1)
+    got = list(ledger.entries(UnitOfWork(engine)).text(form(LedgerRow)))
     assert got[0] == Lines(1, "1,2026-03-29T01:59:59+01:00,Amy,reward,1.50,1,1,Dishes,1\r\n")
-    assert got[1] == typed[1] and got[3] == typed[3] and got[4] == typed[4]
-    assert got[2].count == 1 and got[2].text.startswith("3,")
+    assert got[1:] == [
+        Cells([["2", "2026-03-29T03:59:59+02:00", '\'=Ben, "B"', "penalty", "-0.05", "", "", "'-rude", "2"]]),
+        Cells([["3", "2026-03-29T04:59:59+02:00", "Amy", "payout", "-92233720368547758.08", "", "", "", "1"]]),
+        Cells(
+            [
+                [
+                    "4",
+                    "2026-03-29T05:59:59+02:00",
+                    '\'=Ben, "B"',
+                    "bonus",
+                    "92233720368547758.07",
+                    "",
+                    "",
+                    'say "hi" 🧹\u2028',
+                    "2",
+                ]
+            ]
+        ),
+        Cells([["5", "2026-03-29T06:59:59+02:00", "Amy", "reward", "0.00", "2", "2", "a,b\r\nc", "1"]]),
+    ]
+
+
+def test_a_cell_that_holds_the_unit_separator_too_comes_back_typed(tmp_path):
+    history = sample()
+    history.ledger[0] = (*history.ledger[0][:6], "a\x1fb, c")
+    stream = ledger.entries(UnitOfWork(build(tmp_path / "unit.db", history)))
+    got = list(stream.text(form(LedgerRow)))
+    assert got[0] == next(iter(stream)) and got[0].note == "a\x1fb, c"
+    assert [type(item).__name__ for item in got] == ["LedgerRow", "Cells"]
+    assert [cells[0] for cells in got[1].rows] == ["2", "3", "4", "5"]
 
 
 def test_a_backend_that_writes_no_lines_gets_typed_rows(engine, monkeypatch):

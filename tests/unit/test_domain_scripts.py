@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chorectl.domain.scripts import ScriptForm
+from chorectl.domain.scripts import UNIT, ScriptForm
 
 CSV = ScriptForm(("int", "text", "money"), ("", ",", ","), "\r\n", special=',"\r\n')
 TSV = ScriptForm(("int", "text", "money"), ("", "\t", "\t"), "\n", special="\\\t\n\r")
@@ -34,6 +34,15 @@ def test_a_line_holds_its_labels_special_characters():
 )
 def test_clean(form, lines, clean):
     assert form.clean("".join(lines), len(lines)) is clean
+
+
+def test_cells_are_split_by_the_unit_separator():
+    cells = CSV.cells()
+    assert (cells.labels, cells.close, cells.special, cells.escape) == (("", UNIT, UNIT), "", UNIT, CSV.escape)
+    assert cells.clean('1\x1fa, "b"\r\n\x1f1.00', 1)
+    assert not cells.clean("1\x1fa\x1fb\x1f1.00", 1)
+    with pytest.raises(ValueError):
+        JSONL.cells()
 
 
 def test_the_key_is_the_first_cell():
