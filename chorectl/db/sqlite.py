@@ -516,37 +516,41 @@ def _batches(result, join) -> Iterator[list[str]]:
 def _printf(run: list[tuple[str, str, str]], close: str, form: ScriptForm) -> tuple[str | None, str]:
     """One ``printf()`` writing the labels and cells of *run*, then *close*; (None, text) when it is only text.
 
-    The first amount is written by the format itself (``%d.%02d``), in a ``CASE`` on its sign;
-    each other cell is one argument (``%s``: NULL is empty).
+    Each cell is an argument (``%s``: NULL is empty), but amounts, as often as they can, are
+    written by the format itself (``%d.%02d``: a call of printf() less each): where every amount
+    of the row is positive or zero, or only the first is negative.
     """
     text = "".join(label for label, _, _ in run) + close
     if not run:
         return None, text
-    money = next((name for _, kind, name in run if kind == "money"), None)
-    variants = {}
-    cases = {
-        "pos": ("%d.%02d", "{0} / 100", "{0} % 100"),
-        "neg": ("-%d.%02d", "-({0} / 100)", "-({0} % 100)"),  # never -x: -(-2**63) is no integer
-        "null": (_pct(form.null),),
-    }
-    for case, amount in cases.items():
-        fmt, args, inline = [], [], money
+    amounts = [name for _, kind, name in run if kind == "money"]
+
+    def call(inline: dict[str, str]) -> str:
+        fmt, args = [], []
         for label, kind, name in run:
             fmt.append(_pct(label))
-            if name == inline and kind == "money":
-                fmt.append(amount[0])
-                args += [a.format(name) for a in amount[1:]]
-                inline = None
-            else:
+            sign = inline.get(name) if kind == "money" else None
+            if sign is None:
                 fmt.append("%s")
                 args.append(_cell(kind, name, form))
+            elif sign == "-":  # never -x: -(-2**63) is no integer
+                fmt.append("-%d.%02d")
+                args += [f"-({name} / 100)", f"-({name} % 100)"]
+            else:
+                fmt.append("%d.%02d")
+                args += [f"{name} / 100", f"{name} % 100"]
         fmt.append(_pct(close))
-        variants[case] = f"printf({', '.join([_quote(''.join(fmt)), *args])})"
-        if money is None:
-            return variants[case], text
+        return f"printf({', '.join([_quote(''.join(fmt)), *args])})"
+
+    if not amounts:
+        return call({}), text
+    first, *rest = amounts
+    positive = " AND ".join(f"{name} >= 0" for name in amounts)
+    negative = " AND ".join([f"{first} < 0", *[f"{name} >= 0" for name in rest]])
     return (
-        f"CASE WHEN {money} >= 0 THEN {variants['pos']} WHEN {money} < 0 THEN {variants['neg']}"
-        f" ELSE {variants['null']} END",
+        f"CASE WHEN {positive} THEN {call(dict.fromkeys(amounts, '+'))}"
+        f" WHEN {negative} THEN {call({**dict.fromkeys(rest, '+'), first: '-'})}"
+        f" ELSE {call({})} END",  # NULL, or another amount below zero: each amount by _cell()
         text,
     )
 

@@ -164,7 +164,8 @@ class LocalIsoText:
         # A UTC hour: how many minutes its offset moves the minutes, the local text of its start
         # and of its end up to the minutes ("2026-11-21T21:"), and the offset's ISO suffix.
         self._hours: dict[str, tuple[int, str, str, str] | None] = {}
-        self._days: dict[int, int | None] = {}  # a UTC midnight (POSIX seconds): its offset
+        self._days: dict[str, tuple[int, int | None, tuple[str, str, str]] | None] = {}
+        self._midnights: dict[int, int | None] = {}  # a UTC midnight (POSIX seconds): its offset
 
     def __call__(self, text: str) -> str:
         width = self.width
@@ -199,43 +200,60 @@ class LocalIsoText:
         try:
             return self._hours[hour]
         except KeyError:
-            pass
-        if len(self._hours) >= self.KEEP:
-            self._hours = {}
-        found = None
-        start = datetime.fromisoformat(hour + ":00:00")  # UTC, naive
-        offset = self._offset(start)
-        if offset is not None and not offset % 60:
-            try:
-                local = start + timedelta(seconds=offset)
-                found = (
-                    local.minute,
-                    local.isoformat()[:14],
-                    (local + timedelta(hours=1)).isoformat()[:14],
-                    _suffix(offset),
-                )
-            except OverflowError:  # the first or last day a datetime can hold: iso() decides
-                found = None
-        self._hours[hour] = found
-        return found
+            if len(self._hours) >= self.KEEP:
+                self._hours = {}
+            found = self._hours[hour] = self._local_hour(hour)
+            return found
 
-    def _offset(self, start: datetime) -> int | None:
-        """The one offset (seconds east of UTC) through the UTC hour from *start*, or None."""
-        day = (start.toordinal() - _EPOCH_DAY) * 86400
-        offset = self._midnight(day)
-        if offset is not None and offset == self._midnight(day + 86400):
-            return offset
-        first = day + start.hour * 3600
-        offset = _gmtoff(first)
-        return offset if offset is not None and offset == _gmtoff(first + 3599) else None
+    def _local_hour(self, hour: str) -> tuple[int, str, str, str] | None:
+        """What :attr:`_hours` keeps of a UTC hour ("2026-11-21T20"), by arithmetic on its day's
+        offset; None where iso() decides (the offset changes within it, or has seconds)."""
+        day = self._day(hour[:10])
+        if day is None:
+            return None
+        midnight, offset, dates = day
+        start = int(hour[11:13]) * 3600
+        if offset is None:  # the offset changes this day: this hour's own, if it has one
+            offset = _gmtoff(midnight + start)
+            if offset is None or offset != _gmtoff(midnight + start + 3599):
+                return None
+        if offset % 60:
+            return None
+        first = (start + offset) // 60  # the hour's start, in local minutes from its UTC midnight
+        ends = []
+        for minutes in (first, first + 60):  # offsets are under a day: -1439 .. 2879
+            days, within = divmod(minutes, 1440)
+            ends.append(f"{dates[days + 1]}T{within // 60:02d}:")
+        return first % 60, ends[0], ends[1], _suffix(offset)
+
+    def _day(self, day: str) -> tuple[int, int | None, tuple[str, str, str]] | None:
+        """A UTC day ("2026-11-21"): its midnight (POSIX seconds), its offset if its midnight
+        and the next have one (else None), and the dates before it, of it and after it."""
+        try:
+            return self._days[day]
+        except KeyError:
+            pass
+        if len(self._days) >= self.KEEP:
+            self._days = {}
+        try:
+            this = date.fromisoformat(day)
+            dates = ((this - timedelta(days=1)).isoformat(), day, (this + timedelta(days=1)).isoformat())
+        except (ValueError, OverflowError):  # the first or last day a date can hold: iso() decides
+            found = None
+        else:
+            midnight = (this.toordinal() - _EPOCH_DAY) * 86400
+            offset = self._midnight(midnight)
+            found = (midnight, offset if offset == self._midnight(midnight + 86400) else None, dates)
+        self._days[day] = found
+        return found
 
     def _midnight(self, timestamp: int) -> int | None:
         try:
-            return self._days[timestamp]
+            return self._midnights[timestamp]
         except KeyError:
-            if len(self._days) >= self.KEEP:
-                self._days = {}
-            found = self._days[timestamp] = _gmtoff(timestamp)
+            if len(self._midnights) >= self.KEEP:
+                self._midnights = {}
+            found = self._midnights[timestamp] = _gmtoff(timestamp)
             return found
 
 

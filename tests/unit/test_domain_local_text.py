@@ -165,7 +165,7 @@ def test_memory_stays_flat_over_any_length_of_history(zone):
     moment = datetime(2000, 1, 1, tzinfo=UTC)
     for _ in range(2000):
         assert local(stored(moment)) == iso(moment)
-        assert max(len(local.cache), len(local._hours), len(local._days)) <= 100
+        assert max(len(local.cache), len(local._hours), len(local._days), len(local._midnights)) <= 100
         moment += timedelta(hours=7, minutes=1)
 
 
