@@ -117,7 +117,6 @@ def _steady_offset(day: date) -> tuple[timedelta, str] | None:
 # The text a database keeps a moment as (chorectl.db.types.AwareDateTime): UTC, to the microsecond,
 # fixed width: "2026-11-21T20:55:00.000000+00:00". Its seconds end at STORED_SECONDS.
 STORED_SECONDS = 19
-_MINUTES = tuple(f"{m:02d}" for m in range(60))
 
 
 def _width(shift: int) -> int:
@@ -161,9 +160,7 @@ class LocalIsoText:
         self.quote = quote
         self.width = 13
         self.cache: dict[str, tuple[str, str]] = {}
-        # A UTC hour: how many minutes its offset moves the minutes, the local text of its start
-        # and of its end up to the minutes ("2026-11-21T21:"), and the offset's ISO suffix.
-        self._hours: dict[str, tuple[int, str, str, str] | None] = {}
+        self._hours: dict[str, tuple[str, str] | tuple[int, str, str, str] | None] = {}  # see _hour()
         self._days: dict[str, tuple[int, int | None, tuple[str, str, str]] | None] = {}
         self._midnights: dict[int, int | None] = {}  # a UTC midnight (POSIX seconds): its offset
 
@@ -174,16 +171,25 @@ class LocalIsoText:
     def miss(self, text: str) -> tuple[str]:
         """The local text of *text*, whole, as a 1-tuple (``x.join((whole,))`` is *whole*);
         on the way, the pieces of its span go into :attr:`cache`."""
-        hour = self._hours.get(text[:13])
+        key = text[:13]
+        hour = self._hours.get(key)
         if hour is None:  # an hour not seen yet, or one iso() decides
-            if not _stored(text):
+            if key in self._hours or not _stored(text):
                 return (self._exact(text),)
-            hour = self._hour(text[:13])
+            if len(self._hours) >= self.KEEP:
+                self._hours = {}
+            hour = self._hours[key] = self._hour(key)
             if hour is None:
                 return (self._exact(text),)
+        if len(hour) == 2:  # whole hours: the cache's pieces themselves (at a finer width, with the minutes)
+            width = self.width
+            if len(self.cache) >= self.KEEP:
+                self.cache = {}
+            self.cache[text[:width]] = hour if width == 13 else (hour[0] + text[13:width], hour[1])
+            return (text[13:STORED_SECONDS].join(hour),)
         shift, start, end, suffix = hour
         minutes = shift + int(text[14:16])
-        before = (start if minutes < 60 else end) + _MINUTES[minutes % 60]  # "2026-11-21T21:55"
+        before = (start + _SIXTY[minutes]) if minutes < 60 else (end + _SIXTY[minutes - 60])  # "2026-11-21T21:55"
         width, quote = self.width, self.quote
         if _width(shift) > width:  # from the next batch on; the spans kept so far stay right
             self.width, self.cache = _width(shift), {}
@@ -196,56 +202,47 @@ class LocalIsoText:
     def _exact(self, text: str) -> str:
         return self.quote + iso(datetime.fromisoformat(text)) + self.quote
 
-    def _hour(self, hour: str) -> tuple[int, str, str, str] | None:
+    def _hour(self, hour: str) -> tuple[str, str] | tuple[int, str, str, str] | None:
+        """What :attr:`_hours` keeps of a UTC hour ("2026-11-21T20"), by arithmetic on its day's:
+        for an offset of whole hours, the hour's pieces as :attr:`cache` keeps them; else how
+        many minutes the offset moves the minutes, the local text of the hour's start and end up
+        to the minutes ("2026-11-21T21:"), and the offset's ISO suffix. None where iso() decides
+        (the offset changes within the hour, or has seconds)."""
         try:
-            return self._hours[hour]
+            day = self._days[hour[:10]]
         except KeyError:
-            if len(self._hours) >= self.KEEP:
-                self._hours = {}
-            found = self._hours[hour] = self._local_hour(hour)
-            return found
-
-    def _local_hour(self, hour: str) -> tuple[int, str, str, str] | None:
-        """What :attr:`_hours` keeps of a UTC hour ("2026-11-21T20"), by arithmetic on its day's
-        offset; None where iso() decides (the offset changes within it, or has seconds)."""
-        day = self._day(hour[:10])
+            if len(self._days) >= self.KEEP:
+                self._days = {}
+            day = self._days[hour[:10]] = self._day(hour[:10])
         if day is None:
             return None
         midnight, offset, dates = day
         start = int(hour[11:13]) * 3600
         if offset is None:  # the offset changes this day: this hour's own, if it has one
             offset = _gmtoff(midnight + start)
-            if offset is None or offset != _gmtoff(midnight + start + 3599):
+            if offset is None or offset != _gmtoff(midnight + start + 3599) or offset % 60:
                 return None
-        if offset % 60:
-            return None
-        first = (start + offset) // 60  # the hour's start, in local minutes from its UTC midnight
-        ends = []
-        for minutes in (first, first + 60):  # offsets are under a day: -1439 .. 2879
-            days, within = divmod(minutes, 1440)
-            ends.append(f"{dates[days + 1]}T{within // 60:02d}:")
-        return first % 60, ends[0], ends[1], _suffix(offset)
+        first = (start + offset) // 60  # the hour's start in local minutes from its UTC midnight: -1439 .. 2819
+        days, within = divmod(first, 1440)
+        begins = dates[days + 1] + "T" + _SIXTY[within // 60]
+        if not within % 60:  # whole hours: the pieces of the hour, as the cache keeps them
+            return self.quote + begins, _suffix(offset) + self.quote
+        days, within = divmod(first + 60, 1440)
+        return within % 60, begins + ":", dates[days + 1] + "T" + _SIXTY[within // 60] + ":", _suffix(offset)
 
     def _day(self, day: str) -> tuple[int, int | None, tuple[str, str, str]] | None:
-        """A UTC day ("2026-11-21"): its midnight (POSIX seconds), its offset if its midnight
-        and the next have one (else None), and the dates before it, of it and after it."""
-        try:
-            return self._days[day]
-        except KeyError:
-            pass
-        if len(self._days) >= self.KEEP:
-            self._days = {}
+        """A UTC day ("2026-11-21"): its midnight (POSIX seconds), its offset if its midnight and
+        the next have one and it is whole minutes (else None), and the dates before it, of it and
+        after it; None at the ends of the calendar."""
         try:
             this = date.fromisoformat(day)
             dates = ((this - timedelta(days=1)).isoformat(), day, (this + timedelta(days=1)).isoformat())
-        except (ValueError, OverflowError):  # the first or last day a date can hold: iso() decides
-            found = None
-        else:
-            midnight = (this.toordinal() - _EPOCH_DAY) * 86400
-            offset = self._midnight(midnight)
-            found = (midnight, offset if offset == self._midnight(midnight + 86400) else None, dates)
-        self._days[day] = found
-        return found
+        except (ValueError, OverflowError):
+            return None
+        midnight = (this.toordinal() - _EPOCH_DAY) * 86400
+        offset = self._midnight(midnight)
+        steady = offset is not None and offset == self._midnight(midnight + 86400) and not offset % 60
+        return midnight, offset if steady else None, dates
 
     def _midnight(self, timestamp: int) -> int | None:
         try:
@@ -257,6 +254,7 @@ class LocalIsoText:
             return found
 
 
+_SIXTY = tuple(f"{n:02d}" for n in range(60))
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
