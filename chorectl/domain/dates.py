@@ -149,12 +149,14 @@ class LocalIsoText:
     which the offset changes, an offset with seconds (Liberia before 1972) and text in another
     form take :func:`iso` itself.
 
-    *quote* goes around each result (``'"'``: a JSON string). The cache, the hours and the days
-    hold at most :data:`KEEP` each, so a stream of any length stays in constant memory. One
-    instance per stream; it does not notice TZ changing under it.
+    *quote* goes around each result (``'"'``: a JSON string). The cache and the hours hold at most
+    :data:`KEEP` each, the days :data:`DAYS` (a full one is dropped and begun again), so a stream
+    of any length stays in constant memory. One instance per stream; it does not notice TZ
+    changing under it.
     """
 
-    KEEP = 1 << 14
+    KEEP = 1 << 14  # spans (hours), in the cache and in _hours each
+    DAYS = 1 << 10  # days and midnights: a stream in time order needs one or two at a time
 
     def __init__(self, quote: str = "") -> None:
         self.quote = quote
@@ -173,19 +175,24 @@ class LocalIsoText:
         on the way, the pieces of its span go into :attr:`cache`."""
         key = text[:13]
         hour = self._hours.get(key)
-        if hour is None:  # an hour not seen yet, or one iso() decides
+        if hour is None:  # an hour not seen yet, one only the cache keeps, or one iso() decides
             if key in self._hours or not _stored(text):
                 return (self._exact(text),)
-            if len(self._hours) >= self.KEEP:
-                self._hours = {}
-            hour = self._hours[key] = self._hour(key)
-            if hour is None:
-                return (self._exact(text),)
+            hour = self._hour(key)
+            if hour is None or len(hour) == 4:  # kept here; whole hours only in the cache
+                if len(self._hours) >= self.KEEP:
+                    self._hours = {}
+                self._hours[key] = hour
+                if hour is None:
+                    return (self._exact(text),)
         if len(hour) == 2:  # whole hours: the cache's pieces themselves (at a finer width, with the minutes)
             width = self.width
             if len(self.cache) >= self.KEEP:
                 self.cache = {}
-            self.cache[text[:width]] = hour if width == 13 else (hour[0] + text[13:width], hour[1])
+            if width == 13:
+                self.cache[key] = hour
+            else:
+                self.cache[text[:width]] = (hour[0] + text[13:width], hour[1])
             return (text[13:STORED_SECONDS].join(hour),)
         shift, start, end, suffix = hour
         minutes = shift + int(text[14:16])
@@ -211,7 +218,7 @@ class LocalIsoText:
         try:
             day = self._days[hour[:10]]
         except KeyError:
-            if len(self._days) >= self.KEEP:
+            if len(self._days) >= self.DAYS:
                 self._days = {}
             day = self._days[hour[:10]] = self._day(hour[:10])
         if day is None:
@@ -248,7 +255,7 @@ class LocalIsoText:
         try:
             return self._midnights[timestamp]
         except KeyError:
-            if len(self._midnights) >= self.KEEP:
+            if len(self._midnights) >= self.DAYS:
                 self._midnights = {}
             found = self._midnights[timestamp] = _gmtoff(timestamp)
             return found
