@@ -119,9 +119,10 @@ class Dialect(Protocol):
         caller writes its typed rows itself (:mod:`chorectl.cli.render`, the definition).
 
         Text cells are written as they are, behind the formula escape (no CSV quoting, no TSV
-        escapes): the caller finds the lines whose cells hold one of ``form.special`` and writes
-        those rows itself. Everything else must be exactly what render writes; the tests hold a
-        backend to that byte for byte (tests/service/test_script_lines.py).
+        escapes): once a batch holds one of ``form.special`` in a cell, the caller asks for the
+        rest with ``form.cells()`` and quotes those cells itself. Everything else must be exactly
+        what render writes: tests/cli/test_script_formats.py holds a backend to that byte for
+        byte, and tests/service/test_script_lines.py spells some of it out.
 
         A new backend may start with ``return None`` (every export still works, at Python's
         speed). PostgreSQL can write the same lines with ``format()``, ``to_json()`` and
