@@ -123,9 +123,10 @@ def main() -> None:
     }
     results = measure(goal, args.rounds)
     n = counts["ledger"]
+    load = ", load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else ""
     print(
-        f"TZ={args.zone}; {n:,} ledger rows, {args.rounds} rounds; Python {sys.version.split()[0]}, SQLite "
-        f"{sqlite3.sqlite_version}"
+        f"TZ={args.zone}; {n:,} ledger rows, {args.rounds} rounds; Python {sys.version.split()[0]},"
+        f" SQLite {sqlite3.sqlite_version}{load}"
     )
     report(results, dict.fromkeys(goal, n), base="sqlite3 -csv (the same join)")
 
@@ -167,19 +168,31 @@ def measure(commands: dict, rounds: int) -> dict[str, list[tuple[float, float, f
 
 
 def report(results: dict, counts: dict[str, int], *, base: str) -> None:
-    def per_row(name: str, wall: bool) -> list[float]:
-        i = 0 if wall else 2
+    """Per row: the median of the rounds' (10 years - fresh) / rows; ratio: the median of the rounds'
+    ratios to *base* (quartiles beside it); of medians: (median 10 years - median fresh) / rows
+    over *base*'s, steadier where a busy machine jolts one start-up; then the same in CPU time."""
+
+    def per_row(name: str, i: int) -> list[float]:
         return [(r[i] - r[i + 1]) / counts[name] * 1e6 for r in results[name]]
 
-    print(f"{'':44} {'fresh':>8} {'10 years':>9} {'µs/row':>7} {'ratio':>6}   {'CPU µs/row':>10} {'ratio':>6}")
+    def of_medians(name: str, i: int) -> float:
+        ten, fresh = (statistics.median(r[j] for r in results[name]) for j in (i, i + 1))
+        return (ten - fresh) / counts[name] * 1e6
+
+    print(
+        f"{'':44} {'fresh':>7} {'10 years':>8} {'µs/row':>7} {'ratio':>6} {'(quartiles)':>12} {'of medians':>10}"
+        f"   {'CPU µs/row':>10} {'ratio':>6}"
+    )
     for name in results:
-        wall, cpu = per_row(name, True), per_row(name, False)
-        ratio = statistics.median(a / b for a, b in zip(wall, per_row(base, True), strict=True))
-        cpu_ratio = statistics.median(a / b for a, b in zip(cpu, per_row(base, False), strict=True))
+        wall, cpu = per_row(name, 0), per_row(name, 2)
+        ratios = [a / b for a, b in zip(wall, per_row(base, 0), strict=True)]
+        cpu_ratio = statistics.median(a / b for a, b in zip(cpu, per_row(base, 2), strict=True))
+        low, _, high = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
         fresh = statistics.median(r[1] for r in results[name]) * 1000
         tens = statistics.median(r[0] for r in results[name]) * 1000
         print(
-            f"{name:44} {fresh:6.0f}ms {tens:7.0f}ms {statistics.median(wall):7.2f} {ratio:5.2f}x"
+            f"{name:44} {fresh:5.0f}ms {tens:6.0f}ms {statistics.median(wall):7.2f} {statistics.median(ratios):5.2f}x"
+            f" ({low:4.2f}–{high:4.2f}) {of_medians(name, 0) / of_medians(base, 0):9.2f}x"
             f"   {statistics.median(cpu):10.2f} {cpu_ratio:5.2f}x"
         )
 
