@@ -27,7 +27,6 @@ from typing import IO, TYPE_CHECKING, Any
 from chorectl.cli.options import Format
 from chorectl.domain.dates import LocalIso
 from chorectl.domain.money import format_cents, format_money
-from chorectl.domain.scripts import ScriptForm
 from chorectl.services.rows import (
     BalanceRow,
     ChoreRow,
@@ -42,6 +41,7 @@ from chorectl.services.rows import (
 )
 
 if TYPE_CHECKING:
+    from chorectl.domain.scripts import ScriptForm
     from chorectl.services.chores import ChoreInfo
 
 INJECTION_START = ("=", "+", "-", "@", "\t", "\r")
@@ -202,6 +202,8 @@ class Script:
 
 def _form(kinds: tuple[str, ...], labels: tuple[str, ...], close: str, **how: Any) -> ScriptForm | None:
     """The form, for rows that have an integer key first (what a database needs to write them); else None."""
+    from chorectl.domain.scripts import ScriptForm  # here: not on every --help
+
     if kinds[0] != "int" or how.get("special", "") is None:
         return None
     return ScriptForm(kinds, labels, close, **how)
