@@ -466,6 +466,10 @@ def script_lines(conn, query, form: ScriptForm) -> Iterator[list[str]] | None:
     they are: the caller checks them against ``form.special``. None (the caller writes the
     rows itself) if a column is not a plain column, or ``json_quote()`` does not write
     what :func:`json.dumps` does.
+
+    Text holds no NUL: ``printf('%s')`` would end a cell there. chorectl stores none (names,
+    titles and notes refuse control characters; the log's details come from them, from
+    commands and from paths, which cannot hold one).
     """
     from sqlalchemy import Column, literal_column
 
