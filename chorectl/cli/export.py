@@ -12,10 +12,10 @@ from typing import Annotated
 import typer
 
 from chorectl.cli import complete, render
-from chorectl.cli.options import Format, MemberOpt, RawOpt, SinceOpt, UntilOpt
+from chorectl.cli.options import AllOpt, Format, LimitOpt, MemberOpt, RawOpt, SinceOpt, UntilOpt
 from chorectl.cli.state import message, state
 from chorectl.domain.dates import local_date, now, parse_days
-from chorectl.errors import StorageError
+from chorectl.errors import BadInput, StorageError
 from chorectl.services.rows import EXPORTS
 
 # The kinds export takes: services.rows.EXPORTS's names, as Typer's choices.
@@ -55,12 +55,16 @@ def export(
             "not a symbolic link (name the real file), a device, the database or the PIN keyring.",
         ),
     ] = None,
+    limit: LimitOpt = None,
+    everything: AllOpt = False,
     raw: RawOpt = False,
 ) -> None:
     """Export members, chores, completions or the ledger (CSV by default).
 
     Rows stream as they are read, so memory stays flat however long the
-    history. With --output the file appears whole or not at all.
+    history. With --output the file appears whole or not at all. Every row
+    is exported (--limit N: the latest N), but --format table shows the
+    latest 50 unless --all or --limit says otherwise.
 
     --since and --until (both days included) pick members and chores by when
     they were added, ledger entries by when they were made, completions by
@@ -72,16 +76,34 @@ def export(
     st = state(ctx)
     today = local_date(now())
     first, last = parse_days(since, until, today=today)
-    rows = export_service.rows(st.uow(), kind.value, today=today, since=first, until=last, member=member, chore=chore)
+    filters = {"today": today, "since": first, "until": last, "member": member, "chore": chore}
     row_type = EXPORTS[kind.value]
-    if fmt is Format.table:
-        render.emit(row_type, rows, fmt, currency=st.currency())
-        return
+
+    def rows_of(n: int | None, upto: int | None = None):
+        return export_service.rows(st.uow(), kind.value, latest=n, upto=upto, **filters)
+
+    def count(upto: int | None = None) -> int:
+        return export_service.count(st.uow(), kind.value, upto=upto, **filters)
+
     if output is None:
-        with render.utf8_stdout() as out:
-            render.write_rows(row_type, rows, fmt, out, raw=raw)
+        note = render.emit_window(
+            row_type,
+            rows_of,
+            count,
+            fmt,
+            limit=limit,
+            everything=everything,
+            noun=f"{kind.value} rows",
+            currency=st.currency(),
+            raw=raw,
+        )
+        if note:
+            message(note)
         return
-    total = export_service.count(st.uow(), kind.value) if sys.stderr.isatty() else None
+    if fmt is Format.table:
+        raise BadInput("a table is for the terminal, not for --output", hint="-f csv, tsv, json or jsonl")
+    rows = rows_of(limit)
+    total = (count() if limit is None else min(limit, count())) if sys.stderr.isatty() else None
     written = write_atomically(
         output,
         lambda out, tick: render.write_rows(row_type, rows, fmt, out, raw=raw, on_row=tick),

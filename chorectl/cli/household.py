@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from chorectl.cli.app import new_app
+from chorectl.cli.options import whole
 from chorectl.cli.state import env_text, interactive, message, read_secret, require_parent, state
 from chorectl.domain.dates import iso, now
 from chorectl.errors import BadInput, Denied, StorageError
@@ -151,7 +152,13 @@ def pin_recover(
 def unlock(
     ctx: typer.Context,
     minutes: Annotated[
-        int, typer.Option("--minutes", min=1, max=24 * 60, help="How long parent commands need no PIN.")
+        int,
+        typer.Option(
+            "--minutes",
+            parser=whole(1, 24 * 60),
+            metavar="N",
+            help="How long parent commands need no PIN, 1 to 1440 minutes.",
+        ),
     ] = 5,
 ) -> None:
     """Parent commands need no PIN for a few minutes, in this terminal (or for this user's scripts).

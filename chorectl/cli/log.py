@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from chorectl.cli import render
-from chorectl.cli.options import Format, FormatOpt, RawOpt, SinceOpt, UntilOpt
+from chorectl.cli.options import AllOpt, Format, FormatOpt, LimitOpt, RawOpt, SinceOpt, UntilOpt
 from chorectl.cli.state import message, state
 from chorectl.domain.dates import local_date, now, parse_days
 from chorectl.services.rows import LogRow
@@ -33,13 +33,17 @@ def log(
             " Default: changes for the table, all for csv, tsv, json and jsonl.",
         ),
     ] = None,
+    limit: LimitOpt = None,
+    everything: AllOpt = False,
     fmt: FormatOpt = Format.table,
     raw: RawOpt = False,
 ) -> None:
     """Who did what, when, and why: every change, and every PIN attempt (never the PIN).
 
-    The table leaves out PIN events (pin ok, pin failed, unlock, lock...) and
-    says how many; --kind pin shows them, --kind all shows everything.
+    The table shows the latest 50 lines (--limit N, --all, or --since for
+    others) and leaves out PIN events (pin ok, pin failed, unlock, lock...),
+    saying on stderr how many of each it left out; --kind pin shows them,
+    --kind all shows everything. csv, tsv, json and jsonl have every line.
     """
     from chorectl.services import audit
 
@@ -47,8 +51,19 @@ def log(
     first, last = parse_days(since, until, today=local_date(now()))
     default = ["changes"] if fmt is Format.table else ["all"]
     chosen = audit.kinds(kind or default)
-    rows = audit.entries(st.uow(), since=first, until=last, actor=actor, kind=chosen)
-    render.emit(LogRow, rows, fmt, currency=st.currency(), raw=raw)
+    note = render.emit_window(
+        LogRow,
+        lambda n, upto: audit.entries(st.uow(), since=first, until=last, actor=actor, kind=chosen, latest=n, upto=upto),
+        lambda upto: audit.count(st.uow(), since=first, until=last, actor=actor, kind=chosen, upto=upto),
+        fmt,
+        limit=limit,
+        everything=everything,
+        noun="log lines",
+        currency=st.currency(),
+        raw=raw,
+    )
+    if note:
+        message(note)
     if fmt is Format.table and not kind:
         hidden, failed = audit.hidden_pin_events(st.uow(), since=first, until=last, actor=actor)
         if hidden:

@@ -8,8 +8,10 @@ import typer
 
 from chorectl.cli import render
 from chorectl.cli.options import (
+    AllOpt,
     Format,
     FormatOpt,
+    LimitOpt,
     MemberArg,
     NoteOpt,
     OptionalMemberArg,
@@ -76,13 +78,31 @@ def ledger(
     name: OptionalMemberArg = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    limit: LimitOpt = None,
+    everything: AllOpt = False,
     fmt: FormatOpt = Format.table,
     raw: RawOpt = False,
 ) -> None:
-    """Show ledger entries: every reward, bonus, penalty and payout."""
+    """Show ledger entries: every reward, bonus, penalty and payout.
+
+    The table shows the latest 50 (--limit N, --all, or --since for others)
+    and says on stderr how many it left out; csv, tsv, json and jsonl have
+    every entry.
+    """
     from chorectl.services import ledger as ledger_service
 
     st = state(ctx)
     first, last = parse_days(since, until, today=local_date(now()))
-    rows = ledger_service.entries(st.uow(), name=name, since=first, until=last)
-    render.emit(LedgerRow, rows, fmt, currency=st.currency(), raw=raw)
+    note = render.emit_window(
+        LedgerRow,
+        lambda n, upto: ledger_service.entries(st.uow(), name=name, since=first, until=last, latest=n, upto=upto),
+        lambda upto: ledger_service.count(st.uow(), name=name, since=first, until=last, upto=upto),
+        fmt,
+        limit=limit,
+        everything=everything,
+        noun="ledger entries",
+        currency=st.currency(),
+        raw=raw,
+    )
+    if note:
+        message(note)

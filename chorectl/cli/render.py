@@ -470,46 +470,97 @@ def fit(natural: list[int], floor: list[int | None], width: int) -> list[int]:
 NARROWEST = 4  # "Tid…"
 
 
+# What a terminal would obey rather than show (ESC starts colours, cursor moves, titles):
+# C0 and C1 controls and DEL. chorectl refuses them as input, but a file written by
+# something else, or a restored backup, may hold them; a table shows U+FFFD instead.
+CONTROLS = dict.fromkeys([*range(0x20), 0x7F, *range(0x80, 0xA0)], "\ufffd")
+
+
 def one_line(text: str) -> str:
-    """A cell is one line: line breaks and tabs inside it become spaces."""
-    return " ".join(text.replace("\t", " ").splitlines()) if text else ""
+    """A cell is one line: line breaks and tabs inside it become spaces, other controls U+FFFD."""
+    return " ".join(text.replace("\t", " ").splitlines()).translate(CONTROLS) if text else ""
 
 
 def table(kind: type[Row], rows: list[Row], currency: str, title: str | None) -> None:
     """Rows as a Rich table, one line a row, fitted to the terminal (see :func:`fit`)."""
-    if not rows:
+    table_stream(kind, lambda _last: rows, currency, title)
+
+
+# A streamed table is drawn this many rows at a time.
+CHUNK = 1000
+
+
+def table_stream(
+    kind: type[Row], again: Callable[[Row | None], Iterable[Row]], currency: str, title: str | None
+) -> tuple[int, Row | None]:
+    """Rows as a table without holding them: *again* gives the rows anew for each of two passes.
+
+    The first pass, ``again(None)``, measures each column's widest cell; the
+    second, ``again(last)`` with the last row the first one saw (so a source
+    that grows in between can give the same rows again), draws them
+    :data:`CHUNK` at a time with those widths (the header with the first
+    chunk only; ``SIMPLE_HEAD`` without edges draws nothing between chunks),
+    so the output is the table :func:`table` draws, and memory holds a chunk.
+    The second pass draws no more rows than the first measured, so a row added
+    in between cannot break the layout. Returns how many rows the first pass
+    saw and the last of them.
+    """
+    from rich.cells import cell_len
+
+    spec = table_spec(kind, currency)
+    natural = [cell_len(col.header) for col in spec]
+    seen = 0
+    last = None
+    for row in again(None):
+        seen += 1
+        last = row
+        for i, col in enumerate(spec):
+            width = cell_len(one_line(col.value(row)) + (col.suffix(row) if col.suffix else ""))
+            if width > natural[i]:
+                natural[i] = width
+    if not seen:
         typer_message(EMPTY[kind])
-        return
+        return 0, None
+    out = console()
+    floors = [None if col.shrink is None else max(col.shrink, cell_len(col.header)) for col in spec]
+    widths = fit(natural, floors, out.width)
+    rows = iter(again(last))
+    for first in (True, *([False] * ((seen - 1) // CHUNK))):
+        chunk = [row for _, row in zip(range(CHUNK), rows, strict=False)]
+        if chunk or first:
+            out.print(_draw(spec, widths, chunk, title if first else None, header=first))
+    return seen, last
+
+
+def _draw(spec: list[Col], widths: list[int], rows: Iterable[Row], title: str | None, *, header: bool):
     from rich import box
     from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
-    spec = table_spec(kind, currency)
-    cells = [[one_line(col.value(row)) for col in spec] for row in rows]
-    tails = [[col.suffix(row) if col.suffix else "" for col in spec] for row in rows]
-    natural = [
-        max([cell_len(col.header), *(cell_len(line[i] + tail[i]) for line, tail in zip(cells, tails, strict=False))])
-        for i, col in enumerate(spec)
-    ]
-    out = console()
-    floors = [None if col.shrink is None else max(col.shrink, cell_len(col.header)) for col in spec]
-    widths = fit(natural, floors, out.width)
     t = Table(
-        title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left", title_style="bold"
+        title=title,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+        title_style="bold",
+        show_header=header,
     )
     for col, width in zip(spec, widths, strict=False):
         t.add_column(col.header, justify=col.justify, width=width, no_wrap=True, overflow="ellipsis")
-    for row, line, tail in zip(rows, cells, tails, strict=False):
+    for row in rows:
         texts = []
-        for col, width, text, end in zip(spec, widths, line, tail, strict=False):
+        for col, width in zip(spec, widths, strict=False):
+            text = one_line(col.value(row))
             cell = Text(text, style=_style(col.style, text, row))
+            end = col.suffix(row) if col.suffix else ""
             if end:
                 cell.truncate(max(width - cell_len(end), 1), overflow="ellipsis")
                 cell.append(end)
             texts.append(cell)
         t.add_row(*texts)
-    out.print(t)
+    return t
 
 
 def _style(key: str | None, text: str, row: Any) -> str:
@@ -574,6 +625,54 @@ def emit(
     else:
         with utf8_stdout() as out:
             write_rows(kind, rows, fmt, out, raw=raw)
+
+
+def emit_window(
+    kind: type[Row],
+    rows_of: Callable[[int | None, int | None], Iterable[Row]],
+    count: Callable[[int | None], int],
+    fmt: Format,
+    *,
+    limit: int | None,
+    everything: bool,
+    noun: str,
+    currency: str = "$",
+    raw: bool = False,
+) -> str | None:
+    """Write a listing of a long history (log, ledger, an export) to stdout.
+
+    *rows_of(n, upto)* gives the latest *n* rows (None: all of them) among
+    those whose id is at most *upto* (None: no bound), oldest first;
+    *count(upto)* how many there are in all, up to that id. A table shows the
+    latest :data:`~chorectl.cli.options.WINDOW` unless *limit* or
+    *everything* says otherwise, and holds at most :data:`CHUNK` rows: a
+    longer one (``--all``, ``--limit 100000``) is streamed twice, see
+    :func:`table_stream`, the second time up to the last row the first saw.
+    The script formats stream every row, or the latest *limit*. Returns what a
+    table left out, for stderr ("Showing the latest 50 of 126,152 ledger
+    entries; ..."), counted up to the newest row shown, so rows added
+    meanwhile do not make the window look older than it is; or None. (The
+    options refuse *limit* and *everything* together before any command runs.)
+    """
+    from chorectl.cli.options import WINDOW
+
+    if fmt is not Format.table:
+        with utf8_stdout() as out:
+            write_rows(kind, rows_of(limit, None), fmt, out, raw=raw)
+        return None
+    window = None if everything else (limit or WINDOW)
+    if window is not None and window <= CHUNK:
+        rows = list(rows_of(window, None))
+        table(kind, rows, currency, None)
+        seen, last = len(rows), (rows[-1] if rows else None)
+    else:
+        seen, last = table_stream(kind, lambda last: rows_of(window, None if last is None else last.id), currency, None)
+    if window is None or limit is not None or seen < window:
+        return None
+    total = count(last.id)
+    if total <= window:
+        return None
+    return f"Showing the latest {window} of {total:,} {noun}; --all or --since DATE for more."
 
 
 class utf8_stdout:

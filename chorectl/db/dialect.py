@@ -21,7 +21,7 @@ SQLAlchemy (a backend imports it inside the functions that need it).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,8 +132,11 @@ class Dialect(Protocol):
         ...
 
     # ---- checks (doctor, restore)
-    def integrity_problems(self, conn: Any) -> list[str]:
-        """What the engine's own consistency check finds wrong; empty when sound."""
+    def integrity_problems(self, conn: Any, progress: Callable[[], None] | None = None) -> list[str]:
+        """What the engine's own consistency check finds wrong; empty when sound.
+
+        *progress()* is called now and then while the check runs (it reads the
+        whole file: seconds on a large one), so a terminal can show it is alive."""
         ...
 
     def dangling_references(self, conn: Any) -> list[tuple]:

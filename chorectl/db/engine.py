@@ -76,9 +76,12 @@ def _ensure_schema(engine: Engine, backend: dialect.Dialect, path: Path | None) 
         backend.backup(path, backup)
     try:
         upgraded = _create_or_upgrade(engine, backend, backup)
-    except BaseException:
+    except BaseException as exc:
         if backup is not None:
             backup.unlink(missing_ok=True)  # nothing was changed: the copy would only pile up
+        translated = backend.translate_error(exc) if isinstance(exc, sa_exc.DBAPIError) else None
+        if stamp.has_tables and translated is not None:
+            raise _not_upgraded(translated, stamp.version) from None
         raise
     if upgraded is None and backup is not None:
         backup.unlink(missing_ok=True)  # another process upgraded it first; its copy stays
@@ -109,6 +112,21 @@ def _create_or_upgrade(engine: Engine, backend: dialect.Dialect, backup: Path | 
                 upgraded = Upgrade(stamp.version, SCHEMA_VERSION, backup)
             backend.write_stamp(conn, version=SCHEMA_VERSION, app_id=APPLICATION_ID if new else None)
     return upgraded
+
+
+def _not_upgraded(error: Exception, version: int) -> Exception:
+    """Why an upgrade failed in the database, saying it was one: any command, a read like
+    ``ledger`` too, upgrades an older file first, and "the database cannot be written"
+    alone would not say why a read had to write."""
+    if not isinstance(error, StorageError):
+        return error
+    return StorageError(
+        f"the database (schema {version}) must be upgraded to schema {SCHEMA_VERSION} before use,"
+        f" and that failed: {error.message}",
+        hint=error.hint
+        or "chorectl upgrades an older database once, on first use: it must be able to write the file and its"
+        " folder then (the file was not changed)",
+    )
 
 
 def _refuse_other_schema(conn) -> None:

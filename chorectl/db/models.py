@@ -134,7 +134,11 @@ class AuditEntry(SQLModel, table=True):
     """Who did what, when: append-only (triggers refuse UPDATE and DELETE)."""
 
     __tablename__ = "audit"
-    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_actor", "actor", "id"))
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_actor", "actor", "id"),
+        Index("ix_audit_action", "action", "id"),  # counts by kind of line (log's table)
+    )
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _at()
     actor: str  # "parent", a child's name, or "cron"

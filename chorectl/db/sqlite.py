@@ -294,8 +294,49 @@ def _index(conn, name: str, table: str, sql: str | None) -> tuple:
 # ---------------------------------------------------------------- checks
 
 
-def integrity_problems(conn) -> list[str]:
-    problems = [row[0] for row in rows(conn, "PRAGMA integrity_check")]
+# SQLite calls a progress handler every this many virtual machine steps (~a few ms).
+PROGRESS_STEPS = 200_000
+
+
+def integrity_problems(conn, progress=None) -> list[str]:
+    """``PRAGMA integrity_check``'s findings; *progress()* is called every PROGRESS_STEPS steps.
+
+    The handler is the only Python code that runs while the check reads the
+    file, so Ctrl-C lands there. sqlite3 turns anything a handler raises into
+    "interrupted" and drops it: that would end the command as a database
+    error (exit 1). What the handler raised is raised again as itself, and an
+    interruption with nothing kept (the KeyboardInterrupt can come as the
+    handler is entered, before it can catch anything) is a KeyboardInterrupt.
+    """
+    if progress is None:
+        return _findings(rows(conn, "PRAGMA integrity_check"))
+    driver = getattr(getattr(conn, "connection", None), "driver_connection", conn)  # SQLAlchemy's or sqlite3's
+    raised: list[BaseException] = []
+
+    def tick() -> int:
+        try:
+            progress()
+        except BaseException as exc:  # handed back below, as itself
+            raised.append(exc)
+            return 1  # stop the check
+        return 0  # go on
+
+    driver.set_progress_handler(tick, PROGRESS_STEPS)
+    try:
+        found = rows(conn, "PRAGMA integrity_check")
+    except Exception as exc:
+        if raised:
+            raise raised[0] from None
+        if "interrupted" in str(getattr(exc, "orig", exc)):
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        driver.set_progress_handler(None, 0)
+    return _findings(found)
+
+
+def _findings(found: list[tuple]) -> list[str]:
+    problems = [row[0] for row in found]
     return [] if problems == ["ok"] else problems
 
 

@@ -18,7 +18,7 @@ from chorectl.db.models import AuditEntry, Member
 from chorectl.domain.dates import day_bounds
 from chorectl.domain.text import fold
 from chorectl.errors import BadInput
-from chorectl.services.filters import within
+from chorectl.services.filters import counted, newest, spans
 from chorectl.services.rows import LogRow
 from chorectl.services.streams import RowStream
 from chorectl.services.uow import UnitOfWork
@@ -76,34 +76,70 @@ def entries(
     until: date | None = None,
     actor: str | None = None,
     kind: Kinds | None = EVERYTHING,
+    latest: int | None = None,
+    upto: int | None = None,
 ) -> RowStream[LogRow]:
-    """The log lines, oldest first. *actor* is a name in any case; ``parent`` is every parent."""
+    """The log lines, oldest first; with *latest*, only the newest that many (still oldest first).
+    *actor* is a name in any case; ``parent`` is every parent. *upto* is the newest id to
+    consider (a second look at the lines a first one saw, though others were added since)."""
     query = select(  # in LogRow's order; a RowStream reads them in the order of the first, the id
         AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.detail, AuditEntry.amount
-    )
-    query = _filtered(uow, query, since, until, actor)
+    ).where(*_clauses(uow, since, until, actor, upto))
     if kind is not None:
         query = query.where(_kind_clause(kind))
-    return RowStream(uow, query, LogRow)
+    return RowStream(uow, newest(query, AuditEntry.id, latest), LogRow)
+
+
+def count(
+    uow: UnitOfWork,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    actor: str | None = None,
+    kind: Kinds | None = EVERYTHING,
+    upto: int | None = None,
+) -> int:
+    """How many lines :func:`entries` has for the same filters (*upto*: up to that id).
+
+    "Changes" are counted as every line less the PIN events (both read from
+    indexes), not by testing each line: at ten years that is 3 ms, not 70.
+    """
+    clauses = _clauses(uow, since, until, actor, upto)
+    action = col(AuditEntry.action)
+    with uow:
+        if kind is None:
+            return uow.session.exec(counted(AuditEntry, *clauses)).one()
+        if not kind.changes:
+            return uow.session.exec(counted(AuditEntry, *clauses, action.in_(sorted(kind.actions)))).one()
+        everything = uow.session.exec(counted(AuditEntry, *clauses)).one()
+        left_out = sorted(set(PIN_EVENTS) - kind.actions)
+        return everything - uow.session.exec(counted(AuditEntry, *clauses, action.in_(left_out))).one()
 
 
 def hidden_pin_events(
     uow: UnitOfWork, *, since: date | None = None, until: date | None = None, actor: str | None = None
 ) -> tuple[int, int]:
     """How many PIN events (and wrong PINs among them) a listing of the changes leaves out."""
-    query = select(AuditEntry.action, func.count()).where(col(AuditEntry.action).in_(PIN_EVENTS))
-    query = _filtered(uow, query, since, until, actor).group_by(AuditEntry.action)
+    query = (
+        select(AuditEntry.action, func.count())
+        .where(col(AuditEntry.action).in_(PIN_EVENTS), *_clauses(uow, since, until, actor))
+        .group_by(AuditEntry.action)
+    )
     with uow:
         counts = dict(uow.session.exec(query).all())
     return sum(counts.values()), counts.get("pin failed", 0)
 
 
-def _filtered(uow: UnitOfWork, query, since: date | None, until: date | None, actor: str | None):
+def _clauses(
+    uow: UnitOfWork, since: date | None, until: date | None, actor: str | None, upto: int | None = None
+) -> list:
     start, end = day_bounds(since, until)
-    query = within(query, AuditEntry.at, start, end)
+    clauses = spans(AuditEntry.at, start, end)
+    if upto is not None:
+        clauses.append(col(AuditEntry.id) <= upto)
     if actor is not None:
-        query = query.where(col(AuditEntry.actor).in_(_actor_names(uow, actor)))
-    return query
+        clauses.append(col(AuditEntry.actor).in_(_actor_names(uow, actor)))
+    return clauses
 
 
 def _actor_names(uow: UnitOfWork, actor: str) -> set[str]:

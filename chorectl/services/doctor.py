@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import inspect, text
@@ -20,8 +22,12 @@ class Check:
     detail: str
 
 
-def database_checks(uow: UnitOfWork) -> tuple[list[Check], auth.Gate | None]:
-    """The database's own checks, and the household's PIN state (None: no household) for the keyring checks."""
+def database_checks(
+    uow: UnitOfWork, progress: Callable[[], None] | None = None
+) -> tuple[list[Check], auth.Gate | None]:
+    """The database's own checks, and the household's PIN state (None: no household) for the keyring checks.
+
+    *progress()* is called now and then during the integrity check, the one that reads the whole file."""
     checks = []
     with uow:
         conn = uow.session.connection()
@@ -42,8 +48,10 @@ def database_checks(uow: UnitOfWork) -> tuple[list[Check], auth.Gate | None]:
                 "; ".join(differ) if differ else "tables, indexes and append-only triggers as this chorectl makes them",
             )
         )
-        problems = backend.integrity_problems(conn)
-        checks.append(Check("integrity", "fail" if problems else "ok", "; ".join(problems[:5]) or "ok"))
+        started = time.perf_counter()
+        problems = backend.integrity_problems(conn, progress)
+        took = f"the whole file read in {time.perf_counter() - started:.1f} s"
+        checks.append(Check("integrity", "fail" if problems else "ok", "; ".join(problems[:5]) or f"ok ({took})"))
         dangling = backend.dangling_references(conn)
         checks.append(
             Check(
@@ -81,14 +89,15 @@ def _balances(uow: UnitOfWork) -> Check:
     return Check("balances", "ok", f"every balance equals its ledger sum ({entries} entries)")
 
 
-def run(uow: UnitOfWork, database: str) -> list[Check]:
+def run(uow: UnitOfWork, database: str, progress: Callable[[], None] | None = None) -> list[Check]:
     """Every check ``chorectl doctor`` makes, in order: the database's, then the household's
-    keyring, PIN, lockout and unlock session. The caller prints them; any ``fail`` is exit 1."""
+    keyring, PIN, lockout and unlock session. The caller prints them; any ``fail`` is exit 1.
+    *progress()* is called now and then while the integrity check reads the file."""
     from chorectl.domain.dates import iso
     from chorectl.security import clock, keystore, session
 
     checks = [Check("database", "ok", database)]
-    found, gate = database_checks(uow)
+    found, gate = database_checks(uow, progress)
     checks.extend(found)
     if gate is None:
         checks.append(Check("household", "warn", "none yet: run chorectl init"))

@@ -13,7 +13,7 @@ from chorectl.domain.text import clean_note
 from chorectl.errors import BadInput, InvalidState
 from chorectl.services import household as household_service
 from chorectl.services import members as members_service
-from chorectl.services.filters import within
+from chorectl.services.filters import counted, newest, spans
 from chorectl.services.members import MemberInfo
 from chorectl.services.rows import BalanceRow, LedgerRow
 from chorectl.services.streams import RowStream
@@ -96,31 +96,60 @@ def entries(
     name: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    latest: int | None = None,
+    upto: int | None = None,
 ) -> RowStream[LedgerRow]:
-    """Ledger rows, oldest first. *since* and *until* are local calendar days, both included.
+    """Ledger rows, oldest first; with *latest*, only the newest that many (still oldest first).
+    *since* and *until* are local calendar days, both included; *upto* the newest id to
+    consider (a second look at the rows a first one saw, though others were added since).
 
     Bad input is refused here, before any row; the rows themselves stream
     (the read transaction stays open while they are consumed).
     """
-    start, end = day_bounds(since, until)
-    member_id = None
-    if name is not None:
-        with uow:
-            member_id = members_service.resolve(uow, name, include_archived=True).id
+    clauses = _clauses(uow, name, since, until, upto)
     # Plain columns, not ORM objects: an export of years of history streams
     # at several times the speed, and nothing here is modified. In LedgerRow's order
     # (a RowStream reads them in the order of the first, the id).
-    query = select(
-        LedgerEntry.id,
-        LedgerEntry.at,
-        Member.name,  # member
-        LedgerEntry.kind,
-        LedgerEntry.amount,
-        LedgerEntry.chore_id,
-        LedgerEntry.completion_id,
-        LedgerEntry.note,
-        LedgerEntry.member_id,
-    ).join(Member, col(Member.id) == col(LedgerEntry.member_id))
-    if member_id is not None:
-        query = query.where(LedgerEntry.member_id == member_id)
-    return RowStream(uow, within(query, LedgerEntry.at, start, end), LedgerRow)
+    query = (
+        select(
+            LedgerEntry.id,
+            LedgerEntry.at,
+            Member.name,  # member
+            LedgerEntry.kind,
+            LedgerEntry.amount,
+            LedgerEntry.chore_id,
+            LedgerEntry.completion_id,
+            LedgerEntry.note,
+            LedgerEntry.member_id,
+        )
+        .join(Member, col(Member.id) == col(LedgerEntry.member_id))
+        .where(*clauses)
+    )
+    return RowStream(uow, newest(query, LedgerEntry.id, latest), LedgerRow)
+
+
+def count(
+    uow: UnitOfWork,
+    *,
+    name: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    upto: int | None = None,
+) -> int:
+    """How many ledger rows :func:`entries` has for the same filters (read from the indexes)."""
+    clauses = _clauses(uow, name, since, until, upto)
+    with uow:
+        return uow.session.exec(counted(LedgerEntry, *clauses)).one()
+
+
+def _clauses(
+    uow: UnitOfWork, name: str | None, since: date | None, until: date | None, upto: int | None = None
+) -> list:
+    start, end = day_bounds(since, until)
+    clauses = spans(LedgerEntry.at, start, end)
+    if upto is not None:
+        clauses.append(col(LedgerEntry.id) <= upto)
+    if name is not None:
+        with uow:
+            clauses.append(col(LedgerEntry.member_id) == members_service.resolve(uow, name, include_archived=True).id)
+    return clauses

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import gc
+import io
+import os
+import sqlite3
+import sys
+
 import pytest
+from typer.testing import CliRunner
 
 from tests.conftest import PIN
-from tests.helpers import snapshot
+from tests.helpers import db_path, snapshot
 
 # ---------------------------------------------------------------- usage errors
 
@@ -21,6 +30,13 @@ USAGE_ERRORS = [
     ("export receipts", ["receipts"], "chorectl export"),
     ("approve abc", ["ID", "abc"], "chorectl approve"),
     ("unlock --minutes x", ["--minutes"], "chorectl unlock"),
+    # A count is ASCII digits, as amounts and ids are: int() would take all of these.
+    ("unlock --minutes ٣", ["--minutes", "٣", "digits 0-9"], "chorectl unlock"),
+    ("unlock --minutes 1441", ["--minutes", "1441"], "chorectl unlock"),
+    ("ledger --limit ٣", ["--limit", "٣", "digits 0-9"], "chorectl ledger"),
+    ("log -n +3", ["--limit", "+3"], "chorectl log"),
+    ("export ledger -n 1_000", ["--limit", "1_000"], "chorectl export"),
+    ("ledger --limit ' 3'", ["--limit", "' 3'"], "chorectl ledger"),
     ("bogus", ["bogus"], "chorectl"),
     ("--bogus", ["--bogus"], "chorectl"),
     ("--db", ["--db"], "chorectl"),
@@ -253,14 +269,14 @@ def test_the_keyring_timeout_is_always_a_usable_number(monkeypatch, value, secon
     assert keystore._timeout() == seconds
 
 
-@pytest.mark.parametrize("zone", ["UTC+24", "XYZ-25", "UTC-24:30"])
+@pytest.mark.parametrize("zone", ["UTC+24", "XYZ-25", "UTC-24:30", "UTC-24", "ABC+24:00:00"])
 def test_a_zone_of_24_hours_or_more_is_refused_before_anything_runs(household, monkeypatch, zone):
     import time
 
     monkeypatch.setenv("TZ", zone)
     time.tzset()
     before = snapshot()
-    for command in ("chore list", "export ledger", "done Dishes --as Amy", "member add Cleo"):
+    for command in ("chore list", "export ledger", "done Dishes --as Amy", "member add Cleo", "log", "ledger"):
         result = household(command, pin=PIN)
         assert result.exit_code == 2, (command, result.stderr, result.exception)
         assert result.stderr.startswith(f"Error: the time zone TZ='{zone}' is 24 hours or more away from UTC")
@@ -272,8 +288,174 @@ def test_a_zone_of_24_hours_or_more_is_refused_before_anything_runs(household, m
 
 def test_arguments_that_are_not_utf8_are_refused_before_anything_runs(household):
     before = snapshot()
-    for args in (["member", "add", "Zo\udce9"], ["chore", "list", "--member", "\udcff"], ["\udcff"]):
+    here = db_path().parent  # file names below are absolute: a command that ran would write here, not in the cwd
+    for args in (
+        ["member", "add", "Zo\udce9"],
+        ["member", "add", "\udcff"],
+        ["chore", "list", "--member", "\udcff"],
+        ["done", "Dish\udcffes"],
+        ["\udcff"],
+        ["log", "--actor", "\udcff"],
+        ["chore", "add", "T\udcffdy", "--assign", "Amy"],
+        ["--db", f"{here}/\udcff.db", "chore", "list"],
+        ["export", "ledger", "-o", f"{here}/\udcff.csv"],
+    ):
         result = household(args, pin=PIN)
         assert result.exit_code == 2
         assert result.stderr.splitlines()[0].startswith("Error: the argument ") and "\\x" in result.stderr
+        assert len(result.stderr.splitlines()) <= 2, result.stderr  # the error and at most a hint
     assert snapshot() == before
+    assert [p.name for p in here.iterdir() if "\udcff" in p.name] == []  # no file made under such a name
+
+
+# ---------------------------------------------------------------- stdout that cannot take it all
+#
+# In this process, for every command and format: stdout is a pipe whose reader leaves early
+# (EPIPE), a full disk (ENOSPC), or a terminal whose encoding cannot show every name.
+# tests/e2e/test_e2e_output.py keeps one of each kind that a real process sets up (`| head -1`
+# under pipefail, /dev/full, PYTHONIOENCODING read at interpreter start) for the stream writer
+# and the table alike.
+
+
+class Stdout(io.BytesIO):
+    """stdout that takes *room* bytes, then fails every write with *error*: a reader that
+    stopped reading and closed the pipe (EPIPE), or a full disk (ENOSPC)."""
+
+    def __init__(self, room: int, error: int) -> None:
+        super().__init__()
+        self.room, self.error, self.refused = room, error, 0
+
+    def write(self, data) -> int:
+        if self.tell() + len(data) > self.room:
+            self.refused += 1
+            raise OSError(self.error, os.strerror(self.error))  # BrokenPipeError for EPIPE
+        return super().write(data)
+
+
+class StdoutRunner(CliRunner):
+    """CliRunner with *stdout* as the command's standard output, under a text layer of *charset*."""
+
+    def __init__(self, stdout: io.BytesIO, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.stdout = stdout
+
+    @contextlib.contextmanager
+    def isolation(self, *args, **kwargs):
+        with super().isolation(*args, **kwargs) as (_, err, both):
+            sys.stdout = text = io.TextIOWrapper(self.stdout, encoding=self.charset)
+            try:
+                yield self.stdout, err, both
+            finally:
+                text.detach()  # leave self.stdout open for the test to read
+
+
+def run_with(stdout: io.BytesIO, args: list[str], **kwargs):
+    from chorectl.cli import app
+
+    return StdoutRunner(stdout, **kwargs).invoke(app, args, prog_name="chorectl")
+
+
+@contextlib.contextmanager
+def streams_left_behind():
+    """A command whose reader left keeps the row stream it was writing suspended, its read
+    transaction open, and exits: in a process, that is the end of them. Here the stream and the
+    connection it reads are collected together, the connection first, and the stream's rollback
+    then fails on the closed connection (unraisable: nobody is there to see it). That failure,
+    and no other, is expected here; collected now, within the test."""
+    seen: list[str] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda what: seen.append(f"{what.object!r}: {what.exc_value!r}")
+    try:
+        yield
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert [what for what in seen if "Cannot operate on a closed database" not in what] == [], seen
+
+
+LEDGER_ROWS = 400  # tens of kB in every format: far more than the pipe below takes
+
+
+@pytest.fixture
+def long_ledger(household):
+    """Amy with a few hundred ledger rows, written straight into the file."""
+    con = sqlite3.connect(os.environ["CHORECTL_DB"])
+    with con:
+        con.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
+            " INSERT INTO ledger (at, member_id, kind, amount, note)"
+            " SELECT '2026-01-01T12:00:00.000000+00:00', m.id, 'bonus', 100, 'bonus number ' || i"
+            " FROM n, member m WHERE m.name = 'Amy'",
+            (LEDGER_ROWS,),
+        )
+    con.close()
+    return household
+
+
+FORMATS = ["csv", "tsv", "json", "jsonl", "table"]
+# A table shows the latest 50 rows unless --all: only --all is longer than the pipe.
+WHOLE = {"table": ["--all"]}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("command", [["export", "ledger"], ["ledger"]], ids=["export", "listing"])
+def test_a_reader_that_stops_early_ends_the_command_quietly(long_ledger, command, fmt):
+    """`chorectl ... | head -c 4096`: exit 0 and nothing on stderr, in every format."""
+    typed = [*command, "-f", fmt, *WHOLE.get(fmt, [])]
+    pipe = Stdout(room=4096, error=errno.EPIPE)
+    with streams_left_behind():
+        result = run_with(pipe, typed)
+    assert (result.exit_code, result.stderr) == (0, ""), result.exception
+    assert pipe.refused and len(result.stdout_bytes) <= 4096  # the reader really left mid-way
+    whole = long_ledger.ok(typed).stdout_bytes
+    assert whole.startswith(result.stdout_bytes) and len(whole) > 4 * 4096
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_full_disk_on_stdout_is_one_error_line(long_ledger, fmt):
+    with streams_left_behind():
+        result = run_with(Stdout(room=0, error=errno.ENOSPC), ["ledger", "Amy", "--since", "2026-01-01", "-f", fmt])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "No space left on device" in result.stderr, result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+NAME = "Zoë 👩‍👧"  # a name few terminals can show
+
+
+@pytest.fixture
+def family(household):
+    """Amy, Ben, parent Mum and Zoë 👩‍👧, whose daily Dishes is done."""
+    cli = household
+    cli.parent(["member", "add", NAME])
+    cli.parent(["chore", "add", "Dishes", "--reward", "2", "--assign", NAME, "--every", "daily", "--due", "2020-01-01"])
+    cli.ok(["done", "Dishes"])
+    return cli
+
+
+@pytest.mark.parametrize(
+    ("encoding", "args"),
+    [
+        ("ascii", ["member", "list"]),
+        ("ascii", ["member", "list", "-f", "csv"]),
+        ("latin-1", ["chore", "list"]),
+        ("ascii", ["chore", "show", "Dishes"]),
+        ("cp1252", ["approvals"]),
+        ("ascii", ["log"]),
+        ("latin-1", ["reset", "--dry-run"]),
+        ("ascii", ["balance", "-f", "tsv"]),
+    ],
+    ids=lambda a: " ".join(a) if isinstance(a, list) else a,
+)
+def test_a_terminal_that_cannot_show_a_name_still_gets_the_rest(family, encoding, args):
+    """stdout in an encoding without ë or emoji (PYTHONIOENCODING, a Latin-1 console): people's
+    text shows them as '?', script formats are UTF-8 bytes whatever the encoding."""
+    result = run_with(io.BytesIO(), args, charset=encoding)
+    assert result.exit_code == 0, (result.stderr, result.exception)
+    if "-f" in args:
+        assert NAME.encode() in result.stdout_bytes
+    else:
+        result.stdout_bytes.decode(encoding)  # all of it in the terminal's encoding
+        if args[0] in ("member", "chore", "approvals"):
+            assert b"Zo" in result.stdout_bytes and b"?" in result.stdout_bytes
+            assert b"Amy" in result.stdout_bytes or b"Dishes" in result.stdout_bytes

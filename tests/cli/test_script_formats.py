@@ -168,6 +168,10 @@ COMMANDS = [
     "log --actor Amy --kind chores",
     "log --since 2026-03-29 --until 2026-03-29",
     "ledger Amy --since 2026-03-28",
+    "export ledger --limit 2",
+    "export completions --limit 1 --raw",
+    "log --limit 1",
+    "ledger --limit 3",
 ]
 
 

@@ -34,6 +34,7 @@ def as_before_the_step(path: Path) -> None:
         con.execute("CREATE UNIQUE INDEX ux_member_active_name ON member (name_key) WHERE active = 1")
         con.execute("DROP INDEX ux_chore_live_title")
         con.execute("DROP INDEX ix_completion_chore")
+        con.execute("DROP INDEX ix_audit_action")  # a later step's
         con.execute(f"PRAGMA user_version = {STEP}")
     con.close()
 

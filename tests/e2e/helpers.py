@@ -110,6 +110,32 @@ def runner(folder: Path) -> Runner:
     return Runner(script_env(folder))
 
 
+RACE_PIN = "6060race"
+
+
+def cost12_household(folder: Path) -> None:
+    """Amy's household with a PIN hash of chorectl's own bcrypt cost (12), for tests where PIN
+    checks race each other: ``init`` and ``member add`` through the installed chorectl (never a
+    Scene, whose hash is cost 4), in ``isolated_env(folder)`` with a file keyring. Built once per
+    run (``made(cost12_household)``); each test races on a fresh copy."""
+    run = Runner(isolated_env(folder, PYTHON_KEYRING_BACKEND=PLAINTEXT))
+    run("init", pin=RACE_PIN)
+    run("member", "add", "Amy", pin=RACE_PIN)
+    (keyring,) = (folder / "home").rglob("keyring_pass.cfg")
+    assert "$2b$12$" in keyring_hashes(keyring), "the race tests need chorectl's own cost"
+
+
+def keyring_hashes(path: Path) -> str:
+    """The values of a keyrings.alt file keyring, decoded (they are stored in base64)."""
+    import base64
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    parser.read(path)
+    values = [v for section in parser.sections() for _, v in parser.items(section)]
+    return " ".join(base64.b64decode("".join(v.split())).decode("ascii", "replace") for v in values)
+
+
 def copy_household(source: Path, target: Path) -> None:
     """Copy the folder *source* (databases, keyring files, exports) into *target*.
 
@@ -129,14 +155,24 @@ def copy_household(source: Path, target: Path) -> None:
             con.close()
 
 
-# Runs chorectl's own app for each step read from stdin, [[args, extra env], ...], in this one
-# interpreter. Stops at the first step that fails.
+# Runs chorectl's own app for each step read from stdin, [[args, extra env, exit code], ...], in
+# this one interpreter. Stops at the first step that exits with another code than its own.
+#
+# The PIN is hashed at bcrypt cost 4, not chorectl's 12 (as tests/conftest.py does in-process): a
+# check reads the cost from the hash it checks, so every later parent command of the installed
+# chorectl on a Scene's household checks the PIN for real, in ~1 ms instead of ~0.25 s of CPU.
+# What a scene sets up is never about the cost; tests about bcrypt itself (parallel right and
+# wrong PINs, guesses racing the lockout, the hash in a keyring) run `init` through the installed
+# chorectl, at cost 12, and tests/service/test_services_gate.py holds chorectl's own cost at 12.
 SCENE_DRIVER = r"""
 import contextlib, io, json, os, sys
 
 from chorectl.cli import app
+from chorectl.security import pin
 
-for args, env in json.load(sys.stdin):
+pin.BCRYPT_ROUNDS = 4
+
+for args, env, expect in json.load(sys.stdin):
     saved = dict(os.environ)
     os.environ.update(env)
     out, err = io.StringIO(), io.StringIO()
@@ -148,8 +184,8 @@ for args, env in json.load(sys.stdin):
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     os.environ.clear()
     os.environ.update(saved)
-    if code:
-        sys.exit(f"chorectl {' '.join(args)} exited {code}: {err.getvalue()}")
+    if code != expect:
+        sys.exit(f"chorectl {' '.join(args)} exited {code}, not {expect}: {err.getvalue()}")
 """
 
 
@@ -157,17 +193,18 @@ class Scene:
     """Setup for e2e tests: chorectl commands queued, then ``play()``-ed one after another by
     chorectl's own app in one Python process started with *env* (``script_env`` is the usual
     one). A dozen commands of setup cost one process, not a dozen; the tests' own commands
-    still run the installed chorectl, each in a process of its own.
+    still run the installed chorectl, each in a process of its own. A step may be meant to
+    fail (``expect=3``: a wrong PIN, to set up a lockout).
     """
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
-        self.steps: list[tuple[list[str], dict[str, str]]] = []
+        self.steps: list[tuple[list[str], dict[str, str], int]] = []
 
-    def __call__(self, *args: str, pin: str | None = None, **env: str) -> None:
+    def __call__(self, *args: str, pin: str | None = None, expect: int = 0, **env: str) -> None:
         if pin is not None:
             env["CHORECTL_PIN"] = pin
-        self.steps.append((list(args), env))
+        self.steps.append((list(args), env, expect))
 
     def play(self) -> None:
         proc = subprocess.run(

@@ -1,5 +1,11 @@
 """The parent PIN against a curious child, from the outside (issue 11): the installed
 chorectl in subprocesses, with real bcrypt cost, real pseudo-terminals and ``faketime``.
+
+The tests of PINs racing each other run on a copy of ``cost12_household`` (``init`` through
+the installed chorectl, once per run), so the hash they race on has chorectl's own cost (12).
+The others are about terminals and clocks, not bcrypt: their household is a
+:class:`~tests.e2e.helpers.Scene`'s (one process, cost 4), and every PIN they give is still
+checked by the installed chorectl.
 """
 
 from __future__ import annotations
@@ -12,7 +18,18 @@ import subprocess
 
 import pytest
 
-from tests.e2e.helpers import PLAINTEXT, Runner, chorectl_path, isolated_env
+from tests.e2e.helpers import PLAINTEXT, RACE_PIN, Runner, Scene, chorectl_path, cost12_household, isolated_env
+
+
+def scene_init(env: dict[str, str], pin: str, *, locked: bool = False) -> None:
+    """A household with *pin*, made in one process at bcrypt cost 4 (the test is not about init);
+    *locked*: then locked by three wrong PINs, in that process on the real clock (that a lockout
+    holds between processes is test_e2e_security.py's; here what follows is the point)."""
+    scene = Scene(env)
+    scene("init", pin=pin)
+    for _ in range(3 if locked else 0):
+        scene("member", "add", "Amy", pin="0000", expect=3)
+    scene.play()
 
 
 def rows(db, sql: str) -> list[tuple]:
@@ -34,13 +51,11 @@ def start(env: dict[str, str], *args: str, pin: str) -> subprocess.Popen:
     )
 
 
-def test_parallel_commands_with_the_right_pin_all_run(tmp_path):
+def test_parallel_commands_with_the_right_pin_all_run(tmp_path, made):
     """Eight cron lines at the same minute, each with the right CHORECTL_PIN: none is refused."""
-    pin = "6060right"
+    made(cost12_household)
+    pin = RACE_PIN
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
-    run = Runner(env)
-    run("init", pin=pin)
-    run("member", "add", "Amy", pin=pin)
     procs = [start(env, "adjust", "Amy", "+1", "--reason", f"job {i}", pin=pin) for i in range(8)]
     results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
     assert all(code == 0 for code, _ in results), results
@@ -50,12 +65,10 @@ def test_parallel_commands_with_the_right_pin_all_run(tmp_path):
     assert rows(db, "SELECT COUNT(*) FROM audit WHERE action = 'pin failed'") == [(0,)]
 
 
-def test_right_and_wrong_pins_at_once_count_only_the_wrong(tmp_path):
-    pin = "7070mixed"
+def test_right_and_wrong_pins_at_once_count_only_the_wrong(tmp_path, made):
+    made(cost12_household)
+    pin = RACE_PIN
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
-    run = Runner(env)
-    run("init", pin=pin)
-    run("member", "add", "Amy", pin=pin)
     right = [start(env, "adjust", "Amy", "+1", "--reason", "r", pin=pin) for _ in range(4)]
     wrong = [start(env, "adjust", "Amy", "+1", "--reason", "w", pin="0000") for _ in range(2)]
     assert [p.wait(timeout=120) for p in wrong] == [3, 3]
@@ -93,7 +106,7 @@ def _exit_code(shell, command: str) -> int:
 def test_a_new_tab_that_reuses_a_closed_tabs_terminal_name_is_not_unlocked(tmp_path):
     pin = "3030tab"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
-    Runner(env)("init", pin=pin)
+    scene_init(env, pin)
     exe = chorectl_path()
     first, name = _tab(env)
     assert _exit_code(first, f"CHORECTL_PIN={pin} {exe} unlock --minutes 30") == 0
@@ -140,7 +153,7 @@ def test_faketime_ten_years_ahead_does_not_lock_parents_out_for_ten_years(tmp_pa
     pin = "4040clock"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
     run = Runner(env)
-    run("init", pin=pin)
+    scene_init(env, pin)
     ahead = _faked(env, "+3650d")
     for _ in range(3):
         run("member", "add", "Amy", pin="0000", expect=3, **{k: ahead[k] for k in ("FAKETIME", "LD_PRELOAD")})
@@ -154,9 +167,7 @@ def test_faketime_forward_between_guesses_does_not_skip_the_lockout(tmp_path):
     pin = "4141clock"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
     run = Runner(env)
-    run("init", pin=pin)
-    for _ in range(3):
-        run("member", "add", "Amy", pin="0000", expect=3)
+    scene_init(env, pin, locked=True)
     for offset in ("+2h", "+400d"):
         faked = _faked(env, offset)
         refused = run(
@@ -174,7 +185,7 @@ def test_faketime_does_not_move_an_unlock_session(tmp_path):
     pin = "4242clock"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
     run = Runner(env)
-    run("init", pin=pin)
+    scene_init(env, pin)
     for offset in ("-2h", "+2h"):
         faked = _faked(env, offset)
         run("unlock", "--minutes", "60", pin=pin, FAKETIME=faked["FAKETIME"], LD_PRELOAD=faked["LD_PRELOAD"])
@@ -199,10 +210,7 @@ def _time_namespace(offset: int) -> list[str] | None:
 def test_a_time_namespace_does_not_skip_the_lockout(tmp_path):
     pin = "4343clock"
     env = isolated_env(tmp_path, PYTHON_KEYRING_BACKEND=PLAINTEXT)
-    run = Runner(env)
-    run("init", pin=pin)
-    for _ in range(3):
-        run("member", "add", "Amy", pin="0000", expect=3)
+    scene_init(env, pin, locked=True)
     for offset in (4000, 8000):
         prefix = _time_namespace(offset)
         if prefix is None:

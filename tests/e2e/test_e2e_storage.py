@@ -66,6 +66,35 @@ def test_a_read_only_database_fails_cleanly_and_changes_nothing(household, tmp_p
     assert db.read_bytes() == before
 
 
+def test_a_read_only_database_that_needs_an_upgrade_says_so_and_changes_nothing(household):
+    """Any command upgrades an older file first, a read like `ledger` too: on a read-only
+    schema-4 file that was "the database cannot be written", which did not say why a
+    read would write. (Each new schema step makes every such file unreadable until then.)"""
+    from chorectl.db.engine import SCHEMA_VERSION
+
+    db = Path(os.environ["CHORECTL_DB"])
+    household.parent("adjust Amy +1 --reason x")
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("DROP INDEX ix_audit_action")  # as the step before it left the file
+        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    before = db.read_bytes()
+    with immutable(db):
+        for command in ("ledger", "log", "balance", "doctor"):
+            result = household(command)
+            assert result.exit_code == 1, (command, result.stderr)
+            error, hint = result.stderr.splitlines()
+            assert error.startswith(
+                f"Error: the database (schema {SCHEMA_VERSION - 1}) must be upgraded to schema {SCHEMA_VERSION}"
+            ), error
+            assert error.endswith("cannot be written (attempt to write a readonly database)"), error
+            assert hint.startswith("Hint: chorectl upgrades an older database once"), hint
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in db.parent.glob(f"{db.name}.schema*")) == []  # no copy left behind
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE behaviour is Linux's")
 def test_a_full_disk_is_one_clear_line_and_changes_nothing(household, tmp_path):
     import resource

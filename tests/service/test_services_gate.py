@@ -143,3 +143,22 @@ def test_a_unit_of_work_opened_twice_is_the_projects_own_error(open_uow):
         assert household.require(uow).pin_set  # the outer one is still usable
     with uow:  # and it opens again once closed
         assert household.require(uow).pin_set
+
+
+def test_chorectl_itself_hashes_pins_at_bcrypt_cost_12():
+    """Tests lower the cost for speed (tests/conftest.py in this process, the e2e Scene in its own),
+    and a check reads the cost from the hash it checks. What chorectl itself writes is cost 12:
+    checked on a fresh copy of the module, as chorectl loads it, not the one the fixtures patched."""
+    import importlib.util
+
+    from chorectl.security import pin as patched
+
+    spec = importlib.util.spec_from_file_location("chorectl_pin_as_shipped", patched.__file__)
+    shipped = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shipped)
+    assert patched.BCRYPT_ROUNDS == 4  # tests/conftest.py's, for speed
+    assert shipped.BCRYPT_ROUNDS == 12
+    hashed = shipped.hash_pin("2468")
+    assert hashed.startswith("$2b$12$"), hashed
+    assert shipped.verify("2468", hashed) and patched.verify("2468", hashed)  # the cost is read from the hash
+    assert not patched.verify("2469", hashed)

@@ -287,3 +287,69 @@ def test_check_target_guards_the_journals_of_the_real_file_behind_a_linked_datab
     for name in ("real.db", "real.db-wal", "link.db-wal"):
         with pytest.raises(InvalidState, match="live database"):
             check_target(tmp_path / name, db=link, what="export")
+
+
+def test_doctor_reports_progress_while_the_integrity_check_reads_the_file(tmp_path, monkeypatch):
+    """The integrity check reads the whole file (a second or more at ten years): the caller
+    hears from it as it goes, and the check says how long it took."""
+    from chorectl.db import sqlite as sqlite_backend
+
+    path = fresh(tmp_path / "doctor.db")
+    monkeypatch.setattr(sqlite_backend, "PROGRESS_STEPS", 10)
+    engine = make_engine(path)
+    ticks = []
+    found = doctor.run(UnitOfWork(engine), str(path), progress=lambda: ticks.append(1))
+    integrity = next(check for check in found if check.name == "integrity")
+    assert integrity.status == "ok"
+    assert re.fullmatch(r"ok \(the whole file read in \d+\.\d s\)", integrity.detail)
+    assert ticks, "no progress while the integrity check ran"
+    ticks.clear()
+    doctor.run(UnitOfWork(engine), str(path))  # no one listening: the handler is gone
+    assert ticks == []
+    engine.dispose()
+
+
+class Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize("raised", [KeyboardInterrupt, Stop])
+def test_what_the_progress_of_the_integrity_check_raises_ends_doctor_as_itself(tmp_path, monkeypatch, raised):
+    """Ctrl-C during the integrity check lands in its progress handler (the only Python code
+    running), and sqlite3 turns a handler's exception into "interrupted": doctor on a
+    terminal ended in "Error: database error: interrupted" (exit 1) instead of as Ctrl-C (130)."""
+    from chorectl.db import sqlite as sqlite_backend
+
+    path = fresh(tmp_path / "doctor.db")
+    monkeypatch.setattr(sqlite_backend, "PROGRESS_STEPS", 10)
+    engine = make_engine(path)
+
+    def progress():
+        raise raised()
+
+    with pytest.raises(raised):
+        doctor.run(UnitOfWork(engine), str(path), progress=progress)
+    found = doctor.run(UnitOfWork(engine), str(path))  # the handler is gone, the connection fine
+    assert next(check for check in found if check.name == "integrity").status == "ok"
+    engine.dispose()
+
+
+def test_an_interruption_the_progress_handler_could_not_catch_is_ctrl_c(tmp_path, monkeypatch):
+    """A KeyboardInterrupt can come as the handler is entered, before its try: sqlite3
+    drops it and says "interrupted". Only Ctrl-C does that; it must end doctor as Ctrl-C."""
+    from chorectl.db import sqlite as sqlite_backend
+
+    path = fresh(tmp_path / "doctor.db")
+    real_rows = sqlite_backend.rows
+
+    def interrupted(conn, sql, *params):
+        if sql == "PRAGMA integrity_check":
+            raise sqlite3.OperationalError("interrupted")
+        return real_rows(conn, sql, *params)
+
+    monkeypatch.setattr(sqlite_backend, "rows", interrupted)
+    with closing(sqlite3.connect(path)) as con:
+        with pytest.raises(KeyboardInterrupt):
+            sqlite_backend.integrity_problems(con, progress=lambda: None)
+        with pytest.raises(sqlite3.OperationalError):  # no handler of ours: the error as it was
+            sqlite_backend.integrity_problems(con)
