@@ -117,7 +117,8 @@ def write_atomically(path: Path, write, total: int | None, *, db: Path) -> int:
     """Write through a temp file in the same folder, then rename it into place.
 
     An interrupted export leaves the old file (or none), never half a file.
-    *write(out, tick)* writes the rows and calls *tick()* once per row. *path*
+    *write(out, tick)* writes the rows and calls *tick()* once per row (tick is None
+    when there is no progress bar to show). *path*
     must be a regular file or a new name, and not the database *db*, its
     journals or the PIN keyring (the rule backup follows too).
     """
@@ -161,7 +162,7 @@ class _progress:
 
     def __enter__(self):
         if self.total is None:
-            return lambda: None
+            return None  # no bar: write_rows then counts whole batches
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         self.bar = Progress(

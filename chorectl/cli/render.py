@@ -5,6 +5,11 @@ are the columns (CSV and TSV headers, JSON keys, in order), each with its kind
 of cell and, if the table shows it, its title. Here each output family has one
 way to write a kind of cell, and the table view decorates the columns it shows
 (:data:`LOOKS`). A new column is one field there; a new format is one change here.
+
+This module is the definition of every script format. The long listings (the
+ledger, completions, the log) are written by the database, from a description
+of the format made here (:attr:`Script.form`), to the same bytes: tests/cli/
+test_script_formats.py holds the two to each other for any history.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from chorectl.services.rows import (
 )
 
 if TYPE_CHECKING:
+    from chorectl.domain.scripts import ScriptForm
     from chorectl.services.chores import ChoreInfo
 
 INJECTION_START = ("=", "+", "-", "@", "\t", "\r")
@@ -94,9 +100,14 @@ def json_formatter(kind: str) -> Callable[[Any], str]:
     raise ValueError(f"no cell kind {kind!r}")
 
 
+def json_keys(columns: tuple[Column, ...]) -> list[str]:
+    """What comes before each value of a JSON object: ``"id": ``."""
+    return [json.dumps(c.key) + ": " for c in columns]
+
+
 def json_objects(columns: tuple[Column, ...]) -> Callable[[tuple], str]:
     """A row (its values in the columns' order) as one JSON object."""
-    fields = [(json.dumps(c.key) + ": ", json_formatter(c.kind)) for c in columns]
+    fields = [(key, json_formatter(c.kind)) for key, c in zip(json_keys(columns), columns, strict=True)]
 
     def write(values: tuple) -> str:
         return "{" + ", ".join([key + value(v) for (key, value), v in zip(fields, values, strict=True)]) + "}"
@@ -119,6 +130,85 @@ def tsv_writer(out: IO[str]) -> Callable[[list[str]], None]:
     return writerow
 
 
+# A JSON array: "[", each object on its own line after these, then "\n]\n" ("]\n" when empty).
+JSON_FIRST, JSON_NEXT = "\n  ", ",\n  "
+
+
+class Script:
+    """Rows of one kind written to *out* in one script format: the header (now), then
+    :meth:`row` for each row, then :meth:`end`.
+
+    :meth:`row` is the definition of every format. :attr:`form` describes the same lines
+    for a database to write (:class:`~chorectl.domain.scripts.ScriptForm`; None for rows
+    without an integer key first), and :meth:`lines` writes what it wrote.
+    """
+
+    def __init__(self, kind: type[Row], fmt: Format, out: IO[str], *, raw: bool = False) -> None:
+        cols = columns(kind)
+        self.out, self.fmt, self.first = out, fmt, True
+        kinds = tuple(c.kind for c in cols)
+        if fmt in (Format.csv, Format.tsv):
+            formatters = [cell_formatter(c.kind, raw=raw) for c in cols]
+            if fmt is Format.csv:
+                writer = csv.writer(out, lineterminator="\r\n")
+                write, dialect, self.cells = writer.writerow, writer.dialect, writer.writerows
+                delimiter, close = dialect.delimiter, dialect.lineterminator
+                # QUOTE_MINIMAL quotes a cell that holds the delimiter, the quote or a line end.
+                minimal = dialect.quoting == csv.QUOTE_MINIMAL and dialect.escapechar is None and dialect.doublequote
+                special = "".join(dict.fromkeys(delimiter + dialect.quotechar + close)) if minimal else None
+            else:
+                write, special = tsv_writer(out), "".join(map(chr, TSV_ESCAPES))
+                self.cells = lambda rows: [write(cells) for cells in rows]
+                delimiter, close = "\t", "\n"
+            write([c.key for c in cols])
+            self._row = lambda values: write([f(v) for f, v in zip(formatters, values, strict=True)])
+            labels = ("", *[delimiter] * (len(cols) - 1))
+            escape = () if raw else INJECTION_START
+            self.form = _form(kinds, labels, close, escape=escape, special=special)
+        elif fmt in (Format.json, Format.jsonl):
+            json_object, keys = json_objects(cols), json_keys(cols)
+            if fmt is Format.json:
+                out.write("[")
+                start, close = JSON_NEXT, "}"
+                self._row = lambda values: out.write((JSON_FIRST if self.first else JSON_NEXT) + json_object(values))
+            else:
+                start, close = "", "}\n"
+                self._row = lambda values: out.write(json_object(values) + "\n")
+            labels = (start + "{" + keys[0], *[", " + key for key in keys[1:]])
+            self.form = _form(kinds, labels, close, null="null", json=True)
+        else:  # pragma: no cover - the table view is not a stream format
+            raise ValueError(fmt)
+
+    def cells(self, rows: list[list[str]]) -> None:  # CSV and TSV set their writer here
+        """Rows of CSV or TSV from their cells, each as :func:`cell_formatter` writes it."""
+        raise ValueError(f"{self.fmt.value} is not written cell by cell")
+
+    def row(self, values: Row) -> None:
+        """One row, as the format defines it."""
+        self._row(values)
+        self.first = False
+
+    def lines(self, text: str) -> None:
+        """Lines a database wrote to :attr:`form` (in a JSON array, each object after JSON_NEXT)."""
+        if self.first and self.fmt is Format.json:
+            text = JSON_FIRST + text.removeprefix(JSON_NEXT)
+        self.out.write(text)
+        self.first = False
+
+    def end(self, count: int) -> None:
+        if self.fmt is Format.json:
+            self.out.write("\n]\n" if count else "]\n")
+
+
+def _form(kinds: tuple[str, ...], labels: tuple[str, ...], close: str, **how: Any) -> ScriptForm | None:
+    """The form, for rows that have an integer key first (what a database needs to write them); else None."""
+    from chorectl.domain.scripts import ScriptForm  # here: not on every --help
+
+    if kinds[0] != "int" or how.get("special", "") is None:
+        return None
+    return ScriptForm(kinds, labels, close, **how)
+
+
 def write_rows(
     kind: type[Row],
     rows: Iterable[Row],
@@ -128,34 +218,41 @@ def write_rows(
     raw: bool = False,
     on_row: Callable[[], None] | None = None,
 ) -> int:
-    """Stream *rows* (of the *kind*) to *out* in a script format. Returns how many were written."""
-    cols = columns(kind)
+    """Stream *rows* (of the *kind*) to *out* in a script format. Returns how many were written.
+
+    A :class:`~chorectl.services.streams.RowStream` (the ledger, completions, the log) is
+    written by the database where it can (:meth:`Script.lines`): the same bytes as
+    :meth:`Script.row` writes, which the tests hold it to. Rows whose text must be quoted
+    or escaped come back as their cells, and are quoted here (:meth:`Script.cells`).
+    """
+    from chorectl.services.streams import Cells, Lines, RowStream  # here: --help never loads SQLAlchemy
+
+    script = Script(kind, fmt, out, raw=raw)
     count = 0
-    tick = on_row or (lambda: None)
-    if fmt in (Format.csv, Format.tsv):
-        formatters = [cell_formatter(c.kind, raw=raw) for c in cols]
-        write = csv.writer(out, lineterminator="\r\n").writerow if fmt is Format.csv else tsv_writer(out)
-        write([c.key for c in cols])
+    if isinstance(rows, RowStream) and script.form is not None:
+        for item in rows.text(script.form):
+            if isinstance(item, Lines):
+                script.lines(item.text)
+                count += item.count
+                for _ in range(item.count if on_row else 0):
+                    on_row()
+                continue
+            if isinstance(item, Cells):
+                script.cells(item.rows)
+                done = len(item.rows)
+            else:
+                script.row(item)
+                done = 1
+            count += done
+            for _ in range(done if on_row else 0):
+                on_row()
+    else:
+        tick = on_row or (lambda: None)
         for values in rows:
-            write([f(v) for f, v in zip(formatters, values, strict=True)])
+            script.row(values)
             count += 1
             tick()
-    elif fmt is Format.jsonl:
-        json_object = json_objects(cols)
-        for values in rows:
-            out.write(json_object(values) + "\n")
-            count += 1
-            tick()
-    elif fmt is Format.json:
-        json_object = json_objects(cols)
-        out.write("[")
-        for values in rows:
-            out.write(("\n  " if count == 0 else ",\n  ") + json_object(values))
-            count += 1
-            tick()
-        out.write("\n]\n" if count else "]\n")
-    else:  # pragma: no cover - the table view is not a stream format
-        raise ValueError(fmt)
+    script.end(count)
     return count
 
 

@@ -21,7 +21,7 @@ SQLAlchemy (a backend imports it inside the functions that need it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from chorectl.db.schema import Schema
+    from chorectl.domain.scripts import ScriptForm
 
 # The execution option that says a transaction will write: each backend's engine
 # takes the write lock when such a transaction begins (see :func:`writing`).
@@ -108,6 +109,26 @@ class Dialect(Protocol):
 
     def rows(self, conn: Any, sql: str, *params: Any) -> list[tuple]:
         """Run *sql* on *conn* (either kind) and return every row."""
+        ...
+
+    # ---- long exports: script formats written by the database
+    def script_lines(self, conn: Any, query: Any, form: ScriptForm) -> Iterator[list[str]] | None:
+        """The rows of *query* (a SQLAlchemy ``Select`` of plain columns, one per column of
+        *form*, its first the row's integer key) as lines of *form*, in order, in batches, read
+        on *conn* as they are consumed; or None when this backend does not write them, and the
+        caller writes its typed rows itself (:mod:`chorectl.cli.render`, the definition).
+
+        Text cells are written as they are, behind the formula escape (no CSV quoting, no TSV
+        escapes): once a batch holds one of ``form.special`` in a cell, the caller asks for the
+        rest with ``form.cells()`` and quotes those cells itself. Everything else must be exactly
+        what render writes: tests/cli/test_script_formats.py holds a backend to that byte for
+        byte, and tests/service/test_script_lines.py spells some of it out.
+
+        A new backend may start with ``return None`` (every export still works, at Python's
+        speed). PostgreSQL can write the same lines with ``format()``, ``to_json()`` and
+        ``to_char(at AT TIME ZONE current_setting('TimeZone'), ...)``, having set its session's
+        TimeZone to the local zone's name (a POSIX TZ rule there is no name for: None).
+        """
         ...
 
     # ---- checks (doctor, restore)

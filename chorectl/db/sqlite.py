@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from chorectl.db.schema import Schema, Table
+    from chorectl.domain.scripts import ScriptForm
 
 NAME = "SQLite"
 A_DATABASE = "an SQLite database"
@@ -488,3 +489,202 @@ def restore_new(source: Path, db: Path) -> None:
         ) from None
     except OSError as exc:
         raise StorageError(f"cannot create {db}: {exc.strerror}") from None
+
+
+# ---------------------------------------------------------------- script formats written in SQL
+
+BATCH = 2000  # rows a fetch: long enough to make a line cost nothing more, short enough to stream
+
+
+def script_lines(conn, query, form: ScriptForm) -> Iterator[list[str]] | None:
+    """*query*'s rows as lines of *form* (see :meth:`chorectl.db.dialect.Dialect.script_lines`).
+
+    SQLite writes all but the moments: each run of cells between two moments is one
+    ``printf()`` (amounts by integer arithmetic, text behind the formula escape, JSON text
+    by ``json_quote()``), and Python puts the key, the moments in local time
+    (:class:`~chorectl.domain.dates.LocalIsoText`, from the stored UTC text) and those runs
+    together, in one list comprehension per batch (:func:`_joiner`). Text cells are as
+    they are: the caller checks them against ``form.special``. None (the caller writes the
+    rows itself) if a column is not a plain column, or ``json_quote()`` does not write
+    what :func:`json.dumps` does.
+
+    Text holds no NUL: ``printf('%s')`` would end a cell there. chorectl stores none (names,
+    titles and notes refuse control characters; the log's details come from them, from
+    commands and from paths, which cannot hold one).
+    """
+    from sqlalchemy import Column, literal_column
+
+    from chorectl.domain.dates import LocalIsoText
+
+    selected = list(query.selected_columns)
+    if len(selected) != len(form.kinds) or (form.json and not _json_quote_is_json_dumps(conn)):
+        return None
+    if not all(isinstance(column, Column) for column in selected):  # an expression, a label, a value
+        return None
+    names = [str(column.compile(dialect=conn.dialect)) for column in selected]
+    pieces: list[tuple] = [("text", form.labels[0]), ("key",)] if form.labels[0] else [("key",)]
+    output = [names[0]]
+    run: list[tuple[str, str, str]] = []  # (label, kind, column) since the last moment
+
+    def end_run(close: str) -> None:
+        expression, constant = _printf(run, close, form)
+        if expression is None:
+            if constant:
+                pieces.append(("text", constant))
+        else:
+            pieces.append(("sql",))
+            output.append(expression)
+        run.clear()
+
+    for label, kind, name in zip(form.labels[1:], form.kinds[1:], names[1:], strict=True):
+        if kind == "datetime":
+            end_run(label)
+            pieces.append(("moment", LocalIsoText(quote='"' if form.json else "")))
+            output.append(name)
+        else:
+            run.append((label, kind, name))
+    end_run(form.close)
+    join = _joiner(pieces, form.null)
+    result = conn.execute(query.with_only_columns(*map(literal_column, output), maintain_column_froms=True))
+    return _batches(result, join)
+
+
+def _batches(result, join) -> Iterator[list[str]]:
+    cursor = result.cursor  # the driver's own rows: every cell is already text or an integer
+    try:
+        while rows := cursor.fetchmany(BATCH):
+            yield join(rows)
+    finally:
+        result.close()
+
+
+def _printf(run: list[tuple[str, str, str]], close: str, form: ScriptForm) -> tuple[str | None, str]:
+    """One ``printf()`` writing the labels and cells of *run*, then *close*; (None, text) when it is only text.
+
+    Each cell is an argument (``%s``: NULL is empty), but amounts, as often as they can, are
+    written by the format itself (``%d.%02d``: a call of printf() less each): where every amount
+    of the row is positive or zero, or only the first is negative.
+    """
+    text = "".join(label for label, _, _ in run) + close
+    if not run:
+        return None, text
+    amounts = [name for _, kind, name in run if kind == "money"]
+
+    def call(inline: dict[str, str]) -> str:
+        fmt, args = [], []
+        for label, kind, name in run:
+            fmt.append(_pct(label))
+            sign = inline.get(name) if kind == "money" else None
+            if sign is None:
+                fmt.append("%s")
+                args.append(_cell(kind, name, form))
+            elif sign == "-":  # never -x: -(-2**63) is no integer
+                fmt.append("-%d.%02d")
+                args += [f"-({name} / 100)", f"-({name} % 100)"]
+            else:
+                fmt.append("%d.%02d")
+                args += [f"{name} / 100", f"{name} % 100"]
+        fmt.append(_pct(close))
+        return f"printf({', '.join([_quote(''.join(fmt)), *args])})"
+
+    if not amounts:
+        return call({}), text
+    first, *rest = amounts
+    positive = " AND ".join(f"{name} >= 0" for name in amounts)
+    negative = " AND ".join([f"{first} < 0", *[f"{name} >= 0" for name in rest]])
+    return (
+        f"CASE WHEN {positive} THEN {call(dict.fromkeys(amounts, '+'))}"
+        f" WHEN {negative} THEN {call({**dict.fromkeys(rest, '+'), first: '-'})}"
+        f" ELSE {call({})} END",  # NULL, or another amount below zero: each amount by _cell()
+        text,
+    )
+
+
+def _cell(kind: str, name: str, form: ScriptForm) -> str:
+    """The SQL for one cell of *kind* from the column *name*, as text (NULL where *form.null* is empty)."""
+    null = "NULL" if not form.null else _quote(form.null)
+    if kind == "text":
+        if form.json:
+            return f"json_quote({name})"
+        if not form.escape:
+            return name
+        above = _quote(chr(max(map(ord, form.escape)) + 1))  # every escaped first character sorts below it
+        first = ", ".join(str(ord(c)) for c in form.escape)
+        return (
+            f"CASE WHEN {name} >= {above} COLLATE BINARY THEN {name}"
+            f" WHEN unicode({name}) IN ({first}) THEN '''' || {name} ELSE {name} END"
+        )
+    if kind == "int":
+        return name if not form.json else f"ifnull({name}, {null})"
+    if kind == "money":
+        return (
+            f"CASE WHEN {name} >= 0 THEN printf('%d.%02d', {name} / 100, {name} % 100)"
+            f" WHEN {name} < 0 THEN printf('-%d.%02d', -({name} / 100), -({name} % 100)) ELSE {null} END"
+        )
+    if kind == "bool":
+        return f"CASE WHEN {name} IS NULL THEN {null} WHEN {name} THEN 'true' ELSE 'false' END"
+    if kind == "date":
+        return f"json_quote({name})" if form.json else name
+    raise ValueError(f"no cell kind {kind!r}")
+
+
+def _pct(text: str) -> str:
+    return text.replace("%", "%%")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _joiner(pieces: list[tuple], null: str):
+    """A function from a batch of rows to their lines, written for *pieces*: ``("key",)``
+    (the first cell), ``("sql",)`` (a run of cells SQLite wrote), ``("text", s)`` (labels
+    between two moments) and ``("moment", LocalIsoText)`` (stored UTC text; None is *null*).
+
+    One f-string in one list comprehension, with the moments' lookups inline: a function
+    call per cell would cost as much again as everything else Python does for a row.
+    """
+    from chorectl.domain.dates import STORED_SECONDS
+
+    env: dict = {"null": null}
+    setup, fields, names = [], [], []
+    for i, piece in enumerate(pieces):
+        if piece[0] == "text":
+            env[f"t{i}"] = piece[1]
+            fields.append(f"{{t{i}}}")
+            continue
+        cell = f"c{len(names)}"
+        names.append(cell)
+        if piece[0] == "moment":
+            env[f"m{i}"] = piece[1]
+            setup.append(f"    w{i}, g{i}, x{i} = m{i}.width, m{i}.cache.get, m{i}.miss\n")
+            fields.append(
+                f"{{{cell}[w{i}:{STORED_SECONDS}].join(g{i}({cell}[:w{i}]) or x{i}({cell}))"
+                f" if {cell} is not None else null}}"
+            )
+        else:
+            fields.append(f"{{{cell}}}")
+    source = (
+        "def join(rows):\n" + "".join(setup) + f'    return [f"{"".join(fields)}" for {", ".join(names)}, in rows]\n'
+    )
+    exec(compile(source, "<chorectl.db.sqlite script line>", "exec"), env)
+    return env["join"]
+
+
+_JSON_QUOTE: dict[str, bool] = {}  # by SQLite's version: does json_quote() write what json.dumps() does?
+
+
+def _json_quote_is_json_dumps(conn) -> bool:
+    """Does this SQLite's ``json_quote()`` write text as ``json.dumps(text, ensure_ascii=False)``?"""
+    import json
+
+    from sqlalchemy.exc import DBAPIError
+
+    if sqlite3.sqlite_version not in _JSON_QUOTE:
+        sample = "".join(map(chr, range(1, 0x20))) + '"\\/\x7f\u00e9\u2028\u2029\ufeff\uffff\U0001f9f9\U0010ffff'
+        try:
+            ((written,),) = rows(conn, "SELECT json_quote(?)", sample)
+        except (Error, DBAPIError):  # no JSON functions in this build
+            written = None
+        _JSON_QUOTE[sqlite3.sqlite_version] = written == json.dumps(sample, ensure_ascii=False)
+    return _JSON_QUOTE[sqlite3.sqlite_version]

@@ -7,7 +7,7 @@ name when it is known (:func:`acting_parent`), else ``parent``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +20,7 @@ from chorectl.domain.text import fold
 from chorectl.errors import BadInput
 from chorectl.services.filters import counted, newest, spans
 from chorectl.services.rows import LogRow
+from chorectl.services.streams import RowStream
 from chorectl.services.uow import UnitOfWork
 
 PIN_EVENTS = ("pin ok", "pin failed", "pin bind", "pin change", "pin recover", "unlock", "lock")
@@ -77,20 +78,16 @@ def entries(
     kind: Kinds | None = EVERYTHING,
     latest: int | None = None,
     upto: int | None = None,
-) -> Iterator[LogRow]:
+) -> RowStream[LogRow]:
     """The log lines, oldest first; with *latest*, only the newest that many (still oldest first).
     *actor* is a name in any case; ``parent`` is every parent. *upto* is the newest id to
     consider (a second look at the lines a first one saw, though others were added since)."""
-    query = (
-        select(  # in LogRow's order
-            AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.detail, AuditEntry.amount
-        )
-        .where(*_clauses(uow, since, until, actor, upto))
-        .order_by(AuditEntry.id)
-    )
+    query = select(  # in LogRow's order; a RowStream reads them in the order of the first, the id
+        AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.detail, AuditEntry.amount
+    ).where(*_clauses(uow, since, until, actor, upto))
     if kind is not None:
         query = query.where(_kind_clause(kind))
-    return _stream(uow, newest(query, AuditEntry.id, latest))
+    return RowStream(uow, newest(query, AuditEntry.id, latest), LogRow)
 
 
 def count(
@@ -183,10 +180,3 @@ def acting_parent(session, claimed: str | None) -> str:
     if len(parents) == 1:
         return parents[0][0]
     return "parent"
-
-
-def _stream(uow: UnitOfWork, query) -> Iterator[LogRow]:
-    make = LogRow._make
-    with uow:
-        for row in uow.session.exec(query.execution_options(yield_per=2000)):
-            yield make(row)

@@ -114,6 +114,30 @@ def joined() -> Select:
     )
 
 
+def listed() -> Select:
+    """Completions as plain columns in :class:`CompletionRow`'s order, with their chore's and member's
+    (None for a missed pool period): a query to refine and run, that builds no ORM object per row."""
+    return (
+        select(
+            Completion.id,
+            Chore.id,  # chore_id
+            Chore.title,  # chore
+            Member.name,  # member
+            Completion.status,
+            Completion.completed_at,
+            Completion.reviewed_at,
+            Completion.reward,
+            Completion.note,
+            Completion.period_due,  # due
+            Chore.reward_min,
+            Chore.reward_max,
+            Completion.member_id,
+        )
+        .join(Chore, col(Chore.id) == col(Completion.chore_id))
+        .join(Member, col(Member.id) == col(Completion.member_id), isouter=True)
+    )
+
+
 def pending(uow: UnitOfWork) -> list[CompletionRow]:
     with uow:
         return _rows(uow, joined().where(Completion.status == "pending").order_by(Completion.id))

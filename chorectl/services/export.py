@@ -21,6 +21,7 @@ from chorectl.services import ledger as ledger_service
 from chorectl.services import members as members_service
 from chorectl.services.filters import completions_of_days, counted, newest
 from chorectl.services.rows import EXPORTS, ChoreRow, CompletionRow, LedgerRow, MemberRow
+from chorectl.services.streams import RowStream
 from chorectl.services.uow import UnitOfWork
 
 KINDS = tuple(EXPORTS)  # members, chores, completions, ledger: each a kind of row
@@ -37,7 +38,7 @@ def rows(
     chore: str | None = None,
     latest: int | None = None,
     upto: int | None = None,
-) -> Iterator[MemberRow] | Iterator[ChoreRow] | Iterator[CompletionRow] | Iterator[LedgerRow]:
+) -> Iterator[MemberRow] | Iterator[ChoreRow] | RowStream[CompletionRow] | RowStream[LedgerRow]:
     """The rows of one export, of the kind ``EXPORTS[kind]``. Bad input is refused before the first row.
 
     *chore* (an id or title, archived chores too) keeps one chore's completions.
@@ -54,7 +55,7 @@ def rows(
         return ledger_service.entries(uow, name=member, since=since, until=until, latest=latest, upto=upto)
     if kind == "completions":
         query = _completions(uow, since, until, member, chore, upto)
-        return _stream_completions(uow, newest(query, Completion.id, latest))
+        return RowStream(uow, newest(query, Completion.id, latest), CompletionRow)
 
     def in_range(row: MemberRow | ChoreRow) -> bool:
         created = row.created_at
@@ -94,14 +95,9 @@ def _completion_clauses(
 def _completions(
     uow: UnitOfWork, since: date | None, until: date | None, member: str | None, chore: str | None, upto: int | None
 ):
-    clauses = _completion_clauses(uow, since, until, member, chore, upto)
-    return completions_service.joined().where(*clauses).order_by(Completion.id)
-
-
-def _stream_completions(uow: UnitOfWork, query) -> Iterator[CompletionRow]:
-    with uow:
-        for completion, chore, who in uow.session.exec(query.execution_options(yield_per=1000)):
-            yield completions_service.completion_row(completion, chore, who)
+    """Plain columns, as the ledger's: no ORM objects for years of history (a RowStream reads
+    them in the order of the id)."""
+    return completions_service.listed().where(*_completion_clauses(uow, since, until, member, chore, upto))
 
 
 def count(

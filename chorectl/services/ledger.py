@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 
 from sqlmodel import col, select
@@ -17,6 +16,7 @@ from chorectl.services import members as members_service
 from chorectl.services.filters import counted, newest, spans
 from chorectl.services.members import MemberInfo
 from chorectl.services.rows import BalanceRow, LedgerRow
+from chorectl.services.streams import RowStream
 from chorectl.services.uow import UnitOfWork
 
 # How each ledger kind shows up in the balance breakdown.
@@ -98,7 +98,7 @@ def entries(
     until: date | None = None,
     latest: int | None = None,
     upto: int | None = None,
-) -> Iterator[LedgerRow]:
+) -> RowStream[LedgerRow]:
     """Ledger rows, oldest first; with *latest*, only the newest that many (still oldest first).
     *since* and *until* are local calendar days, both included; *upto* the newest id to
     consider (a second look at the rows a first one saw, though others were added since).
@@ -108,7 +108,8 @@ def entries(
     """
     clauses = _clauses(uow, name, since, until, upto)
     # Plain columns, not ORM objects: an export of years of history streams
-    # at several times the speed, and nothing here is modified. In LedgerRow's order.
+    # at several times the speed, and nothing here is modified. In LedgerRow's order
+    # (a RowStream reads them in the order of the first, the id).
     query = (
         select(
             LedgerEntry.id,
@@ -123,9 +124,8 @@ def entries(
         )
         .join(Member, col(Member.id) == col(LedgerEntry.member_id))
         .where(*clauses)
-        .order_by(LedgerEntry.id)
     )
-    return _stream(uow, newest(query, LedgerEntry.id, latest))
+    return RowStream(uow, newest(query, LedgerEntry.id, latest), LedgerRow)
 
 
 def count(
@@ -153,11 +153,3 @@ def _clauses(
         with uow:
             clauses.append(col(LedgerEntry.member_id) == members_service.resolve(uow, name, include_archived=True).id)
     return clauses
-
-
-def _stream(uow: UnitOfWork, query) -> Iterator[LedgerRow]:
-    make = LedgerRow._make
-    with uow:
-        # Core rows from the unit of work's connection: the ORM adds nothing to plain columns.
-        for row in uow.session.connection().execute(query.execution_options(yield_per=2000)):
-            yield make(row)

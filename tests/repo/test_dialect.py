@@ -39,6 +39,8 @@ SQLITE_WORDS = {
     "a SQLite journal file": r"""["']-(wal|shm|journal)["']|["']wal["']""",
     "the database file's header": r"SQLite format 3",
     "matching SQLite's error text": r"""["'](database is locked|locked|busy|not a database|malformed|readonly)["']\s+in\b""",
+    "SQLite's own SQL functions (script lines)": r"\b(printf|json_quote|unicode|instr)\s*\(",
+    "the driver's own cursor or connection": r"\.cursor\b|\b(raw_connection|driver_connection|dbapi_connection)\b",
 }
 PATTERN = re.compile("|".join(f"(?P<w{i}>{rx})" for i, rx in enumerate(SQLITE_WORDS.values())), re.IGNORECASE)
 LABELS = list(SQLITE_WORDS)
@@ -144,6 +146,8 @@ def test_the_scan_sees_sqlite_in_code_and_not_in_prose(tmp_path):
         '    index = dict(sqlite_where="archived = 0")\n'
         '    if "locked" in str(version):\n'
         '        return (db + "-wal", "-wal")\n'
+        "    line = literal_column(\"printf('%s,%s', id, json_quote(note))\")\n"
+        "    rows = conn.execute(query).cursor.fetchmany(2000)\n"
     )
     found = outside_the_backend(package)
     assert [line.split(": ", 1)[0] for line in found] == [
@@ -156,6 +160,9 @@ def test_the_scan_sees_sqlite_in_code_and_not_in_prose(tmp_path):
         "chorectl/services/bad.py:12",
         "chorectl/services/bad.py:13",
         "chorectl/services/bad.py:13",
+        "chorectl/services/bad.py:14",
+        "chorectl/services/bad.py:14",
+        "chorectl/services/bad.py:15",
     ]
     assert "the sqlite3 driver (import sqlite3)" in found[0]
     assert backend_imports(package) == ["chorectl/services/bad.py:3 imports the SQLite backend"]
