@@ -67,5 +67,5 @@ def log(
     if fmt is Format.table and not kind:
         hidden, failed = audit.hidden_pin_events(st.uow(), since=first, until=last, actor=actor)
         if hidden:
-            wrong = f" ({failed} wrong PIN{'s' if failed != 1 else ''})" if failed else ""
-            message(f"{hidden} PIN events not shown{wrong}; chorectl log --kind pin shows them.")
+            wrong = f" ({failed:,} wrong PIN{'s' if failed != 1 else ''})" if failed else ""
+            message(f"{hidden:,} PIN events not shown{wrong}; chorectl log --kind pin shows them.")
