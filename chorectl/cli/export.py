@@ -86,7 +86,7 @@ def export(
         return export_service.count(st.uow(), kind.value, upto=upto, **filters)
 
     if output is None:
-        note = render.emit_window(
+        render.emit_window(
             row_type,
             rows_of,
             count,
@@ -97,8 +97,6 @@ def export(
             currency=st.currency(),
             raw=raw,
         )
-        if note:
-            message(note)
         return
     if fmt is Format.table:
         raise BadInput("a table is for the terminal, not for --output", hint="-f csv, tsv, json or jsonl")

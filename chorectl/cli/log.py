@@ -51,7 +51,7 @@ def log(
     first, last = parse_days(since, until, today=local_date(now()))
     default = ["changes"] if fmt is Format.table else ["all"]
     chosen = audit.kinds(kind or default)
-    note = render.emit_window(
+    render.emit_window(
         LogRow,
         lambda n, upto: audit.entries(st.uow(), since=first, until=last, actor=actor, kind=chosen, latest=n, upto=upto),
         lambda upto: audit.count(st.uow(), since=first, until=last, actor=actor, kind=chosen, upto=upto),
@@ -62,8 +62,6 @@ def log(
         currency=st.currency(),
         raw=raw,
     )
-    if note:
-        message(note)
     if fmt is Format.table and not kind:
         hidden, failed = audit.hidden_pin_events(st.uow(), since=first, until=last, actor=actor)
         if hidden:

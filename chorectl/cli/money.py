@@ -93,7 +93,7 @@ def ledger(
 
     st = state(ctx)
     first, last = parse_days(since, until, today=local_date(now()))
-    note = render.emit_window(
+    render.emit_window(
         LedgerRow,
         lambda n, upto: ledger_service.entries(st.uow(), name=name, since=first, until=last, latest=n, upto=upto),
         lambda upto: ledger_service.count(st.uow(), name=name, since=first, until=last, upto=upto),
@@ -104,5 +104,3 @@ def ledger(
         currency=st.currency(),
         raw=raw,
     )
-    if note:
-        message(note)

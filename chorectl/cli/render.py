@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 from operator import attrgetter
 from typing import IO, TYPE_CHECKING, Any
 
@@ -525,10 +526,10 @@ def table_stream(
     floors = [None if col.shrink is None else max(col.shrink, cell_len(col.header)) for col in spec]
     widths = fit(natural, floors, out.width)
     rows = iter(again(last))
-    for first in (True, *([False] * ((seen - 1) // CHUNK))):
-        chunk = [row for _, row in zip(range(CHUNK), rows, strict=False)]
-        if chunk or first:
-            out.print(_draw(spec, widths, chunk, title if first else None, header=first))
+    for start in range(0, seen, CHUNK):
+        chunk = list(islice(rows, CHUNK))
+        if chunk or start == 0:
+            out.print(_draw(spec, widths, chunk, None if start else title, header=start == 0))
     return seen, last
 
 
@@ -638,7 +639,7 @@ def emit_window(
     noun: str,
     currency: str = "$",
     raw: bool = False,
-) -> str | None:
+) -> None:
     """Write a listing of a long history (log, ledger, an export) to stdout.
 
     *rows_of(n, upto)* gives the latest *n* rows (None: all of them) among
@@ -648,18 +649,18 @@ def emit_window(
     *everything* says otherwise, and holds at most :data:`CHUNK` rows: a
     longer one (``--all``, ``--limit 100000``) is streamed twice, see
     :func:`table_stream`, the second time up to the last row the first saw.
-    The script formats stream every row, or the latest *limit*. Returns what a
-    table left out, for stderr ("Showing the latest 50 of 126,152 ledger
+    The script formats stream every row, or the latest *limit*. What a table
+    left out is said on stderr ("Showing the latest 50 of 126,152 ledger
     entries; ..."), counted up to the newest row shown, so rows added
-    meanwhile do not make the window look older than it is; or None. (The
-    options refuse *limit* and *everything* together before any command runs.)
+    meanwhile do not make the window look older than it is. (The options
+    refuse *limit* and *everything* together before any command runs.)
     """
     from chorectl.cli.options import WINDOW
 
     if fmt is not Format.table:
         with utf8_stdout() as out:
             write_rows(kind, rows_of(limit, None), fmt, out, raw=raw)
-        return None
+        return
     window = None if everything else (limit or WINDOW)
     if window is not None and window <= CHUNK:
         rows = list(rows_of(window, None))
@@ -668,11 +669,10 @@ def emit_window(
     else:
         seen, last = table_stream(kind, lambda last: rows_of(window, None if last is None else last.id), currency, None)
     if window is None or limit is not None or seen < window:
-        return None
+        return
     total = count(last.id)
-    if total <= window:
-        return None
-    return f"Showing the latest {window} of {total:,} {noun}; --all or --since DATE for more."
+    if total > window:
+        typer_message(f"Showing the latest {window} of {total:,} {noun}; --all or --since DATE for more.")
 
 
 class utf8_stdout:
