@@ -116,6 +116,63 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     time.tzset()
 
 
+# ---------------------------------------------------------------- both backends (issue 15)
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that uses the ``backend`` fixture (or a module with ``usefixtures("backend")``)
+    runs once on a SQLite file and once on PostgreSQL."""
+    if "backend" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("backend", BACKENDS[:1] if only else BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """This worker's own throw-away PostgreSQL (tests/pg.py). Skipped where PostgreSQL is not
+    installed, except under CI (``CI`` set), where a missing server fails the run."""
+    from tests import pg
+
+    try:
+        server = pg.start()
+    except RuntimeError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no PostgreSQL here: {exc}")
+    yield server
+    server.stop()
+
+
+class Backend:
+    """Where this test's household lives: ``name`` is "sqlite" or "postgresql"; ``location`` is
+    CHORECTL_DB (a file's path or a URL); ``server`` the PostgreSQL server, if any."""
+
+    def __init__(self, name: str, location: str, server=None) -> None:
+        self.name = name
+        self.location = location
+        self.server = server
+
+    @property
+    def postgres(self) -> bool:
+        return self.name == "postgresql"
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest, isolated, monkeypatch: pytest.MonkeyPatch) -> Backend:
+    name = getattr(request, "param", "sqlite")
+    if name == "sqlite":
+        return Backend(name, os.environ["CHORECTL_DB"])
+    server = request.getfixturevalue("pg_server")
+    location = server.new_household()
+    monkeypatch.setenv("CHORECTL_DB", location)
+    return Backend(name, location, server)
+
+
 @pytest.fixture
 def ring(isolated) -> MemoryKeyring:
     return isolated

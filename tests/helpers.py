@@ -11,6 +11,38 @@ def db_path() -> Path:
     return Path(os.environ["CHORECTL_DB"])
 
 
+def on_server() -> str | None:
+    """The test's PostgreSQL URL when the backend fixture put the household on a server, else None."""
+    location = os.environ.get("CHORECTL_DB", "")
+    return location if location.startswith("postgresql") else None
+
+
+def _server_rows(url: str, sql: str, params=()) -> list[tuple]:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    with psycopg.connect(dbname=parts.database, user=parts.username, **parts.query) as conn:
+        return [tuple(map(_as_sqlite_has_it, row)) for row in conn.execute(sql.replace("?", "%s"), params)]
+
+
+def _as_sqlite_has_it(value):
+    """A PostgreSQL value as the SQLite file holds it, so a test compares one thing on both:
+    times as fixed-width UTC text, dates as ISO text, booleans as 0/1, sums as integers."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Decimal) and value == int(value):
+        return int(value)
+    return value
+
+
 # What a refused command may still write: the audit of PIN attempts and the
 # wrong-PIN count and lockout. Everything else must stay exactly as it was.
 BOOKKEEPING = {
@@ -21,6 +53,8 @@ BOOKKEEPING = {
 
 def snapshot(path: Path | None = None, *, everything: bool = False) -> dict[str, list[tuple]]:
     """Every row of every table: to show that a failed command changed nothing."""
+    if path is None and (url := on_server()):
+        return _server_snapshot(url, everything)
     path = path or db_path()
     if not path.exists():
         return {}
@@ -38,7 +72,26 @@ def snapshot(path: Path | None = None, *, everything: bool = False) -> dict[str,
         con.close()
 
 
+def _server_snapshot(url: str, everything: bool) -> dict[str, list[tuple]]:
+    tables = [
+        r[0]
+        for r in _server_rows(
+            url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        )
+    ]
+    result = {}
+    for t in tables:
+        columns = "*" if everything or t not in BOOKKEEPING else BOOKKEEPING[t]
+        if columns is None:
+            continue
+        result[t] = sorted(_server_rows(url, f'SELECT {columns} FROM "{t}"'), key=repr)
+    return result
+
+
 def query(sql: str, *params, path: Path | None = None) -> list[tuple]:
+    """*sql*'s rows from the test's database: the SQLite file, or the PostgreSQL household (? placeholders)."""
+    if path is None and (url := on_server()):
+        return _server_rows(url, sql, params)
     con = sqlite3.connect(path or db_path())
     try:
         return con.execute(sql, params).fetchall()

@@ -66,12 +66,13 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--db",
             envvar="CHORECTL_DB",
-            metavar="PATH",
-            help="The SQLite file (default: the user data folder's chorectl.db). Only init creates it.",
+            metavar="PATH|URL",
+            help="The SQLite file (default: the user data folder's chorectl.db), or a shared household's"
+            " postgresql+psycopg://USER@HOST/DB (no password in it: PGPASSWORD, ~/.pgpass). Only init creates it.",
         ),
     ] = None,
     version: Annotated[
@@ -87,7 +88,24 @@ def root(
     check_zone()
     # Only init creates the database file (and restore, which handles a missing one itself):
     # anything else run on a mistyped --db or CHORECTL_DB says so, instead of starting afresh.
-    ctx.obj = State(db=db, create=ctx.invoked_subcommand == "init")
+    ctx.obj = State(db=location(db), create=ctx.invoked_subcommand == "init")
+
+
+def location(db: str | None) -> Path | str | None:
+    """What --db / CHORECTL_DB names: a server's URL as given, anything else a file's path."""
+    from chorectl.services.locations import is_server
+
+    if db is None or is_server(db):
+        return db
+    scheme, sep, _ = db.partition("://")
+    if sep and scheme and "/" not in scheme:  # sqlite:///x, mysql://...: a URL, but not one chorectl reads
+        from chorectl.errors import BadInput
+
+        raise BadInput(
+            f"chorectl cannot use a {scheme}:// database",
+            hint="--db takes a file's path or a postgresql+psycopg://USER@HOST/DB URL",
+        )
+    return Path(db)
 
 
 def main() -> None:

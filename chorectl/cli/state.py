@@ -45,12 +45,12 @@ def home_is_unknown() -> bool:
 
 @dataclass
 class State:
-    db: Path | None = None
+    db: Path | str | None = None  # a file, or a server's URL (chorectl.db.dialect.is_url)
     create: bool = False  # only init makes a database; every other command refuses a missing file
     _engine: object = field(default=None, repr=False)
 
     @property
-    def db_path(self) -> Path:
+    def db_path(self) -> Path | str:
         return self.db if self.db is not None else default_db_path()
 
     def engine(self):

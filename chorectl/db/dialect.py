@@ -41,7 +41,13 @@ WRITE = "chorectl_write"
 
 # Every backend, by the names it goes by: SQLAlchemy's dialect name and its
 # driver's module (what :func:`of` finds on an engine, or on a driver's own connection).
-BACKENDS = {"sqlite": "sqlite", "sqlite3": "sqlite"}
+BACKENDS = {
+    "sqlite": "sqlite",
+    "sqlite3": "sqlite",
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "psycopg": "postgres",
+}
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,10 @@ class Dialect(Protocol):
 
     def write_stamp(self, conn: Any, *, version: int, app_id: int | None = None) -> None:
         """Record the schema *version* (and, for a new database, whose it is), in the caller's transaction."""
+        ...
+
+    def reference_schema(self, conn: Any) -> Schema:
+        """The schema this chorectl makes for a new database of this backend, for the one on *conn*."""
         ...
 
     def read_schema(self, conn: Any) -> Schema:
@@ -210,8 +220,16 @@ def of(bind: Any) -> Dialect:
 
 
 def at(location: Path | str | None = None) -> Dialect:
-    """The backend of the database at *location*: today a file name, always SQLite."""
-    return _load("sqlite")
+    """The backend of the database at *location*: a ``postgresql://`` URL is PostgreSQL, anything else a file."""
+    return _load("postgres" if is_url(location) else "sqlite")
+
+
+def is_url(location: Any) -> bool:
+    """Is *location* a database server's URL (``postgresql+psycopg://...``), not a file name?"""
+    return isinstance(location, str) and location.lower().startswith(URL_SCHEMES)
+
+
+URL_SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
 
 
 def index_where(condition: str) -> dict[str, Any]:
@@ -232,4 +250,8 @@ def _load(name: str) -> Dialect:
         from chorectl.db import sqlite
 
         return sqlite
+    if backend == "postgres":
+        from chorectl.db import postgres
+
+        return postgres
     raise StorageError(f"chorectl cannot use a {name} database")

@@ -13,11 +13,15 @@ from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
 from chorectl.db.dialect import index_where
-from chorectl.db.types import AwareDateTime
+from chorectl.db.types import AwareDateTime, Cents
 
 
 def _at(nullable: bool = False):
     return Field(sa_column=Column(AwareDateTime(), nullable=nullable))
+
+
+def _cents(nullable: bool = False, **kwargs):
+    return Field(sa_column=Column(Cents(), nullable=nullable), **kwargs)
 
 
 class Household(SQLModel, table=True):
@@ -66,8 +70,8 @@ class Chore(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str
     title_key: str
-    reward_min: int  # cents; == reward_max for a fixed reward
-    reward_max: int
+    reward_min: int = _cents()  # cents; == reward_max for a fixed reward
+    reward_max: int = _cents()
     schedule: str | None = None  # canonical schedule text; None = one-off or cooldown
     cooldown_days: int | None = None
     due: date | None = None  # first due date (the schedule's anchor)
@@ -100,7 +104,7 @@ class Completion(SQLModel, table=True):
     period_due: date | None = None  # the due date of the period it counts for
     completed_at: datetime = _at()
     reviewed_at: datetime | None = _at(nullable=True)
-    reward: int | None = None  # cents, once approved
+    reward: int | None = _cents(nullable=True, default=None)  # cents, once approved
     note: str | None = None
 
 
@@ -114,7 +118,7 @@ class LedgerEntry(SQLModel, table=True):
     at: datetime = _at()
     member_id: int = Field(foreign_key="member.id")
     kind: str  # reward | bonus | penalty | payout | reversal
-    amount: int  # signed cents
+    amount: int = _cents()  # signed cents
     chore_id: int | None = Field(default=None, foreign_key="chore.id")
     completion_id: int | None = Field(default=None, foreign_key="completion.id")
     note: str | None = None
@@ -126,7 +130,7 @@ class LedgerTotal(SQLModel, table=True):
     __tablename__ = "ledger_total"
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     kind: str = Field(primary_key=True)
-    total: int = 0
+    total: int = _cents(default=0)
     entries: int = 0
 
 
@@ -144,4 +148,4 @@ class AuditEntry(SQLModel, table=True):
     actor: str  # "parent", a child's name, or "cron"
     action: str  # e.g. "chore add", "approve", "pin failed"
     detail: str | None = None
-    amount: int | None = None  # cents, when money moved
+    amount: int | None = _cents(nullable=True, default=None)  # cents, when money moved

@@ -56,7 +56,7 @@ def differences(conn) -> list[str]:
     *conn* is a SQLAlchemy ``Connection`` or the driver's own. Empty: the same.
     """
     backend = dialect.of(conn)
-    return compare(backend.read_schema(conn), expected(backend))
+    return compare(backend.read_schema(conn), backend.reference_schema(conn))
 
 
 def expected(backend: dialect.Dialect | None = None) -> Schema:

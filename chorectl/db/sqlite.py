@@ -227,6 +227,13 @@ def columns(conn, table: str) -> set[str]:
     return {r[1] for r in rows(conn, "SELECT * FROM pragma_table_info(?)", table)}
 
 
+def reference_schema(conn) -> Schema:
+    """Made in a private in-memory database (chorectl.db.schema.expected), once a process."""
+    from chorectl.db import schema, sqlite
+
+    return schema.expected(sqlite)
+
+
 def read_schema(conn) -> Schema:
     """The schema in the file, from ``sqlite_master`` and the table-valued pragmas.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_
 from sqlmodel import col, select
@@ -74,3 +74,13 @@ def completions_of_days(since: date | None, until: date | None) -> ColumnElement
         done.append(col(Completion.completed_at) < end)
         missed.append(col(Completion.period_due) <= until)
     return or_(and_(*done), and_(*missed))
+
+
+def total_of(cents: ColumnElement | Any) -> ColumnElement[int]:
+    """The sum of a column of cents, as an integer on every backend (0 when there are no rows).
+
+    PostgreSQL sums a BIGINT as NUMERIC (a Decimal in Python); money stays an int end to end.
+    """
+    from sqlalchemy import BigInteger, cast
+
+    return cast(func.coalesce(func.sum(cents), 0), BigInteger)

@@ -13,6 +13,7 @@ from chorectl.db.models import Assignment, Chore, Completion, LedgerTotal, Membe
 from chorectl.domain.dates import local_date
 from chorectl.domain.text import clean_name, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
+from chorectl.services.filters import total_of
 from chorectl.services.rows import MemberRow
 from chorectl.services.uow import UnitOfWork, inside_uow
 
@@ -230,16 +231,14 @@ def pending_of(uow: UnitOfWork, member_id: int) -> int:
 
 
 def balance_of(uow: UnitOfWork, member_id: int) -> int:
-    return uow.session.exec(
-        select(func.coalesce(func.sum(LedgerTotal.total), 0)).where(LedgerTotal.member_id == member_id)
-    ).one()
+    return uow.session.exec(select(total_of(LedgerTotal.total)).where(LedgerTotal.member_id == member_id)).one()
 
 
 def listing(uow: UnitOfWork, *, include_archived: bool = False) -> list[MemberRow]:
     with uow:
         totals = dict(
             uow.session.exec(
-                select(LedgerTotal.member_id, func.sum(LedgerTotal.total)).group_by(LedgerTotal.member_id)
+                select(LedgerTotal.member_id, total_of(LedgerTotal.total)).group_by(LedgerTotal.member_id)
             ).all()
         )
         query = select(Member).order_by(Member.id)

@@ -61,15 +61,16 @@ def check_target(path: Path, *, db: Path, what: str) -> Path:
     return path
 
 
-def _protected(db: Path) -> list[tuple[str, Path]]:
+def _protected(db: Path | str) -> list[tuple[str, Path]]:
     from chorectl.security.keystore import file_keyring_path
 
-    db = db.expanduser()
-    backend = dialect.at(db)
     found = []
-    for base in dict.fromkeys((db, Path(os.path.realpath(db)))):  # journals live beside the real file
-        found.append(("the live database", base))
-        found.extend(("one of the live database's journal files", side) for side in backend.side_files(base))
+    if not dialect.is_url(db):  # a server's database has no file here to protect
+        db = Path(db).expanduser()
+        backend = dialect.at(db)
+        for base in dict.fromkeys((db, Path(os.path.realpath(db)))):  # journals live beside the real file
+            found.append(("the live database", base))
+            found.extend(("one of the live database's journal files", side) for side in backend.side_files(base))
     found.append(("the PIN keyring file", file_keyring_path()))
     return found
 

@@ -11,6 +11,8 @@ from keyring.backends import fail, null
 from tests.conftest import PIN
 from tests.helpers import query, shows, snapshot
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test on a SQLite file and on PostgreSQL
+
 PARENT_COMMANDS = [
     "member add Cleo",
     "member rename Amy Amelia",

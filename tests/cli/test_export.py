@@ -14,6 +14,8 @@ from chorectl.cli.options import Format
 from chorectl.services.rows import LedgerRow, LogRow
 from tests.helpers import query, snapshot
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test on a SQLite file and on PostgreSQL
+
 COLUMNS = {
     "members": "id,name,role,active,balance",
     "chores": "id,title,assignee,reward,reward_min,reward_max,schedule,status,due,created_at",

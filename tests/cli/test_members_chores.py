@@ -12,6 +12,8 @@ import pytest
 
 from tests.helpers import query, snapshot
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test on a SQLite file and on PostgreSQL
+
 
 def _json(result) -> list[dict]:
     return json.loads(result.stdout)

@@ -16,6 +16,8 @@ from keyring.backends import fail
 from tests.conftest import PIN
 from tests.helpers import query, snapshot
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test on a SQLite file and on PostgreSQL
+
 BERLIN = "Europe/Berlin"
 
 

@@ -86,6 +86,15 @@ def modules(package: Path = PACKAGE):
         yield path.relative_to(package).as_posix(), path
 
 
+# The PostgreSQL backend (issue 15) is a backend too: SQL both engines spell alike
+# (trigger DDL, a driver cursor) is its own there; SQLite's own words are not.
+OTHER_BACKENDS = {"db/postgres.py": {"trigger DDL", "the driver's own cursor or connection"}}
+POSTGRES_WORDS = re.compile(
+    r"\bpg_\w+|\bplpgsql\b|(?<!postgresql\+)\bpsycopg\b|\bpostgresql_where\b|\bsqlstate\b|\bSECURITY\s+DEFINER\b",
+    re.IGNORECASE,
+)
+
+
 def outside_the_backend(package: Path = PACKAGE) -> list[str]:
     """Every SQLite word outside the backend, as ``chorectl/...py:LINE: what (text)``."""
     return [
@@ -93,7 +102,22 @@ def outside_the_backend(package: Path = PACKAGE) -> list[str]:
         for name, path in modules(package)
         if name not in BACKEND
         for line, what, text in sqlite_words(path)
+        if what not in OTHER_BACKENDS.get(name, ())
     ]
+
+
+def postgres_outside_its_backend(package: Path = PACKAGE) -> list[str]:
+    return [
+        f"chorectl/{name}:{number}: {match.group()}"
+        for name, path in modules(package)
+        if name not in OTHER_BACKENDS and name != SEAM
+        for number, line in enumerate(code_lines(path.read_text()), start=1)
+        for match in POSTGRES_WORDS.finditer(line)
+    ]
+
+
+def test_postgresql_is_spoken_only_by_its_backend():
+    assert postgres_outside_its_backend() == []
 
 
 def backend_imports(package: Path = PACKAGE) -> list[str]:

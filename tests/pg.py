@@ -1,0 +1,107 @@
+"""A throw-away PostgreSQL server for the tests: a real one, never a mock (issue 15).
+
+The PostgreSQL tests need the server's programs (Debian's ``postgresql``
+package; ``.ci/run`` installs it). The server is this run's own: ``initdb`` in
+a temp folder (as the ``postgres`` user when the tests run as root, since
+PostgreSQL refuses to run as root), listening only on a socket in that folder,
+``fsync`` off (it dies with the run), trust authentication for the roles it
+has. Each pytest worker starts its own; each test gets a fresh schema in it
+(:meth:`Server.new_household`), so tests never see each other's rows.
+
+This is the one module outside tests/e2e/ that starts a process: the database
+server, the PostgreSQL counterpart of the SQLite file (tests/repo/test_tiers.py
+names it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+DATABASE = "chorectl"  # the database each server's tests make their schemas in
+SUPERUSER = "postgres"
+
+
+def programs() -> Path | None:
+    """The folder with initdb and pg_ctl (the newest installed version), or None."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class Server:
+    """A running throw-away cluster: :attr:`socket` is its folder; :meth:`url` names a database in it."""
+
+    def __init__(self, root: Path, bin_dir: Path) -> None:
+        self.root = root
+        self.bin = bin_dir
+        self.data = root / "data"
+        self.socket = root
+        self._names = itertools.count(1)
+
+    def url(self, database: str = DATABASE, *, user: str = SUPERUSER, schema: str | None = None) -> str:
+        url = f"postgresql+psycopg://{user}@/{database}?host={self.socket}"
+        if schema:
+            url += f"&options=-csearch_path%3D{schema}"
+        return url
+
+    def psql(self, sql: str, *, database: str = DATABASE, user: str = SUPERUSER) -> str:
+        """Run *sql* with psql (stop at the first error); its output, or CalledProcessError."""
+        done = subprocess.run(
+            [str(self.bin / "psql"), "-h", str(self.socket), "-U", user, "-d", database, "-v", "ON_ERROR_STOP=1",
+             "-qAtc", sql],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return done.stdout
+
+    def new_household(self) -> str:
+        """A fresh, empty schema for one test, and the URL that makes it the household's."""
+        name = f"t{os.getpid()}_{next(self._names)}"
+        self.psql(f"CREATE SCHEMA {name}")
+        return self.url(schema=name)
+
+    def new_database(self, owner: str = SUPERUSER) -> str:
+        name = f"d{os.getpid()}_{next(self._names)}"
+        self.psql(f"CREATE DATABASE {name} OWNER {owner}", database="postgres")
+        return name
+
+    def stop(self) -> None:
+        _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"])
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _as_postgres(argv: list[str]) -> subprocess.CompletedProcess:
+    if os.geteuid() == 0:  # PostgreSQL will not run as root
+        argv = ["runuser", "-u", "postgres", "--", *argv]
+    return subprocess.run(argv, capture_output=True, text=True, check=True)
+
+
+def start() -> Server:
+    """Start a new cluster; raises RuntimeError naming what is missing."""
+    bin_dir = programs()
+    if bin_dir is None:
+        raise RuntimeError("PostgreSQL's server programs are not installed (Debian: apt-get install postgresql)")
+    root = Path(tempfile.mkdtemp(prefix="chorectl-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+    server = Server(root, bin_dir)
+    try:
+        _as_postgres(
+            [str(bin_dir / "initdb"), "-D", str(server.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
+             "--locale=C.UTF-8", "--no-sync"]
+        )  # fmt: skip
+        options = f"-k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(server.data), "-o", options, "-l", str(root / "log"), "-w",
+                      "start"])  # fmt: skip
+        server.psql(f"CREATE DATABASE {DATABASE}", database="postgres")
+    except subprocess.CalledProcessError as exc:
+        log = (root / "log").read_text() if (root / "log").exists() else ""
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"could not start PostgreSQL: {exc.stderr or exc.stdout}{log}") from None
+    return server
