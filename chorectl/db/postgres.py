@@ -43,7 +43,9 @@ NAME = "PostgreSQL"
 A_DATABASE = "a PostgreSQL database"
 Error = Exception  # psycopg.Error, imported lazily (see _driver_error)
 
-LOCK_KEY = 0x43484F52  # the advisory lock writers take ("CHOR", chorectl's application id)
+# The advisory lock writers take: ("CHOR", chorectl's application id; the household's schema),
+# so two households in one database never wait for each other.
+LOCK_KEY = 0x43484F52
 LOCK_TIMEOUT_MS = 15_000  # as SQLite's busy timeout: a writer waits this long for the lock
 CONNECT_TIMEOUT_S = 10
 STAMP = "chorectl_stamp"
@@ -123,7 +125,7 @@ def _on_begin(conn) -> None:
     # READ COMMITTED, so that everything committed before it got the lock is what it reads.
     # A reader reads one snapshot, as a SQLite read transaction does.
     if conn.get_execution_options().get(WRITE, False):
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY}, hashtext(current_schema()))")
     else:
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
