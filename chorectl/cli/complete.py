@@ -11,13 +11,16 @@ from pathlib import Path
 import typer
 
 
-def _db(ctx: typer.Context) -> Path | None:
+def _db(ctx: typer.Context) -> Path | str | None:
+    from chorectl.cli import location
+
     root = ctx.find_root()
-    given = root.params.get("db") if root.params else None
+    given = (root.params.get("db") if root.params else None) or os.environ.get("CHORECTL_DB")
     if given:
-        return Path(given)
-    if os.environ.get("CHORECTL_DB"):
-        return Path(os.environ["CHORECTL_DB"])
+        try:
+            return location(given)  # a server's URL stays one
+        except Exception:
+            return None  # completion must never break the shell
     from chorectl.cli.state import default_db_path
     from chorectl.errors import ChorectlError
 

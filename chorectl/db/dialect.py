@@ -70,6 +70,7 @@ class Dialect(Protocol):
 
     NAME: str  # in messages: "fails SQLite's integrity check"
     A_DATABASE: str  # in messages: "is an SQLite database, but not a chorectl one"
+    INTEGRITY_READS: str  # what integrity_problems() reads, for doctor: "the whole file read"
     Error: type[Exception]  # the driver's DB-API ``Error``: what the functions without SQLAlchemy raise
 
     # ---- opening: engines whose transactions take the write lock when WRITE is set

@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
 NAME = "PostgreSQL"
 A_DATABASE = "a PostgreSQL database"
-Error = Exception  # psycopg.Error, imported lazily (see _driver_error)
+Error = Exception  # psycopg.Error, imported lazily
+INTEGRITY_READS = "the server answered; it keeps its own files consistent"
 
 # The advisory lock writers take: ("CHOR", chorectl's application id; the household's schema),
 # so two households in one database never wait for each other.

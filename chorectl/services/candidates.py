@@ -12,15 +12,17 @@ from pathlib import Path
 
 from chorectl.db import dialect
 
+# SQL both backends read (booleans as TRUE/FALSE, DISTINCT with its ORDER BY in the select list).
 QUERIES = {
-    "members": "SELECT name FROM member WHERE active = 1 ORDER BY name_key",
-    "archived": "SELECT name FROM member WHERE active = 0 ORDER BY name_key",
-    "children": "SELECT name FROM member WHERE active = 1 AND role = 'child' ORDER BY name_key",
-    "chores": "SELECT DISTINCT title FROM chore WHERE archived = 0 ORDER BY title_key",
+    "members": "SELECT name FROM member WHERE active = TRUE ORDER BY name_key",
+    "archived": "SELECT name FROM member WHERE active = FALSE ORDER BY name_key",
+    "children": "SELECT name FROM member WHERE active = TRUE AND role = 'child' ORDER BY name_key",
+    "chores": "SELECT title FROM (SELECT DISTINCT title, title_key FROM chore WHERE archived = FALSE) AS live"
+    " ORDER BY title_key",
 }
 
 
-def names(path: Path | None, what: str) -> list[str]:
+def names(path: Path | str | None, what: str) -> list[str]:
     """The names of *what* (a key of :data:`QUERIES`) in the database at *path*; [] on any trouble."""
     if path is None:
         return []
