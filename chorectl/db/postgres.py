@@ -395,9 +395,14 @@ def translate_error(exc: BaseException) -> Exception | None:
     if state == "25006" or state.startswith("53"):
         return StorageError(f"the database cannot be written ({reason})")
     if state.startswith("08") or not state:
-        return StorageError(
-            f"cannot reach the PostgreSQL server ({reason})", hint="is the server running, and is --db right?"
-        )
+        # A refused connection carries no SQLSTATE: libpq's words are all there is.
+        if re.search(r'database "[^"]*" does not exist', reason):
+            hint = "its owner creates it first (createdb NAME), then runs 'chorectl init' with this --db"
+        elif re.search(r'role "[^"]*" does not exist|authentication failed|no pg_hba.conf entry', reason):
+            hint = "check the user in the URL, PGPASSWORD, ~/.pgpass or the service file"
+        else:
+            hint = "is the server running, and is --db right?"
+        return StorageError(f"cannot connect to the PostgreSQL server ({reason})", hint=hint)
     return StorageError(f"database error: {reason}")
 
 
