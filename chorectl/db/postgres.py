@@ -49,6 +49,7 @@ INTEGRITY_READS = "the server answered; it keeps its own files consistent"
 LOCK_KEY = 0x43484F52
 LOCK_TIMEOUT_MS = 15_000  # as SQLite's busy timeout: a writer waits this long for the lock
 CONNECT_TIMEOUT_S = 10
+SCRATCH = "chorectl_scratch"  # an execution option: a transaction that writes and is always rolled back
 STAMP = "chorectl_stamp"
 INSTALL_HINT = "install the PostgreSQL support: pip install 'chorectl[postgres]' (psycopg 3)"
 MISSING_HINT = "run 'chorectl init' with this --db to create the household there, or check --db / CHORECTL_DB"
@@ -125,7 +126,10 @@ def _on_begin(conn) -> None:
     # A writer takes the household's lock as its transaction begins (chorectl.db.dialect.writing);
     # READ COMMITTED, so that everything committed before it got the lock is what it reads.
     # A reader reads one snapshot, as a SQLite read transaction does.
-    if conn.get_execution_options().get(WRITE, False):
+    options = conn.get_execution_options()
+    if options.get(SCRATCH):
+        return  # a throw-away transaction that is never committed (reference_schema)
+    if options.get(WRITE, False):
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY}, hashtext(current_schema()))")
     else:
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -259,10 +263,10 @@ def reference_schema(conn) -> Schema:
     from sqlmodel import SQLModel
 
     from chorectl.db import models  # noqa: F401  (registers the tables)
-    from chorectl.db.dialect import writing
 
-    # Its own connection and transaction (the caller's may be read-only), never committed.
-    with writing(conn.engine.connect()) as own:
+    # Its own connection and transaction, never committed: the caller's may be read-only, or hold
+    # the household's write lock (an upgrade checks its result), which this one must not wait for.
+    with conn.engine.connect().execution_options(**{SCRATCH: True}) as own:
         try:
             own.exec_driver_sql("CREATE SCHEMA chorectl_reference")
             own.exec_driver_sql("SET LOCAL search_path = chorectl_reference")
