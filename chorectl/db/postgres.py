@@ -117,7 +117,7 @@ def display(location: str) -> str:
         return "a PostgreSQL database"
     if url.password is None and "password" not in url.query:
         return location
-    return url.set(password=None).difference_update_query(["password"]).render_as_string(hide_password=False)
+    return url._replace(password=None).difference_update_query(["password"]).render_as_string(hide_password=False)
 
 
 # ---------------------------------------------------------------- engines
