@@ -59,6 +59,7 @@ def restore(ctx: typer.Context, file: FileArg) -> None:
     from chorectl.services import auth, pins, storage
 
     st = state(ctx)
+    storage.refuse_restore_onto_server(st.db_path, file)
     storage.inspect(file.expanduser())  # a clear error before the PIN is asked for
     if not st.db_path.exists() and not st.db_path.is_symlink():
         from chorectl.cli.household import ask_new_pin

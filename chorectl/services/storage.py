@@ -145,6 +145,13 @@ def _adopt_staged(candidate: Candidate, *, keyring: str, here, now, detail: str)
         staged.dispose()
 
 
+def refuse_restore_onto_server(db: Path | str, file: Path) -> None:
+    """restore replaces a file: a server's household is refused, with the way there (``copy``)."""
+    if dialect.is_url(db):
+        dialect.at(db).restore(file, db)  # a server's backend refuses, and says what to do instead
+        raise InvalidState("restore replaces a database file; this household is on a server")
+
+
 def restore_over(db: Path, file: Path, current, *, now) -> Restored:
     """Replace the household at *db* with the backup *file*; the PIN gate has let a parent through.
 
