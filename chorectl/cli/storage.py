@@ -116,6 +116,7 @@ def copy(
     st = state(ctx)
     target = location(to)
     st.engine()  # the source exists and is ours, of this schema
+    storage.check_copy_target(st.db_path, target)  # a clear error before the PIN is asked for
     require_parent(ctx)
     done = storage.copy(st.uow(write=True), st.db_path, target, now=now())
     rows = done.rows

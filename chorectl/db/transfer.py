@@ -82,6 +82,38 @@ def copy_household(
     return copied
 
 
+def refuse_taken(target: Path | str) -> None:
+    """Refuse (:class:`~chorectl.errors.InvalidState`) a *target* that is not empty, before a PIN is asked
+    for; changes nothing. The copy checks again, in its own transaction."""
+    into = dialect.at(target)
+    if not dialect.is_url(target):
+        path = Path(target)
+        if path.exists() and (not path.is_file() or path.stat().st_size):
+            raise InvalidState(
+                f"{path} exists already; a copy goes into a new file (or an empty one), never over another",
+                hint="name a new file",
+            )
+        into.refuse_leftovers(path)
+        return
+    engine = make_engine(target, create=True)
+    try:
+        with _translated(), engine.connect() as conn:
+            _refuse_holding(into, conn, into.display(target))
+            conn.rollback()
+    finally:
+        engine.dispose()
+
+
+def _refuse_holding(into, conn, where: str) -> None:
+    stamp = into.read_stamp(conn)
+    if stamp.app_id or stamp.has_tables:
+        what = "a chorectl household" if stamp.app_id == APPLICATION_ID else "tables"
+        raise InvalidState(
+            f"{where} already holds {what}; a household is copied only into an empty database",
+            hint="name a new file, or an empty PostgreSQL database or schema (nothing was changed)",
+        )
+
+
 def _copy(source, target, *, where: str, note: Note | None) -> Copied:
     from sqlalchemy import exc as sa_exc
     from sqlalchemy import insert
@@ -93,13 +125,7 @@ def _copy(source, target, *, where: str, note: Note | None) -> Copied:
         totals_table = SQLModel.metadata.tables[TOTALS]
         totals = _ordered(reading, totals_table).all()
         with dialect.writing(target.connect()) as writing, writing.begin():  # the target's write lock
-            stamp = into.read_stamp(writing)
-            if stamp.app_id or stamp.has_tables:
-                what = "a chorectl household" if stamp.app_id == APPLICATION_ID else "tables"
-                raise InvalidState(
-                    f"{where} already holds {what}; a household is copied only into an empty database",
-                    hint="name a new file, or an empty PostgreSQL database or schema (nothing was changed)",
-                )
+            _refuse_holding(into, writing, where)
             try:
                 create_schema(writing)
                 counts: dict[str, int] = {}

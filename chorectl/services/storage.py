@@ -145,6 +145,15 @@ def _adopt_staged(candidate: Candidate, *, keyring: str, here, now, detail: str)
         staged.dispose()
 
 
+def check_copy_target(db: Path | str, target: Path | str) -> None:
+    """Refuse a target ``copy`` would refuse (taken, protected, not empty), before the PIN is asked for."""
+    from chorectl.db.transfer import refuse_taken
+
+    if not dialect.is_url(target):
+        target = check_target(Path(target), db=db, what="copy")
+    refuse_taken(target)
+
+
 def refuse_restore_onto_server(db: Path | str, file: Path) -> None:
     """restore replaces a file: a server's household is refused, with the way there (``copy``)."""
     if dialect.is_url(db):

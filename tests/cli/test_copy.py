@@ -73,8 +73,10 @@ def test_copy_is_a_parent_command(busy, target):
 def test_copy_refuses_a_target_that_holds_a_household(busy, target):
     busy.parent(["copy", "--to", target])
     before = busy.ok(["--db", target, "log", "--all", "-f", "csv"]).stdout
-    result = busy(["copy", "--to", target], pin=PIN)
+    source = snapshot(everything=True)
+    result = busy(["copy", "--to", target])  # refused before the PIN is asked for: no PIN needed to be told
     assert result.exit_code == 1
+    assert snapshot(everything=True) == source  # not even a PIN check in the source's log
     assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
     assert "already holds a chorectl household" in result.stderr or "exists already" in result.stderr
     assert busy.ok(["--db", target, "log", "--all", "-f", "csv"]).stdout == before
