@@ -42,6 +42,7 @@ class Commands(LazyGroup):
             ("log", "log", "log", {}),
             ("backup", "storage", "backup", {}),
             ("restore", "storage", "restore", {}),
+            ("copy", "storage", "copy", {}),
         ]
     }
 

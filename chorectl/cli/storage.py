@@ -29,6 +29,11 @@ def backup(
     file: a symbolic link is refused (name the file it points to instead), and
     so are devices, pipes, the database itself, its -wal/-shm/-journal files
     and the PIN keyring file, even with --force.
+
+    On a PostgreSQL household FILE is a SQLite copy of it, row for row, read
+    in one snapshot: restore reads it, and copy moves it into a server again.
+    The server's own backup is pg_dump (pg_dump -n SCHEMA DB, restored into
+    an empty database with psql or pg_restore).
     """
     from chorectl.services import storage
 
@@ -54,6 +59,7 @@ def restore(ctx: typer.Context, file: FileArg) -> None:
     from chorectl.services import auth, pins, storage
 
     st = state(ctx)
+    storage.refuse_restore_onto_server(st.db_path, file)
     storage.inspect(file.expanduser())  # a clear error before the PIN is asked for
     if not st.db_path.exists() and not st.db_path.is_symlink():
         from chorectl.cli.household import ask_new_pin
@@ -73,3 +79,50 @@ def restore(ctx: typer.Context, file: FileArg) -> None:
             f"Note: the backup is of another household (id {done.household_id}); "
             "its parent PIN is the one you just gave, unless the keyring already held its own."
         )
+
+
+def copy(
+    ctx: typer.Context,
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="PATH|URL",
+            help="Where the copy goes: a new SQLite file, or an empty PostgreSQL database or schema,"
+            " postgresql+psycopg://USER@HOST/DB (no password in it: PGPASSWORD, ~/.pgpass).",
+        ),
+    ],
+) -> None:
+    """Copy the household to another database: every row, balance and log entry. Parent command.
+
+    Moves a household from its SQLite file into PostgreSQL (one household for
+    several machines), or from PostgreSQL back into a SQLite file. The ids are
+    kept, so the parent PIN in this machine's keyring opens the copy too; on
+    another machine, join it there.
+
+    The copy is one transaction on the target: it holds the whole household
+    or nothing. A target that already holds a household, or any tables, is
+    refused and left as it was; a SQLite target must be a new file (or an
+    empty one). The copy's balances must equal the source's, to the cent, or
+    nothing is copied. Its log ends with a line saying where it came from.
+    The source is not changed.
+
+    For a server's own backups use pg_dump; 'chorectl backup FILE' writes a
+    household on PostgreSQL as a SQLite file.
+    """
+    from chorectl.cli import location
+    from chorectl.services import storage
+
+    st = state(ctx)
+    target = location(to)
+    st.engine()  # the source exists and is ours, of this schema
+    storage.check_copy_target(st.db_path, target)  # a clear error before the PIN is asked for
+    require_parent(ctx)
+    done = storage.copy(st.uow(write=True), st.db_path, target, now=now())
+    rows = done.rows
+    message(
+        f"Copied household {done.household_id} from {done.source} to {done.target}: {rows.get('member', 0)} members,"
+        f" {rows.get('chore', 0)} chores, {rows.get('completion', 0)} completions,"
+        f" {rows.get('ledger', 0)} ledger entries, {rows.get('audit', 0)} log lines."
+    )
+    message(f"Use it with: --db {to} (or CHORECTL_DB); the source is unchanged.")

@@ -200,6 +200,23 @@ class Dialect(Protocol):
         """The files beside *db* that are part of the live database (never a backup's target)."""
         ...
 
+    # ---- moving a household between databases (copy, and backup of a server's household)
+    def display(self, location: Path | str) -> str:
+        """*location* as a message or the log names it: never with a password."""
+        ...
+
+    def building(self, target: Path | str, *, replace: bool) -> AbstractContextManager[Path | str]:
+        """Where to build a new database for *target*, put at *target* when the block ends without
+        an error and never otherwise. With *replace* false an existing database or non-empty file at
+        *target* is refused (:class:`~chorectl.errors.InvalidState`); with *replace* (a backup file,
+        checked by the caller) a file there is replaced whole."""
+        ...
+
+    def advance_keys(self, conn: Any, tables: list[Any]) -> None:
+        """After rows were copied with their ids, make each of *tables*' (SQLAlchemy ``Table``)
+        generated keys continue past the highest one, in the caller's transaction."""
+        ...
+
 
 def writing(bind: Any, write: bool = True) -> Any:
     """*bind* (an engine or connection) whose transactions take the write lock when they begin, if *write*.

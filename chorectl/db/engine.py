@@ -91,17 +91,12 @@ def _ensure_schema(engine: Engine, backend: dialect.Dialect, path: Path | None) 
 
 def _create_or_upgrade(engine: Engine, backend: dialect.Dialect, backup: Path | None) -> Upgrade | None:
     upgraded = None
-    new = False
     with dialect.writing(engine.connect()) as conn:
         with conn.begin():
             stamp = backend.read_stamp(conn)  # again, under the write lock
             _check_identity(stamp)
             if not stamp.has_tables:
-                from sqlmodel import SQLModel
-
-                SQLModel.metadata.create_all(conn)
-                backend.install_guards(conn)
-                new = True
+                create_schema(conn)
             elif stamp.version < SCHEMA_VERSION:
                 from chorectl.db.migrations import upgrade
 
@@ -110,8 +105,26 @@ def _create_or_upgrade(engine: Engine, backend: dialect.Dialect, backup: Path | 
                 # ones, was changed outside chorectl and is refused, not repaired.
                 _refuse_other_schema(conn)  # in the transaction: a damaged file stays as it was
                 upgraded = Upgrade(stamp.version, SCHEMA_VERSION, backup)
-            backend.write_stamp(conn, version=SCHEMA_VERSION, app_id=APPLICATION_ID if new else None)
+                backend.write_stamp(conn, version=SCHEMA_VERSION)
+            else:
+                backend.write_stamp(conn, version=SCHEMA_VERSION)
     return upgraded
+
+
+def create_schema(conn) -> None:
+    """A new household's schema on *conn*, an empty database, in the caller's write transaction:
+    the tables, the backend's guards, and the stamp "a chorectl database, schema N".
+
+    ``copy`` (:mod:`chorectl.db.transfer`) makes it in the same transaction as the rows it copies.
+    """
+    from sqlmodel import SQLModel
+
+    from chorectl.db import models  # noqa: F401  (registers the tables)
+
+    backend = dialect.of(conn)
+    SQLModel.metadata.create_all(conn)
+    backend.install_guards(conn)
+    backend.write_stamp(conn, version=SCHEMA_VERSION, app_id=APPLICATION_ID)
 
 
 def _not_upgraded(error: Exception, version: int) -> Exception:

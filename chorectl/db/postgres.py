@@ -108,8 +108,18 @@ def url_of(location: str):
 
 
 def display(location: str) -> str:
-    """*location* as messages show it (never with a password: url_of refuses one)."""
-    return location
+    """*location* as messages and the log show it: never a password (url_of refuses one; this
+    drops one all the same, from the URL and from its query)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(location)
+    except (ArgumentError, ValueError):
+        return "a PostgreSQL database"
+    if url.password is None and "password" not in url.query:
+        return location
+    return url._replace(password=None).difference_update_query(["password"]).render_as_string(hide_password=False)
 
 
 # ---------------------------------------------------------------- engines
@@ -453,6 +463,9 @@ def quick_query(location: str, sql: str, *, timeout: float) -> list[tuple]:
 
 
 def backup(source, target: Path) -> None:
+    """The household as a SQLite file, row for row (:mod:`chorectl.db.transfer`): ``chorectl
+    restore`` reads it, and ``chorectl copy`` moves it into a server again. The server's
+    own backup of the schema is ``pg_dump``."""
     from chorectl.db.transfer import copy_household
 
     copy_household(source, target, into_file=True)
@@ -471,6 +484,26 @@ def restore_new(source: Path, db) -> None:
 
 def refuse_leftovers(db) -> None:
     return None
+
+
+@contextmanager
+def building(target, *, replace: bool) -> Iterator[str]:
+    """The database itself: the copy is one transaction there, committed whole or not at all."""
+    yield target
+
+
+def advance_keys(conn, tables) -> None:
+    """Each serial key's sequence set past the highest id copied (the next insert takes the one after)."""
+    quote = conn.dialect.identifier_preparer.quote
+    for table in tables:
+        column = table.autoincrement_column
+        if column is None:
+            continue
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence(%s, %s), coalesce(max({quote(column.name)}), 0) + 1, false)"
+            f" FROM {quote(table.name)}",
+            (quote(table.name), column.name),
+        )
 
 
 def side_files(db) -> list[Path]:

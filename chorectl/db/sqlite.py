@@ -499,6 +499,69 @@ def restore_new(source: Path, db: Path) -> None:
         raise StorageError(f"cannot create {db}: {exc.strerror}") from None
 
 
+# ---------------------------------------------------------------- moving a household (copy)
+
+
+def display(location: Path | str) -> str:
+    return str(Path(location).absolute())
+
+
+@contextmanager
+def building(target: Path | str, *, replace: bool) -> Iterator[Path]:
+    """A new file beside *target* (0600) to build the copy in; put at *target* in one step when
+    the block ends, or removed. Without *replace* only a new name or an empty file is taken, and
+    never one with an earlier database's journal files beside it."""
+    import tempfile  # not at the top: shell completion imports this module
+
+    target = Path(target)
+    if not replace:
+        _refuse_taken(target)
+        refuse_leftovers(target)
+    folder = target.parent
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        os.close(fd)
+    except OSError as exc:
+        raise StorageError(f"cannot write in {folder}: {exc.strerror}") from None
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o600)
+        if replace or _empty_file(target):
+            os.replace(tmp, target)
+        else:
+            os.link(tmp, target)  # one step, and never over a file that appeared meanwhile
+    except FileExistsError:
+        raise InvalidState(f"{target} appeared while copying; nothing was replaced", hint="name a new file") from None
+    except OSError as exc:
+        raise StorageError(f"cannot write {target}: {exc.strerror}") from None
+    finally:
+        for part in (tmp, *side_files(tmp)):
+            part.unlink(missing_ok=True)
+
+
+def _refuse_taken(target: Path) -> None:
+    if target.exists() and not _empty_file(target):
+        raise InvalidState(
+            f"{target} exists already; a copy goes into a new file (or an empty one), never over another",
+            hint="name a new file",
+        )
+
+
+def _empty_file(path: Path) -> bool:
+    import stat
+
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(found.st_mode) and found.st_size == 0
+
+
+def advance_keys(conn, tables) -> None:
+    return None  # a new row's rowid is the highest one's plus one already
+
+
 # ---------------------------------------------------------------- script formats written in SQL
 
 BATCH = 2000  # rows a fetch: long enough to make a line cost nothing more, short enough to stream

@@ -12,9 +12,10 @@ from chorectl.errors import ChorectlError, InvalidState, NotFound, StorageError
 from chorectl.services.targets import check_target
 
 
-def backup(db: Path, target: Path, *, force: bool = False) -> None:
+def backup(db: Path | str, target: Path, *, force: bool = False) -> None:
     """Copy the database *db* to *target*: a new name, or with *force* an existing regular file
-    (never a link, a device, the database, its journals or the PIN keyring: see :mod:`.targets`)."""
+    (never a link, a device, the database, its journals or the PIN keyring: see :mod:`.targets`).
+    A server's household is written as a SQLite file, row for row (see :func:`copy`)."""
     target = check_target(target, db=db, what="backup")
     if target.exists() and not force:
         raise InvalidState(f"{target} exists already", hint="choose another name, or add --force to replace it")
@@ -144,6 +145,22 @@ def _adopt_staged(candidate: Candidate, *, keyring: str, here, now, detail: str)
         staged.dispose()
 
 
+def check_copy_target(db: Path | str, target: Path | str) -> None:
+    """Refuse a target ``copy`` would refuse (taken, protected, not empty), before the PIN is asked for."""
+    from chorectl.db.transfer import refuse_taken
+
+    if not dialect.is_url(target):
+        target = check_target(Path(target), db=db, what="copy")
+    refuse_taken(target)
+
+
+def refuse_restore_onto_server(db: Path | str, file: Path) -> None:
+    """restore replaces a file: a server's household is refused, with the way there (``copy``)."""
+    if dialect.is_url(db):
+        dialect.at(db).restore(file, db)  # a server's backend refuses, and says what to do instead
+        raise InvalidState("restore replaces a database file; this household is on a server")
+
+
 def restore_over(db: Path, file: Path, current, *, now) -> Restored:
     """Replace the household at *db* with the backup *file*; the PIN gate has let a parent through.
 
@@ -215,3 +232,40 @@ def restore_into_nothing(db: Path, file: Path, *, new_pin, now) -> Restored:
                 break
         raise
     return Restored(None, owner, False, kept_pin, kind)
+
+
+# ---------------------------------------------------------------- moving a household
+
+
+@dataclass(frozen=True)
+class CopyDone:
+    """What ``copy`` did: the household, where it came from and went (as the log names them), rows per table."""
+
+    household_id: str
+    source: str
+    target: str
+    rows: dict[str, int]
+
+
+def copy(uow, db: Path | str, target: Path | str, *, now) -> CopyDone:
+    """Copy the household at *db* (its unit of work *uow*, for who is acting) to *target*: a new or
+    empty SQLite file, or an empty PostgreSQL database or schema. The PIN gate has let a parent through.
+
+    Every row of every table, ids kept, in one transaction on the target, which holds the whole
+    household or nothing (:mod:`chorectl.db.transfer`); its log ends with a line saying where it
+    came from. The PIN's hash stays where it is, in this machine's keyring under the household's
+    id, so the same PIN opens the copy here.
+    """
+    from chorectl.db.transfer import Note, copy_household
+    from chorectl.domain.text import printable
+    from chorectl.services.audit import acting_parent
+
+    if not dialect.is_url(target):
+        target = check_target(Path(target), db=db, what="copy")
+    with uow:
+        actor = acting_parent(uow.session, uow.member)
+    source = dialect.at(db).display(db)
+    where = dialect.at(target).display(target)
+    note = Note(at=now, actor=actor, action="copy", detail=printable(f"from {source}"))
+    copied = copy_household(db, target, note=note)
+    return CopyDone(copied.household_id, source, where, dict(copied.rows))
