@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 NAME = "PostgreSQL"
 A_DATABASE = "a PostgreSQL database"
 Error = Exception  # psycopg.Error, imported lazily (see _driver_error)
+SHARED = True  # several machines, each with its own keyring: the PIN's verifier lives here (parent role only)
 
 # The advisory lock writers take: ("CHOR", chorectl's application id; the household's schema),
 # so two households in one database never wait for each other.

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 NAME = "SQLite"
 A_DATABASE = "an SQLite database"
 Error = sqlite3.Error
+SHARED = False  # one machine's file: the PIN's hash stays in that machine's keyring only
 
 BUSY_TIMEOUT_MS = 15_000
 MISSING_HINT = "run 'chorectl init' to create it, or check --db / CHORECTL_DB"
