@@ -50,6 +50,7 @@ LOCK_KEY = 0x43484F52
 LOCK_TIMEOUT_MS = 15_000  # as SQLite's busy timeout: a writer waits this long for the lock
 CONNECT_TIMEOUT_S = 10
 STAMP = "chorectl_stamp"
+UNLOCKED = "chorectl_unlocked"  # an execution option: a read-write transaction without the write lock
 INSTALL_HINT = "install the PostgreSQL support: pip install 'chorectl[postgres]' (psycopg 3)"
 MISSING_HINT = "run 'chorectl init' with this --db to create the household there, or check --db / CHORECTL_DB"
 
@@ -125,7 +126,10 @@ def _on_begin(conn) -> None:
     # A writer takes the household's lock as its transaction begins (chorectl.db.dialect.writing);
     # READ COMMITTED, so that everything committed before it got the lock is what it reads.
     # A reader reads one snapshot, as a SQLite read transaction does.
-    if conn.get_execution_options().get(WRITE, False):
+    options = conn.get_execution_options()
+    if options.get(UNLOCKED, False):
+        return  # writes only a throw-away schema it rolls back (reference_schema): no household lock
+    if options.get(WRITE, False):
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY}, hashtext(current_schema()))")
     else:
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -259,10 +263,10 @@ def reference_schema(conn) -> Schema:
     from sqlmodel import SQLModel
 
     from chorectl.db import models  # noqa: F401  (registers the tables)
-    from chorectl.db.dialect import writing
 
-    # Its own connection and transaction (the caller's may be read-only), never committed.
-    with writing(conn.engine.connect()) as own:
+    # Its own connection and transaction (the caller's may be read-only), never committed; without
+    # the household's write lock, which an upgrade that asks for this (to check its result) holds.
+    with conn.engine.connect().execution_options(**{UNLOCKED: True}) as own:
         try:
             own.exec_driver_sql("CREATE SCHEMA chorectl_reference")
             own.exec_driver_sql("SET LOCAL search_path = chorectl_reference")

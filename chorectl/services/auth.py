@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlmodel import select
+
 from chorectl.db import dialect
 from chorectl.db.models import Household, PinKeyring, PinVerifier
 from chorectl.domain.dates import iso
@@ -126,7 +128,7 @@ def _keyrings(uow: UnitOfWork, household_id: str) -> tuple[Keyring, ...] | None:
     """Inside an open unit of work: the keyrings bound to a shared household, None on a file."""
     if not shared(uow):
         return None
-    found = uow.session.query(PinKeyring).filter(PinKeyring.household_id == household_id).all()
+    found = uow.session.exec(select(PinKeyring).where(PinKeyring.household_id == household_id)).all()
     return tuple(Keyring(k.kind, k.location, k.fingerprint) for k in sorted(found, key=lambda k: k.location))
 
 
