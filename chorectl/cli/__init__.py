@@ -23,6 +23,7 @@ class Commands(LazyGroup):
         name: (f"chorectl.cli.{module}", attribute, options)
         for name, module, attribute, options in [
             ("init", "household", "init", {}),
+            ("join", "household", "join", {}),
             ("pin", "household", "pin_app", {}),
             ("unlock", "household", "unlock", {}),
             ("lock", "household", "lock", {}),

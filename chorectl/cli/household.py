@@ -1,4 +1,4 @@
-"""init, pin change, pin recover, unlock, lock: the household and its parent PIN."""
+"""init, join, pin change, pin recover, unlock, lock: the household and its parent PIN."""
 
 from __future__ import annotations
 
@@ -108,6 +108,39 @@ def init(
     message(f"Created the household in {st.db_path}.")
     message(f"The parent PIN's hash is kept in: {pins.describe(kind)}.")
     message("Next: chorectl member add NAME")
+
+
+def join(
+    ctx: typer.Context,
+    keyring: Annotated[
+        KeyringKind | None,
+        typer.Option(
+            "--keyring",
+            case_sensitive=False,
+            help="Where this machine keeps the PIN hash: the OS keyring (default) or a 0600 file keyring.",
+        ),
+    ] = None,
+) -> None:
+    """Join this machine to a household on PostgreSQL: type its parent PIN once (or $CHORECTL_PIN).
+
+    The PIN is checked against the household's, never replaced; a wrong one counts
+    towards the lockout. Its hash then lives in this machine's keyring too. Run it
+    again after the PIN was changed on another machine. Not for a SQLite file.
+    """
+    from chorectl.services import pins
+    from chorectl.services.gate import PinSource
+
+    st = state(ctx)
+    pins.can_join(st.db_path)  # a SQLite file: nothing to join, and no PIN asked for
+    st.uow()  # the household is there before a keyring is chosen
+    kind = _choose_keyring(keyring)
+    source = PinSource(
+        env=env_text("CHORECTL_PIN"),
+        ask=(lambda: read_secret("The household's parent PIN: ")) if interactive() else None,
+    )
+    where = pins.join(st.uow, keyring=kind, pin=source, command=ctx.command_path)
+    message(f"This machine joined the household in {st.db_path}.")
+    message(f"The parent PIN's hash is kept here in: {where}.")
 
 
 pin_app = new_app("pin", "Change or recover the parent PIN.")

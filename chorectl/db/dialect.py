@@ -72,6 +72,11 @@ class Dialect(Protocol):
     A_DATABASE: str  # in messages: "is an SQLite database, but not a chorectl one"
     INTEGRITY_READS: str  # what integrity_problems() reads, for doctor: "the whole file read"
     Error: type[Exception]  # the driver's DB-API ``Error``: what the functions without SQLAlchemy raise
+    # Is the database shared by several machines (each with its own keyring)? Then the PIN's
+    # verifier is kept in it (parent-only), so that a second machine can join the household
+    # (``chorectl join``). A file one child can copy must never hold it: a 4-digit PIN's hash
+    # is an offline guess away from the PIN.
+    SHARED: bool
 
     # ---- opening: engines whose transactions take the write lock when WRITE is set
     def make_engine(self, path: Path | str, *, create: bool) -> Engine:

@@ -106,7 +106,37 @@ def _v4_to_v5(op) -> None:
     op.create_index("ix_audit_action", "audit", ["action", "id"])
 
 
-STEPS: dict[int, Callable] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+def _v5_to_v6(op) -> None:
+    # Issue 15: the PIN on a second machine. A shared (PostgreSQL) household keeps a
+    # verifier of its PIN, and which keyrings (machines) hold the hash; both tables
+    # are made on every backend and stay empty on a SQLite file (see models.PinVerifier).
+    # An older shared household has no verifier yet: its next right PIN writes it.
+    import sqlalchemy as sa
+
+    from chorectl.db.types import AwareDateTime
+
+    def text(name: str, **kwargs) -> sa.Column:
+        return sa.Column(name, sa.String(), nullable=False, **kwargs)
+
+    op.create_table(
+        "pin_verifier",
+        text("household_id", primary_key=True),
+        text("hash"),
+        sa.Column("changed_at", AwareDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["household_id"], ["household.id"]),
+    )
+    op.create_table(
+        "pin_keyring",
+        text("household_id", primary_key=True),
+        text("location", primary_key=True),
+        text("kind"),
+        text("fingerprint"),
+        sa.Column("joined_at", AwareDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["household_id"], ["household.id"]),
+    )
+
+
+STEPS: dict[int, Callable] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
 LATEST = max(STEPS) + 1
 
 

@@ -47,6 +47,39 @@ class Household(SQLModel, table=True):
     lock_uptime_until: float | None = None
 
 
+class PinVerifier(SQLModel, table=True):
+    """The parent PIN's bcrypt hash, kept in a shared (PostgreSQL) database only (schema 6).
+
+    A second machine joins the household by typing the PIN once: it is checked
+    against this hash, which then goes into that machine's keyring. Written by
+    init, pin change and pin recover; readable by the parent role only. On a
+    SQLite file it stays empty: a child who can copy the file must never get a
+    hash to guess a short PIN against offline.
+    """
+
+    __tablename__ = "pin_verifier"
+    household_id: str = Field(foreign_key="household.id", primary_key=True)
+    hash: str
+    changed_at: datetime = _at()
+
+
+class PinKeyring(SQLModel, table=True):
+    """The keyrings (one per machine and user) that hold a shared household's PIN hash (schema 6).
+
+    Written by init, join, pin change and pin recover on a shared database; the PIN gate there
+    accepts a hash from any of them, as long as it is the household's current one (*fingerprint*
+    is the hash this keyring was given: one that differs from the household's was changed
+    elsewhere, and this machine joins again). Empty on a SQLite file.
+    """
+
+    __tablename__ = "pin_keyring"
+    household_id: str = Field(foreign_key="household.id", primary_key=True)
+    location: str = Field(primary_key=True)  # keystore.location(kind): the backend, a file keyring's path
+    kind: str  # system | file
+    fingerprint: str
+    joined_at: datetime = _at()
+
+
 class Member(SQLModel, table=True):
     __table_args__ = (
         # Names are unique among all members, archived ones included (schema 4):

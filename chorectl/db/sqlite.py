@@ -36,6 +36,7 @@ NAME = "SQLite"
 A_DATABASE = "an SQLite database"
 Error = sqlite3.Error
 INTEGRITY_READS = "the whole file read"
+SHARED = False  # one machine's file: the PIN's hash stays in that machine's keyring only
 
 BUSY_TIMEOUT_MS = 15_000
 MISSING_HINT = "run 'chorectl init' to create it, or check --db / CHORECTL_DB"

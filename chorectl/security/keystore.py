@@ -28,6 +28,10 @@ _UNUSABLE = ("keyring.backends.fail.Keyring", "keyring.backends.null.Keyring")
 DEFAULT_TIMEOUT = 10.0
 
 
+class Missing(Denied):
+    """The keyring answers, but holds no PIN hash for the household (exit 3)."""
+
+
 class Unusable(Exception):
     """No keyring can be had: not installed, misconfigured, locked away, or not answering."""
 
@@ -204,7 +208,7 @@ def get_hash(kind: str, household_id: str) -> str:
     except Unusable as exc:
         raise _unreachable(exc) from None
     if not hashed:
-        raise Denied(
+        raise Missing(
             f"the parent PIN is missing from the keyring (service {SERVICE}, user {household_id})",
             hint=RECOVERY_HINT,
         )

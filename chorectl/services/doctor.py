@@ -103,8 +103,12 @@ def run(uow: UnitOfWork, database: str, progress: Callable[[], None] | None = No
         checks.append(Check("household", "warn", "none yet: run chorectl init"))
         return checks
     checks.append(Check("household", "ok", f"id {gate.household_id}"))
-    checks.append(Check("keyring", "ok", f"{gate.keyring}: {keystore.describe(gate.keyring)}"))
-    checks.append(_pin_check(gate))
+    from chorectl.services.gate import keyring_here
+
+    joined = auth.keyrings(uow)  # a shared household's machines (None on a file)
+    kind = keyring_here(gate, joined)
+    checks.append(Check("keyring", "ok", f"{kind}: {keystore.describe(kind)}"))
+    checks.append(_pin_check(gate, kind, joined))
     moment = clock.instant()
     left = auth.lock_left(gate, moment)
     if left:
@@ -119,7 +123,7 @@ def run(uow: UnitOfWork, database: str, progress: Callable[[], None] | None = No
     return checks
 
 
-def _pin_check(gate: auth.Gate) -> Check:
+def _pin_check(gate: auth.Gate, kind: str, joined: tuple[auth.Keyring, ...] | None) -> Check:
     """Is the PIN's hash where the household says, and the one it was set with?"""
     from chorectl.errors import Denied
     from chorectl.security import keystore
@@ -127,10 +131,17 @@ def _pin_check(gate: auth.Gate) -> Check:
     if not gate.pin_set:
         return Check("parent PIN", "warn", "not set: run chorectl init")
     try:
-        hashed = keystore.read(gate.keyring, gate.household_id, "look up the PIN")
+        hashed = keystore.read(kind, gate.household_id, "look up the PIN")
     except keystore.Unusable as exc:
         return Check(
             "parent PIN", "fail", f"set, but the keyring cannot be reached ({exc}): parent commands are denied"
+        )
+    if not hashed and joined is not None:
+        return Check(
+            "parent PIN",
+            "fail",
+            "set, but not in this machine's keyring: parent commands are denied here;"
+            " a parent joins this machine with: chorectl join",
         )
     if not hashed:
         return Check(
@@ -141,8 +152,14 @@ def _pin_check(gate: auth.Gate) -> Check:
     if gate.binding is None:
         return Check("parent PIN", "warn", "set; not yet bound to its keyring (the next right PIN binds it)")
     try:
-        here = auth.Binding(keystore.location(gate.keyring), keystore.fingerprint(gate.household_id, hashed))
-        auth.check_binding(gate, here)
+        here = auth.Binding(keystore.location(kind), keystore.fingerprint(gate.household_id, hashed))
+        auth.check_binding(gate, here, joined)
     except (Denied, keystore.Unusable) as exc:
         return Check("parent PIN", "fail", f"{getattr(exc, 'message', exc)}: parent commands are denied")
+    if joined is not None:
+        return Check(
+            "parent PIN",
+            "ok",
+            f"set; its hash is in this machine's keyring, one of {len(joined) or 1} that joined ({here.words()})",
+        )
     return Check("parent PIN", "ok", f"set; its hash is in the keyring it was set in ({gate.binding.words()})")

@@ -55,9 +55,47 @@ def require_parent(
             given = pin.ask()
         except (EOFError, KeyboardInterrupt):
             raise Denied("no parent PIN was given") from None
-    hashed = keystore.get_hash(gate.keyring, gate.household_id)
-    here = auth.Binding(keystore.where(gate.keyring), keystore.fingerprint(gate.household_id, hashed))
+    joined = auth.keyrings(open_uow())  # a shared household's machines; None on a file
+    kind = keyring_here(gate, joined)
+    try:
+        hashed = keystore.get_hash(kind, gate.household_id)
+    except keystore.Missing as missing:
+        if joined is None:
+            raise
+        raise Denied(
+            "this machine's keyring holds no PIN for this household: it has not joined it (or lost the PIN)",
+            hint=f"{auth.JOIN_HINT}; {missing.hint}",
+        ) from None
+    here = auth.Binding(keystore.where(kind), keystore.fingerprint(gate.household_id, hashed))
     auth.check_pin(
-        open_uow(write=True), verify=lambda: pins.verify(given, hashed), now=clock.instant(), how=how, here=here
+        open_uow(write=True),
+        verify=lambda: pins.verify(given, hashed),
+        now=clock.instant(),
+        how=how,
+        here=here,
+        hashed=hashed,
+        kind=kind,
     )
     return gate
+
+
+def keyring_here(gate: auth.Gate, keyrings: tuple[auth.Keyring, ...] | None) -> str:
+    """The kind of keyring (system | file) that holds the household's PIN hash on this machine.
+
+    On a SQLite file, the one the household was made with. On a shared database each
+    machine chose its own when it joined (*keyrings*, :func:`auth.keyrings`): the kind
+    whose keyring here is one that joined; the household's own when none is (the
+    binding check then says this machine has not joined).
+    """
+    from chorectl.security import keystore
+
+    if not keyrings:
+        return gate.keyring
+    for kind in dict.fromkeys((gate.keyring, *keystore.KINDS)):
+        try:
+            where = keystore.location(kind)
+        except keystore.Unusable:
+            continue
+        if any(k.kind == kind and k.location == where for k in keyrings):
+            return kind
+    return gate.keyring

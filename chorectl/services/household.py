@@ -65,6 +65,7 @@ def initialise(
     now: datetime,
     store_pin: Callable[[str], auth.Binding],
     keyring: str = "system",
+    hashed: str | None = None,
 ) -> HouseholdInfo:
     """Create the household and give it its PIN, all in one write transaction.
 
@@ -72,7 +73,8 @@ def initialise(
     (a :class:`~chorectl.services.auth.Binding`, kept so that no other keyring
     or hash is accepted later). If it fails, or another ``init`` got there
     first, nothing is created. A household left without a PIN by an older
-    version is reused, keeping its id.
+    version is reused, keeping its id. On a shared database *hashed* becomes
+    the PIN's verifier (:func:`~chorectl.services.auth.keep_shared_pin`).
     """
     symbol = clean_currency(currency)
     with uow:
@@ -86,6 +88,8 @@ def initialise(
         household.pin_set = True
         household.keyring_location, household.pin_fingerprint = binding.location, binding.fingerprint
         uow.session.add(household)
+        if hashed is not None:  # on a shared database: its verifier, for other machines to join (schema 6)
+            auth.keep_shared_pin(uow, household, hashed=hashed, kind=keyring, here=binding, now=now)
         uow.record("init", f"household {household.id}, currency {symbol}; {binding.words()}", at=now)
         uow.commit()
         return HouseholdInfo(household.id, household.currency, household.created_at, household.pin_set, keyring)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from chorectl.errors import Denied, InvalidState, StorageError
 from chorectl.services import auth
+from chorectl.services.gate import NO_PIN_HINT, PinSource
 from chorectl.services.uow import UnitOfWork
 
 OpenUow = Callable[..., UnitOfWork]
@@ -78,19 +79,25 @@ def initialise(open_uow: OpenUow, *, currency: str, keyring: str, hashed: str, n
         keystore.set_hash(keyring, household_id, hashed)
         return bound
 
-    return household.initialise(open_uow(write=True), currency=currency, now=now, keyring=keyring, store_pin=store).id
+    return household.initialise(
+        open_uow(write=True), currency=currency, now=now, keyring=keyring, store_pin=store, hashed=hashed
+    ).id
 
 
 def change(open_uow: OpenUow, *, hashed: str, now: datetime) -> None:
     """A new PIN for the household (the gate has just checked the current one); ends unlock sessions."""
     from chorectl.security import keystore, session
+    from chorectl.services.gate import keyring_here
 
     gate = auth.gate(open_uow())
+    kind = keyring_here(gate, auth.keyrings(open_uow()))
     auth.change_pin(
         open_uow(write=True),
         now=now,
-        here=binding(gate.keyring, gate.household_id, hashed),
-        store=lambda: keystore.set_hash(gate.keyring, gate.household_id, hashed),
+        here=binding(kind, gate.household_id, hashed),
+        store=lambda: keystore.set_hash(kind, gate.household_id, hashed),
+        hashed=hashed,
+        kind=kind,
     )
     session.end(gate.household_id)
 
@@ -101,17 +108,20 @@ def recover(open_uow: OpenUow, *, household_id: str, new_pin: Callable[[], str] 
     None means no terminal)."""
     from chorectl.security import keystore, session
     from chorectl.security.pin import hash_pin
+    from chorectl.services.gate import keyring_here
 
     gate = auth.gate(open_uow())
+    joined = auth.keyrings(open_uow())
+    kind = keyring_here(gate, joined)
     try:
-        here = keystore.location(gate.keyring)
-        entry = keystore.read(gate.keyring, gate.household_id, "look up the PIN")
+        here = keystore.location(kind)
+        entry = keystore.read(kind, gate.household_id, "look up the PIN")
     except keystore.Unusable:
         raise StorageError(
-            f"the keyring cannot be reached ({keystore.describe(gate.keyring)}); recover where it can",
+            f"the keyring cannot be reached ({keystore.describe(kind)}); recover where it can",
         ) from None
     fingerprint = keystore.fingerprint(gate.household_id, entry) if entry else None
-    auth.check_recovery(gate, here, entry or None, fingerprint)
+    auth.check_recovery(gate, here, entry or None, fingerprint, joined)
     if new_pin is None:
         raise Denied("pin recover is done by a person at a terminal, never by a script")
     hashed = hash_pin(new_pin())
@@ -119,10 +129,57 @@ def recover(open_uow: OpenUow, *, household_id: str, new_pin: Callable[[], str] 
         open_uow(write=True),
         household_id=household_id,
         now=now,
-        here=binding(gate.keyring, gate.household_id, hashed),
+        here=binding(kind, gate.household_id, hashed),
         store_pin=lambda hid, kind: keystore.set_hash(kind, hid, hashed),
+        hashed=hashed,
+        kind=kind,
     )
     session.end(gate.household_id)
+
+
+def can_join(location: Path | str) -> None:
+    """Refuse (before any PIN is asked for) to join a database that is not shared: a SQLite file."""
+    from chorectl.db import dialect
+
+    if not dialect.at(location).SHARED:
+        raise InvalidState(auth.NOT_SHARED, hint=auth.NOT_SHARED_HINT)
+
+
+def join(open_uow: OpenUow, *, keyring: str, pin: PinSource, command: str) -> str:
+    """Join this machine to a shared household: the household's PIN, checked against its verifier
+    (a wrong one counts towards the lockout), puts the household's hash in this machine's *keyring*
+    (system | file). Returns where the hash is kept, in words."""
+    from chorectl.security import clock, keystore
+    from chorectl.security import pin as pin_rules
+
+    state = auth.gate(open_uow())
+    if not auth.shared(open_uow()):
+        raise InvalidState(auth.NOT_SHARED, hint=auth.NOT_SHARED_HINT)
+    if not state.pin_set:
+        raise InvalidState("this household has no parent PIN yet", hint="run: chorectl init")
+    where = binding(keyring, state.household_id, "").location  # the keyring is usable before a PIN is asked
+    given = pin.env
+    how = f"{command}, PIN from CHORECTL_PIN"
+    if given is None:
+        if pin.ask is None:
+            raise Denied("joining needs the household's parent PIN", hint=NO_PIN_HINT)
+        auth.settle_lock(open_uow(write=True), clock.instant())  # no prompt while locked out
+        how = f"{command}, PIN typed at the prompt"
+        try:
+            given = pin.ask()
+        except (EOFError, KeyboardInterrupt):
+            raise Denied("no parent PIN was given; nothing was changed") from None
+    auth.join(
+        open_uow(write=True),
+        verify=lambda hashed: pin_rules.verify(given, hashed),
+        fingerprint=lambda hashed: keystore.fingerprint(state.household_id, hashed),
+        store=lambda hashed: keystore.set_hash(keyring, state.household_id, hashed),
+        kind=keyring,
+        location=where,
+        now=clock.instant(),
+        how=how,
+    )
+    return describe(keyring)
 
 
 def unlock(open_uow: OpenUow, *, minutes: int) -> datetime:

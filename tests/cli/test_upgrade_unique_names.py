@@ -35,6 +35,8 @@ def as_before_the_step(path: Path) -> None:
         con.execute("DROP INDEX ux_chore_live_title")
         con.execute("DROP INDEX ix_completion_chore")
         con.execute("DROP INDEX ix_audit_action")  # a later step's
+        con.execute("DROP TABLE pin_verifier")  # and a later step's tables
+        con.execute("DROP TABLE pin_keyring")
         con.execute(f"PRAGMA user_version = {STEP}")
     con.close()
 

@@ -76,7 +76,8 @@ def test_a_read_only_database_that_needs_an_upgrade_says_so_and_changes_nothing(
     household.parent("adjust Amy +1 --reason x")
     con = sqlite3.connect(db)
     with con:
-        con.execute("DROP INDEX ix_audit_action")  # as the step before it left the file
+        con.execute("DROP TABLE pin_verifier")  # as the step before it left the file
+        con.execute("DROP TABLE pin_keyring")
         con.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
