@@ -26,6 +26,10 @@ from chorectl.errors import ChorectlError, InvalidState, StorageError
 
 BATCH = 2000  # rows read and written at a time: a long history never sits in memory whole
 TOTALS = "ledger_total"  # kept by the target's trigger: compared, never copied
+# What a shared household keeps about its PIN: a verifier of it (readable by the parent role only)
+# and each machine's keyring. Never written into a file a child could read: a copy into SQLite
+# leaves them out (that machine's keyring still holds the hash, under the same household id).
+SHARED_ONLY = {"pin_verifier", "pin_keyring"}
 AUDIT = "audit"
 
 
@@ -131,6 +135,8 @@ def _copy(source, target, *, where: str, note: Note | None) -> Copied:
                 counts: dict[str, int] = {}
                 household_id = None
                 for table in tables():
+                    if table.name in SHARED_ONLY and not into.SHARED:
+                        continue
                     counts[table.name] = 0
                     for batch in _ordered(reading, table, stream=True).partitions():
                         rows = [dict(zip(table.columns.keys(), row, strict=True)) for row in batch]

@@ -254,3 +254,21 @@ def test_a_url_with_a_password_is_refused_before_anything(source, tmp_path, back
         pytest.skip("once is enough")
     with pytest.raises(BadInput, match="password"):
         copy(source, "postgresql+psycopg://amy:secret@/chorectl?host=/nowhere")
+
+
+def test_a_copy_into_a_file_never_holds_the_pins_verifier(tmp_path, backend):
+    """A shared household's verifier and machines stay on the server: a file a child can read gets neither."""
+    if not backend.postgres:
+        pytest.skip("a SQLite household has no verifier to leave out")
+    world = World(backend.location)
+    hashed = "$2b$04$" + "V" * 53  # stands for the PIN's bcrypt hash
+    household.initialise(world.w(), currency="$", now=NOW, store_pin=bound, hashed=hashed)
+    assert world.sql("SELECT count(*) FROM pin_verifier") == [(1,)]
+    target = tmp_path / "family.db"
+    from chorectl.db.transfer import copy_household
+
+    copy_household(world.path, target)
+    rows = every_row(target)
+    assert rows["pin_verifier"] == [] and rows["pin_keyring"] == []
+    assert b"VVVVVVVVVVVVVVVV" not in target.read_bytes()
+    world.engine.dispose()
