@@ -42,6 +42,30 @@ class Denied(ChorectlError):
     exit_code = 3
 
 
+class LoginDenied(Denied):
+    """The database refused this login what the command asked (exit 3): its roles are the wall.
+
+    The message names the command once it is known: the command line's one error
+    handler (:func:`chorectl.cli.app.handle`) calls :meth:`for_command`.
+    """
+
+    TEXT = "this database login cannot {action}; connect as a parent"
+
+    def __init__(self, reason: str, action: str = "do that") -> None:
+        super().__init__(
+            self.TEXT.format(action=action),
+            hint=f"the database said: {reason}; a parent's login is one given the household's parent role",
+        )
+        self.reason = reason
+        self.action = action
+
+    def for_command(self, action: str) -> LoginDenied:
+        """The same refusal, saying which command was refused ("approve", "chore add")."""
+        named = type(self).__new__(type(self))
+        LoginDenied.__init__(named, self.reason, action)
+        return named
+
+
 class NestedUnitOfWork(ChorectlError):
     """A unit of work was opened while already open: a mistake in chorectl itself (exit 1)."""
 

@@ -53,7 +53,7 @@ app = new_app(
     "Household chores and pocket money from the terminal.\n\n"
     "Parents add chores and approve them; children mark them done; rewards land on an exact ledger.",
     cls=Commands,
-    epilog="Exit codes: 0 done, 1 could not be done, 2 bad usage or input, 3 denied (PIN). "
+    epilog="Exit codes: 0 done, 1 could not be done, 2 bad usage or input, 3 denied (PIN, or the database login's role). "
     "Data goes to stdout, messages to stderr; a reader that stops early (| head) ends the command quietly, exit 0.",
 )
 

@@ -3,7 +3,8 @@
 Everything a command can end in is turned into an exit code here, in the group
 classes every command runs under, so no command handles it on its own:
 
-- the project's errors (:mod:`chorectl.errors`): ``Error: ...``, a hint, their code;
+- the project's errors (:mod:`chorectl.errors`): ``Error: ...``, a hint, their code; a
+  login the database's roles refused is told which command it cannot run;
 - usage errors (an unknown option, a missing argument, a bad choice), at every
   depth: ``Error: ...`` naming the option and ``Hint: see 'chorectl ... --help'``,
   exit 2, instead of Click's usage block;
@@ -26,7 +27,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-from chorectl.errors import BadInput, ChorectlError
+from chorectl.errors import BadInput, ChorectlError, LoginDenied
 
 
 def report(error: ChorectlError) -> None:
@@ -54,6 +55,13 @@ def usage_error(error: UsageError, group=None) -> ChorectlError:
     return BadInput(error.format_message(), hint=f"see '{path} --help'")
 
 
+def command_words(group) -> str:
+    """The command *group* was running, without the program's name: "approve", "chore add"."""
+    path = " ".join(filter(None, [group.command_path, group.invoked_subcommand]))
+    root = group.find_root().command_path
+    return path[len(root) :].strip() if path.startswith(root) and path != root else path
+
+
 def silence_stdout() -> None:
     """Point stdout at /dev/null: what is still buffered for a closed pipe goes nowhere, quietly."""
     try:
@@ -70,6 +78,8 @@ def handle(exc: BaseException, group=None) -> NoReturn:
         raise exc  # a group with no command: Click shows its help
     if isinstance(exc, UsageError):
         exc = usage_error(exc, group)
+    if isinstance(exc, LoginDenied) and group is not None:
+        exc = exc.for_command(command_words(group))  # "this database login cannot approve; ..."
     if isinstance(exc, ChorectlError):
         report(exc)
         raise typer.Exit(exc.exit_code) from None

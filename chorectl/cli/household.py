@@ -93,20 +93,61 @@ def init(
             help="Where the PIN hash lives: the OS keyring (default) or a 0600 file keyring for machines without one.",
         ),
     ] = None,
+    parent_role: Annotated[
+        str | None,
+        typer.Option(
+            "--parent-role",
+            metavar="ROLE",
+            help="PostgreSQL: the parents' group role (default chorectl_parent; reused if it exists).",
+        ),
+    ] = None,
+    child_role: Annotated[
+        str | None,
+        typer.Option(
+            "--child-role",
+            metavar="ROLE",
+            help="PostgreSQL: the children's group role (default chorectl_child; reused if it exists).",
+        ),
+    ] = None,
+    roles_sql: Annotated[
+        bool,
+        typer.Option(
+            "--roles-sql",
+            help="PostgreSQL: print the SQL that sets up the roles (for psql, run by the tables' owner or a"
+            " superuser) and change nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Create the household and set the parent PIN (asked twice, or $CHORECTL_PIN).
 
     Refuses if the household already has a PIN.
+
+    On PostgreSQL, run by the database owner, it also sets up the household's
+    roles, the wall the PIN alone is not: a parent role (every parent command)
+    and a child role (reads chores, members and balances, and 'done'; never the
+    ledger, approvals, the log or the PIN data). Give each person's login one:
+    GRANT chorectl_child TO ben;
     """
-    from chorectl.services import household, pins
+    from chorectl.services import household, pins, roles
 
     st = state(ctx)
+    chosen = {"parent": parent_role or roles.PARENT_ROLE, "child": child_role or roles.CHILD_ROLE}
+    if roles_sql or parent_role or child_role:
+        roles.refuse_without_roles(st.db_path)
+    if roles_sql:
+        for statement in roles.sql(st.db_path, **chosen):
+            typer.echo(statement)
+        return
     household.refuse_if_pin_set(st.uow())  # before asking for a PIN for nothing
     kind = _choose_keyring(keyring)
     hashed = pins.hash_new(ask_new_pin("CHORECTL_PIN"))
+    made = roles.setup(st.uow(write=True), **chosen, now=now()) if roles.has_roles(st.db_path) else None
     pins.initialise(st.uow, currency=currency, keyring=kind, hashed=hashed, now=now())
     message(f"Created the household in {st.db_path}.")
     message(f"The parent PIN's hash is kept in: {pins.describe(kind)}.")
+    if made is not None:
+        message(f"Database roles: {made.parent} for parents' logins, {made.child} for children's.")
+        message(f"Give a login one (as the database owner, in psql): GRANT {made.child} TO ben;")
     message("Next: chorectl member add NAME")
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chorectl.db.dialect import WRITE, Stamp
-from chorectl.errors import BadInput, Denied, InvalidState, NotFound, StorageError
+from chorectl.errors import BadInput, Denied, InvalidState, LoginDenied, NotFound, StorageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -350,6 +350,138 @@ def read_schema(conn) -> Schema:
     return Schema(tables, indexes, triggers, views)
 
 
+# ---------------------------------------------------------------- roles: the real wall
+
+PARENT_ROLE = "chorectl_parent"
+CHILD_ROLE = "chorectl_child"
+ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# What a child's login may read of the household: never the PIN's bookkeeping
+# (keyring, binding, wrong-PIN count, lockout), which only the gate reads.
+CHILD_HOUSEHOLD_COLUMNS = ("id", "currency")
+# The tables a parent's commands change; rows are deleted only from assignment (a chore re-assigned).
+PARENT_TABLES = ("member", "chore", "assignment", "completion")
+# The append-only tables: a parent adds to them, never changes them (the triggers say so too).
+APPEND_ONLY = ("ledger", "audit")
+
+
+def role_name(name: str) -> str:
+    """*name*, checked as a role chorectl makes: lower-case letters, digits and _, not pg_..."""
+    if not ROLE_NAME.fullmatch(name) or name.startswith("pg_"):
+        raise BadInput(
+            f"{name!r} is not a role name chorectl makes",
+            hint="lower-case letters, digits and _ (up to 63), starting with a letter or _, not pg_",
+        )
+    return name
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def role_sql(schema: str, parent: str = PARENT_ROLE, child: str = CHILD_ROLE) -> list[str]:
+    """The statements that give the household in *schema* its parent and child group roles.
+
+    Each role is made (NOLOGIN: a person's login is given one with ``GRANT``) unless it
+    exists, and is then granted exactly what its commands need, after everything it
+    had on this schema's tables is revoked: running them again is harmless, and a
+    second household reuses the roles. Run by the tables' owner (or a superuser);
+    making a missing role needs CREATEROLE.
+
+    The parent role: every parent command, but only INSERT on the ledger and the
+    audit log (never UPDATE, DELETE or TRUNCATE) and only SELECT on ledger_total
+    (kept by its SECURITY DEFINER trigger). The child role: reads members, chores,
+    assignments, completions, balances (ledger_total) and the household's id and
+    currency, not its PIN columns; adds a pending completion and the audit line
+    ``done`` writes (row-level security holds both to that); nothing else: no ledger,
+    no approvals, no log.
+    """
+    parent, child = role_name(parent), role_name(child)
+    if parent == child:
+        raise BadInput("the parent role and the child role must differ")
+    s, p, c = _quoted(schema), _quoted(parent), _quoted(child)
+
+    def table(name: str) -> str:
+        return f"{s}.{name}"
+
+    def tables(names) -> str:
+        return ", ".join(table(n) for n in names)
+
+    statements = [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}')"
+        f" THEN CREATE ROLE {_quoted(name)} NOLOGIN; END IF; END $$"
+        for name in (parent, child)
+    ]
+    statements += [
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {s} FROM {p}, {c}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM {p}, {c}",
+        f"GRANT USAGE ON SCHEMA {s} TO {p}, {c}",
+        # The parent role.
+        f"GRANT SELECT, UPDATE ON {table('household')} TO {p}",
+        f"GRANT SELECT, INSERT, UPDATE ON {tables(PARENT_TABLES)} TO {p}",
+        f"GRANT DELETE ON {table('assignment')} TO {p}",
+        f"GRANT SELECT, INSERT ON {tables(APPEND_ONLY)} TO {p}",
+        f"GRANT SELECT ON {table('ledger_total')} TO {p}, {c}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {p}",
+        # The child role.
+        f"GRANT SELECT ({', '.join(CHILD_HOUSEHOLD_COLUMNS)}) ON {table('household')} TO {c}",
+        f"GRANT SELECT ON {tables(PARENT_TABLES)} TO {c}",
+        f"GRANT INSERT ON {table('completion')} TO {c}",
+        # done's audit line: INSERT, and its id back (INSERT ... RETURNING id); never the log itself.
+        f"GRANT INSERT, SELECT (id) ON {table('audit')} TO {c}",
+        f"GRANT USAGE ON SEQUENCE {table('completion_id_seq')}, {table('audit_id_seq')} TO {c}",
+    ]
+    # Row-level security: what a grant cannot say. A child adds only a pending completion with
+    # no reward and no review, and only done's line to the log. The owner is not held by it.
+    policies = {
+        "completion": [
+            ("parent_all", f"FOR ALL TO {p} USING (true) WITH CHECK (true)"),
+            ("child_reads", f"FOR SELECT TO {c} USING (true)"),
+            (
+                "child_adds_pending",
+                f"FOR INSERT TO {c} WITH CHECK (status = 'pending' AND reward IS NULL AND reviewed_at IS NULL)",
+            ),
+        ],
+        "audit": [
+            ("parent_all", f"FOR ALL TO {p} USING (true) WITH CHECK (true)"),
+            ("child_reads_done", f"FOR SELECT TO {c} USING (action = 'done')"),
+            ("child_adds_done", f"FOR INSERT TO {c} WITH CHECK (action = 'done' AND amount IS NULL)"),
+        ],
+    }
+    for name, rules in policies.items():
+        statements.append(f"ALTER TABLE {table(name)} ENABLE ROW LEVEL SECURITY")
+        for policy, rule in rules:
+            statements.append(f"DROP POLICY IF EXISTS chorectl_{policy} ON {table(name)}")
+            statements.append(f"CREATE POLICY chorectl_{policy} ON {table(name)} {rule}")
+    return statements
+
+
+def current_schema(conn) -> str:
+    """The schema the household of *conn* lives in."""
+    ((schema,),) = rows(conn, "SELECT current_schema()")
+    if schema is None:
+        raise InvalidState("the database URL's search_path names no schema that exists")
+    return schema
+
+
+def setup_roles(conn, parent: str = PARENT_ROLE, child: str = CHILD_ROLE) -> list[str]:
+    """Run :func:`role_sql` for the household on *conn*, in the caller's transaction; the statements run.
+
+    A login that may not (not the tables' owner, or without CREATEROLE for a role that is
+    missing) is refused with :class:`RolesRefused` (exit 3), and nothing is changed.
+    """
+    from sqlalchemy import exc as sa_exc
+
+    statements = role_sql(current_schema(conn), parent, child)
+    try:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    except sa_exc.DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "42501":
+            raise RolesRefused(_reason(exc.orig), parent, child) from None
+        raise
+    return statements
+
+
 # ---------------------------------------------------------------- long exports
 
 
@@ -378,9 +510,6 @@ def describe(conn) -> str:
 
 
 # ---------------------------------------------------------------- errors
-
-# What a login is refused, by the command's words (the CLI fills in its command).
-DENIED = "this database login cannot {action}; connect as a parent"
 
 
 def translate_error(exc: BaseException) -> Exception | None:
@@ -421,14 +550,22 @@ def translate_error(exc: BaseException) -> Exception | None:
     return StorageError(f"database error: {reason}")
 
 
-class DatabaseDenied(Denied):
-    """The database's roles refused the login (exit 3): a child's login cannot approve."""
+class RolesRefused(Denied):
+    """This login may not set up the household's roles (exit 3)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, parent: str, child: str) -> None:
         super().__init__(
-            DENIED.format(action="do that"), hint=f"the database said: {reason}; parents connect as a parent role"
+            f"this database login cannot set up the roles {parent} and {child} ({reason})",
+            hint="run init as the database owner; a missing role needs CREATEROLE: have a superuser run"
+            " 'chorectl init --roles-sql' with psql, or make the roles (CREATE ROLE ... NOLOGIN) and init again",
         )
-        self.reason = reason
+
+
+class DatabaseDenied(LoginDenied):
+    """The database's roles refused the login (SQLSTATE 42501, exit 3): a child's login cannot approve.
+
+    Carries the server's *reason*; the command line names the command (:meth:`LoginDenied.for_command`).
+    """
 
 
 def _reason(orig) -> str:

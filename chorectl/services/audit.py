@@ -30,7 +30,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "members": ("member add", "member rename", "member remove", "member restore"),
     "chores": ("chore add", "chore edit", "chore assign", "chore remove", "done", "approve", "reject", "reset"),
     "money": ("approve", "pay", "adjust"),
-    "household": ("init", "restore", "copy"),
+    "household": ("init", "roles", "restore", "copy"),
 }
 ACTIONS = frozenset(action for actions in KINDS.values() for action in actions)
 KIND_WORDS = ("changes", *KINDS, "all")

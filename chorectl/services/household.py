@@ -41,8 +41,9 @@ def require(uow: UnitOfWork) -> Household:
 
 
 def currency(uow: UnitOfWork) -> str:
-    household = get(uow)
-    return household.currency if household else "$"
+    """The currency symbol, read alone: a child's database login may read it, never the PIN's columns."""
+    symbol = uow.session.exec(select(Household.currency)).first()
+    return symbol if symbol is not None else "$"
 
 
 def refuse_if_pin_set(uow: UnitOfWork) -> None:
