@@ -362,6 +362,7 @@ CHILD_HOUSEHOLD_COLUMNS = ("id", "currency")
 PARENT_TABLES = ("member", "chore", "assignment", "completion")
 # The append-only tables: a parent adds to them, never changes them (the triggers say so too).
 APPEND_ONLY = ("ledger", "audit")
+PIN_TABLES = ("pin_verifier", "pin_keyring")  # no grant at all to the child role
 
 
 def role_name(name: str) -> str:
@@ -419,6 +420,8 @@ def role_sql(schema: str, parent: str = PARENT_ROLE, child: str = CHILD_ROLE) ->
         f"GRANT SELECT, UPDATE ON {table('household')} TO {p}",
         f"GRANT SELECT, INSERT, UPDATE ON {tables(PARENT_TABLES)} TO {p}",
         f"GRANT DELETE ON {table('assignment')} TO {p}",
+        # The PIN's verifier and each machine's keyring (schema 6): the parent role's alone.
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables(PIN_TABLES)} TO {p}",
         f"GRANT SELECT, INSERT ON {tables(APPEND_ONLY)} TO {p}",
         f"GRANT SELECT ON {table('ledger_total')} TO {p}, {c}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {p}",

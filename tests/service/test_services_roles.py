@@ -203,3 +203,13 @@ def test_a_file_database_has_no_roles(tmp_path):
     with pytest.raises(BadInput, match="PostgreSQL"):
         roles.sql(tmp_path / "x.db")
     assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize("table", ["pin_verifier", "pin_keyring"])
+def test_a_child_login_cannot_read_the_pins_verifier_or_the_machines(home, table):
+    from sqlalchemy.exc import ProgrammingError
+
+    with home.child.connect() as conn, pytest.raises(ProgrammingError, match="permission denied"):
+        conn.exec_driver_sql(f"SELECT * FROM {table}")
+    with home.parent.connect() as conn:
+        conn.exec_driver_sql(f"SELECT * FROM {table}").all()  # the parent role's own
