@@ -102,6 +102,10 @@ class Dialect(Protocol):
         and ``ledger_total`` follows every ledger insert."""
         ...
 
+    def after_upgrade(self, conn: Any) -> None:
+        """What an upgrade does last, in its transaction (PostgreSQL: the roles' grants on new tables)."""
+        ...
+
     def index_where(self, condition: str) -> dict[str, Any]:
         """The keyword arguments that make a SQLAlchemy ``Index`` (or Alembic's
         ``create_index``) partial on this backend: only rows where *condition* holds."""

@@ -104,6 +104,7 @@ def _create_or_upgrade(engine: Engine, backend: dialect.Dialect, backup: Path | 
                 # Every version had the guards: an old file without them, or with altered
                 # ones, was changed outside chorectl and is refused, not repaired.
                 _refuse_other_schema(conn)  # in the transaction: a damaged file stays as it was
+                backend.after_upgrade(conn)
                 upgraded = Upgrade(stamp.version, SCHEMA_VERSION, backup)
                 backend.write_stamp(conn, version=SCHEMA_VERSION)
             else:
@@ -131,6 +132,14 @@ def _not_upgraded(error: Exception, version: int) -> Exception:
     """Why an upgrade failed in the database, saying it was one: any command, a read like
     ``ledger`` too, upgrades an older file first, and "the database cannot be written"
     alone would not say why a read had to write."""
+    from chorectl.errors import LoginDenied
+
+    if isinstance(error, LoginDenied):  # only the database's owner may change its tables
+        return StorageError(
+            f"the database (schema {version}) must be upgraded to schema {SCHEMA_VERSION} by its owner"
+            f" before this login can use it ({error.reason})",
+            hint="run any chorectl command once as the database's owner (the login that ran init); nothing was changed",
+        )
     if not isinstance(error, StorageError):
         return error
     return StorageError(

@@ -270,7 +270,12 @@ def columns(conn, table: str) -> set[str]:
 
 
 def reference_schema(conn) -> Schema:
-    """The schema a new household gets, made in a throw-away schema inside a savepoint and read back."""
+    """The schema a new household gets, made in a throw-away schema and read back, never committed.
+
+    Making it needs CREATE on the database (its owner has it): another login gets
+    :class:`DatabaseDenied`, and doctor says the structure was not checked.
+    """
+    from sqlalchemy import exc as sa_exc
     from sqlmodel import SQLModel
 
     from chorectl.db import models  # noqa: F401  (registers the tables)
@@ -284,6 +289,8 @@ def reference_schema(conn) -> Schema:
             SQLModel.metadata.create_all(own)
             install_guards(own)
             return read_schema(own)
+        except sa_exc.DBAPIError as exc:
+            raise translate_error(exc) from None
         finally:
             own.rollback()  # the schema, and SET LOCAL with it
 
@@ -483,6 +490,29 @@ def setup_roles(conn, parent: str = PARENT_ROLE, child: str = CHILD_ROLE) -> lis
             raise RolesRefused(_reason(exc.orig), parent, child) from None
         raise
     return statements
+
+
+def household_roles(conn) -> tuple[str, str] | None:
+    """The parent and child roles the household on *conn* was given (by their grants), or None."""
+    found = rows(
+        conn,
+        "SELECT grantee, table_name FROM information_schema.role_table_grants"
+        " WHERE table_schema = current_schema() AND privilege_type = 'INSERT'"
+        " AND table_name IN ('ledger', 'completion') AND grantee <> current_user",
+    )
+    parents = {who for who, table in found if table == "ledger"}
+    children = {who for who, table in found if table == "completion"} - parents
+    if len(parents) != 1 or len(children) != 1:
+        return None
+    return parents.pop(), children.pop()
+
+
+def after_upgrade(conn) -> None:
+    """An upgrade may add tables: the household's roles get what they may do on them, in the
+    upgrade's transaction (run by the owner, who alone may upgrade)."""
+    given = household_roles(conn)
+    if given is not None:
+        setup_roles(conn, *given)
 
 
 # ---------------------------------------------------------------- long exports

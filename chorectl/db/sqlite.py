@@ -206,6 +206,10 @@ def install_guards(conn) -> None:
         conn.exec_driver_sql(trigger)
 
 
+def after_upgrade(conn) -> None:
+    return None  # one file, one OS account: nothing to grant
+
+
 def index_where(condition: str) -> dict[str, Any]:
     from sqlalchemy import text
 

@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 
 from chorectl.db import dialect, schema
 from chorectl.db.engine import APPLICATION_ID, SCHEMA_VERSION
+from chorectl.errors import LoginDenied
 from chorectl.services import auth
 from chorectl.services import household as household_service
 from chorectl.services.uow import UnitOfWork
@@ -40,14 +41,27 @@ def database_checks(
                 f"version {stamp.version} (this chorectl: {SCHEMA_VERSION}), {backend.describe(conn)}",
             )
         )
-        differ = schema.differences(conn)
-        checks.append(
-            Check(
-                "structure",
-                "fail" if differ else "ok",
-                "; ".join(differ) if differ else "tables, indexes and append-only triggers as this chorectl makes them",
+        try:
+            differ = schema.differences(conn)
+        except LoginDenied as exc:  # on a server: only its owner may make the schema it compares with
+            checks.append(
+                Check(
+                    "structure",
+                    "warn",
+                    f"not checked: this login may not make the throw-away schema it is compared with"
+                    f" ({exc.reason}); run doctor as the database's owner",
+                )
             )
-        )
+        else:
+            checks.append(
+                Check(
+                    "structure",
+                    "fail" if differ else "ok",
+                    "; ".join(differ)
+                    if differ
+                    else "tables, indexes and append-only triggers as this chorectl makes them",
+                )
+            )
         started = time.perf_counter()
         problems = backend.integrity_problems(conn, progress)
         took = f"{backend.INTEGRITY_READS} in {time.perf_counter() - started:.1f} s"

@@ -213,3 +213,38 @@ def test_a_child_login_cannot_read_the_pins_verifier_or_the_machines(home, table
         conn.exec_driver_sql(f"SELECT * FROM {table}")
     with home.parent.connect() as conn:
         conn.exec_driver_sql(f"SELECT * FROM {table}").all()  # the parent role's own
+
+
+def test_an_upgrade_is_the_owners_and_gives_the_roles_the_new_tables(home, pg_server):
+    """A household made at schema 5 (before the PIN's tables) with its roles: a parent's login may not
+    upgrade it (one line saying who may), the owner's first command does, and the roles then have
+    exactly what they may do on the new tables."""
+    from sqlalchemy.exc import ProgrammingError
+
+    from chorectl.errors import StorageError
+
+    pg_server.psql(
+        f"SET search_path = {home.schema}; DROP TABLE pin_verifier; DROP TABLE pin_keyring;"
+        " UPDATE chorectl_stamp SET version = 5"
+    )
+    for engine in (home.parent, home.owner):
+        engine.dispose()  # as a new command would, each opening the database afresh
+    with pytest.raises(StorageError, match=r"must be upgraded to schema 6 by its owner"):
+        ensure_schema(home.parent)
+    upgraded = ensure_schema(home.owner)
+    assert (upgraded.from_version, upgraded.to_version) == (5, 6)
+    with home.parent.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM pin_keyring").scalar() == 0
+    with home.child.connect() as conn, pytest.raises(ProgrammingError, match="permission denied"):
+        conn.exec_driver_sql("SELECT * FROM pin_verifier")
+
+
+def test_doctor_as_a_parent_login_checks_all_it_may_and_says_what_it_could_not(home):
+    from chorectl.services import doctor
+
+    found = {check.name: check for check in doctor.database_checks(UnitOfWork(home.parent))[0]}
+    assert found["structure"].status == "warn"
+    assert "run doctor as the database's owner" in found["structure"].detail
+    assert found["balances"].status == "ok"
+    owner = {check.name: check for check in doctor.database_checks(UnitOfWork(home.owner))[0]}
+    assert owner["structure"].status == "ok"
