@@ -125,4 +125,12 @@ def copy(
         f" {rows.get('chore', 0)} chores, {rows.get('completion', 0)} completions,"
         f" {rows.get('ledger', 0)} ledger entries, {rows.get('audit', 0)} log lines."
     )
+    if done.roles:
+        parent, child = done.roles
+        message(f"It has the database roles {parent} and {child}: give a login one (GRANT {child} TO ben;).")
+    elif done.roles_refused:
+        message(
+            f"It has no database roles yet ({done.roles_refused}): the database owner can give them with"
+            f" chorectl --db URL init --roles-sql | psql"
+        )
     message(f"Use it with: --db {to} (or CHORECTL_DB); the source is unchanged.")

@@ -245,6 +245,8 @@ class CopyDone:
     source: str
     target: str
     rows: dict[str, int]
+    roles: tuple[str, str] | None = None  # on a server: the parent and child roles it was given
+    roles_refused: str | None = None  # ... or why this login could not give them (the copy stands)
 
 
 def copy(uow, db: Path | str, target: Path | str, *, now) -> CopyDone:
@@ -268,4 +270,20 @@ def copy(uow, db: Path | str, target: Path | str, *, now) -> CopyDone:
     where = dialect.at(target).display(target)
     note = Note(at=now, actor=actor, action="copy", detail=printable(f"from {source}"))
     copied = copy_household(db, target, note=note)
-    return CopyDone(copied.household_id, source, where, dict(copied.rows))
+    done = CopyDone(copied.household_id, source, where, dict(copied.rows))
+    from chorectl.services import roles
+
+    if not roles.has_roles(target):
+        return done
+    # On a server the copy gets its parent and child roles, as init gives a new household.
+    from chorectl.errors import Denied
+    from chorectl.services.uow import UnitOfWork
+
+    engine = make_engine(target, create=False)
+    try:
+        given = roles.setup(UnitOfWork(engine, write=True, actor=actor), now=now)
+    except Denied as exc:
+        return replace(done, roles_refused=exc.message)
+    finally:
+        engine.dispose()
+    return replace(done, roles=(given.parent, given.child))

@@ -58,8 +58,11 @@ def test_a_household_copied_to_postgresql_and_back_reads_the_same(home, run, pg_
     # The log: each copy's log is its source's, line for line, then the copy's own lines.
     source, server, returned = (_lines(run, db, "log", "-f", "csv", "--all") for db in (file, url, back))
     assert server[: len(source)] == source
-    copied, pin_ok = server[len(source) :]  # then the PIN that let the copy back through
+    # the copy, the roles a server's household is given (as init gives them), then the PIN that let
+    # the copy back through
+    copied, roles, pin_ok = server[len(source) :]
     assert copied.split(",")[3:5] == ["copy", f"from {file}"]
+    assert roles.split(",")[3:5] == ["roles", "parent role chorectl_parent, child role chorectl_child"]
     assert pin_ok.split(",")[3] == "pin ok"
     assert returned[: len(server)] == server
     (copied_back,) = returned[len(server) :]

@@ -111,15 +111,19 @@ def test_copy_holds_every_row_every_balance_and_the_log(source, target):
             continue
         assert after[table] == before[table], table
     assert before["ledger"] and before["ledger_total"] and before["completion"]  # the household is not trivial
-    # The log: every line as it was, ids and all, then one saying where the copy came from.
-    assert after["audit"][:-1] == before["audit"]
-    last = after["audit"][-1]
+    # The log: every line as it was, ids and all, then one saying where the copy came from
+    # (and, on a server, one for the roles it was given, as init gives them).
+    extra = after["audit"][len(before["audit"]) :]
+    assert after["audit"][: len(before["audit"])] == before["audit"]
+    assert [line[3] for line in extra] == (["copy", "roles"] if dialect.is_url(target) else ["copy"])
+    last = extra[0]
     assert last[0] == before["audit"][-1][0] + 1
     assert (last[1], last[2], last[3]) == (NOW, "Mum", "copy")
     assert last[4] == f"from {dialect.at(source.path).display(source.path)}"
     assert balances(target) == balances(source.path)
     assert done.household_id == before["household"][0][0]
     assert done.rows["ledger"] == len(before["ledger"]) and done.rows["audit"] == len(before["audit"])
+    assert done.roles == (("chorectl_parent", "chorectl_child") if dialect.is_url(target) else None)
 
 
 def test_the_copy_is_a_household_that_goes_on(source, target):
@@ -156,7 +160,10 @@ def test_a_copy_and_back_again_is_the_same_household(source, target, tmp_path, b
         if table != "audit":
             assert returned[table] == original[table], table
     assert returned["audit"][: len(original["audit"])] == original["audit"]
-    assert [line[3] for line in returned["audit"][len(original["audit"]) :]] == ["copy", "copy"]
+    # Each copy's line; a copy onto a server also gives it the household's roles, as init does.
+    assert [line[3] for line in returned["audit"][len(original["audit"]) :]] == (
+        ["copy", "copy", "roles"] if backend.postgres else ["copy", "roles", "copy"]
+    )
     # A household like one init makes: chorectl opens it without upgrading or repairing anything.
     engine = make_engine(back, create=False)
     try:
