@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 NAME = "PostgreSQL"
 A_DATABASE = "a PostgreSQL database"
 Error = Exception  # psycopg.Error, imported lazily
-INTEGRITY_READS = "the server answered; it keeps its own files consistent"
+INTEGRITY_READS = "the server's catalog read"  # the server keeps its own files consistent
 SHARED = True  # several machines, each with its own keyring: the PIN's verifier lives here (parent role only)
 
 # The advisory lock writers take: ("CHOR", chorectl's application id; the household's schema),

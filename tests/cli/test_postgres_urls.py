@@ -81,4 +81,4 @@ def test_the_whole_daily_loop_on_a_server(cli, pg_server):
     assert cli.ok("balance -f csv", env=env).stdout.splitlines()[1] == "Amy,1.50,0.00,0.00,-1.00,0.50,1"
     doctor = cli.ok("doctor", env=env)
     assert "PostgreSQL 15" in doctor.stdout or "PostgreSQL" in doctor.stdout
-    assert "the server answered" in doctor.stdout
+    assert "the server's catalog read" in doctor.stdout
