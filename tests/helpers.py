@@ -129,6 +129,15 @@ def integrity_errors() -> tuple[type[Exception], ...]:
     return (sqlite3.IntegrityError,)
 
 
+def database_errors() -> tuple[type[Exception], ...]:
+    """Any error the database raises in :func:`execute`: a trigger's refusal among them."""
+    if on_server():
+        import psycopg
+
+        return (psycopg.Error,)
+    return (sqlite3.Error,)
+
+
 def shows(secret: str, text: str) -> bool:
     """Whether ``secret`` (a PIN) appears in ``text`` as a token of its own.
 

@@ -106,7 +106,7 @@ def test_the_name_of_an_archived_member_stays_theirs(household):
 
 def test_the_database_refuses_a_second_member_of_the_same_name(household):
     household.parent("member remove Ben")
-    with pytest.raises(integrity_errors(), match="(?i)unique"):
+    with pytest.raises(integrity_errors(), match=r"(?i)unique"):
         execute(
             "INSERT INTO member (name, name_key, role, active, created_at)"
             " VALUES ('BEN', 'ben', 'child', TRUE, '2026-11-21T10:00:00.000000+00:00')"
@@ -287,7 +287,7 @@ def test_the_database_refuses_a_second_live_chore_of_the_same_title(household):
         "INSERT INTO chore (title, title_key, reward_min, reward_max, archived, created_at)"
         " VALUES ('DISHES', 'dishes', 1, 1, ?, '2026-11-21T10:00:00.000000+00:00')"
     )
-    with pytest.raises(integrity_errors(), match="(?i)unique"):
+    with pytest.raises(integrity_errors(), match=r"(?i)unique"):
         execute(insert, False)
     execute(insert, True)  # an archived one may share it
 

@@ -24,7 +24,9 @@ from chorectl.errors import BadInput
 from chorectl.security import keystore, session
 from chorectl.security.pin import check_rules, hash_pin
 from tests.conftest import PIN
-from tests.helpers import query, snapshot
+from tests.helpers import execute, query, snapshot
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on a SQLite file and on PostgreSQL
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 11, 21, 18, 0, tzinfo=BERLIN)
@@ -324,6 +326,7 @@ def recover_on_a_terminal(monkeypatch):
     monkeypatch.setattr(household_cli, "interactive", lambda: True)
 
 
+@pytest.mark.sqlite_only  # the household and its backup are both files, named by path in --db
 def test_recovering_in_another_keyring_is_refused_on_a_copy_and_on_the_original(
     cli, tmp_path, monkeypatch, recover_on_a_terminal
 ):
@@ -358,14 +361,7 @@ def test_a_session_is_bound_to_the_pin_it_was_made_with(household):
     cli = household
     cli.parent("unlock")
     cli.ok("member add Cleo")
-    import sqlite3
-
-    from tests.helpers import db_path
-
-    con = sqlite3.connect(db_path())  # as if this were a copy whose PIN was set anew
-    con.execute("UPDATE household SET pin_fingerprint = 'another'")
-    con.commit()
-    con.close()
+    execute("UPDATE household SET pin_fingerprint = 'another'")  # as if this were a copy whose PIN was set anew
     assert cli("member add Dora").exit_code == 3
 
 
@@ -395,14 +391,7 @@ def test_pin_change_and_recover_rebind_and_are_logged(household, ring, recover_o
 
 def test_a_household_from_before_bindings_is_bound_by_its_next_right_pin(household, ring):
     cli = household
-    import sqlite3
-
-    from tests.helpers import db_path
-
-    con = sqlite3.connect(db_path())
-    con.execute("UPDATE household SET keyring_location = NULL, pin_fingerprint = NULL")
-    con.commit()
-    con.close()
+    execute("UPDATE household SET keyring_location = NULL, pin_fingerprint = NULL")
     assert "not yet bound" in cli("doctor").stdout
     cli.parent("member add Cleo")
     assert query("SELECT keyring_location FROM household") == [("tests.conftest.MemoryKeyring",)]
@@ -440,6 +429,7 @@ def test_an_undecodable_pin_in_the_environment_is_refused_without_a_traceback(ho
     assert snapshot() == before
 
 
+@pytest.mark.sqlite_only  # restore replaces a SQLite file; a PostgreSQL household comes back by 'copy'
 def test_a_backup_from_before_a_pin_change_restores_with_the_pin_that_restored_it(household, tmp_path):
     cli = household
     backup = tmp_path / "before.db"
