@@ -105,14 +105,22 @@ def query(sql: str, *params, path: Path | None = None) -> list[tuple]:
         con.close()
 
 
-def execute(sql: str, *params) -> None:
-    """Run one statement on the test's database in a transaction of its own, behind chorectl's back
-    (as someone with the file, or a database login, could). The driver's error is raised as it is:
-    :func:`integrity_errors` names the ones a constraint raises, on both backends."""
-    if url := on_server():
+def rows_at(location: str | Path, sql: str, *params) -> list[tuple]:
+    """*sql*'s rows from the database at *location*: a SQLite file's path, or a PostgreSQL URL."""
+    if str(location).startswith("postgresql"):
+        return _server_rows(str(location), sql, params)
+    return query(sql, *params, path=Path(location))
+
+
+def execute(sql: str, *params, at: str | Path | None = None) -> None:
+    """Run one statement on the test's database (or the one *at*: a file or a URL) in a transaction
+    of its own, behind chorectl's back (as someone with the file, or a database login, could). The
+    driver's error is raised as it is: :func:`integrity_errors` names a constraint's, on both backends."""
+    url = on_server() if at is None else (str(at) if str(at).startswith("postgresql") else None)
+    if url:
         _server_rows(url, sql, params)
         return
-    con = sqlite3.connect(db_path())
+    con = sqlite3.connect(at or db_path())
     try:
         with con:
             con.execute(sql, params)
