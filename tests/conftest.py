@@ -135,12 +135,7 @@ def pg_server():
     installed, except under CI (``CI`` set), where a missing server fails the run."""
     from tests import pg
 
-    try:
-        server = pg.start()
-    except RuntimeError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no PostgreSQL here: {exc}")
+    server = pg.start_for_tests()
     yield server
     server.stop()
 

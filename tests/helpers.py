@@ -23,7 +23,13 @@ def _server_rows(url: str, sql: str, params=()) -> list[tuple]:
 
     parts = make_url(url)
     with psycopg.connect(dbname=parts.database, user=parts.username, **parts.query) as conn:
-        return [tuple(map(_as_sqlite_has_it, row)) for row in conn.execute(sql.replace("?", "%s"), params)]
+        cursor = conn.execute(_server_sql(sql), params)
+        return [tuple(map(_as_sqlite_has_it, row)) for row in cursor] if cursor.description else []
+
+
+def _server_sql(sql: str) -> str:
+    """*sql* with SQLite's ``?`` placeholders as psycopg's, and a literal ``%`` (``LIKE 'ben%'``) as itself."""
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 def _as_sqlite_has_it(value):
@@ -97,6 +103,47 @@ def query(sql: str, *params, path: Path | None = None) -> list[tuple]:
         return con.execute(sql, params).fetchall()
     finally:
         con.close()
+
+
+def rows_at(location: str | Path, sql: str, *params) -> list[tuple]:
+    """*sql*'s rows from the database at *location*: a SQLite file's path, or a PostgreSQL URL."""
+    if str(location).startswith("postgresql"):
+        return _server_rows(str(location), sql, params)
+    return query(sql, *params, path=Path(location))
+
+
+def execute(sql: str, *params, at: str | Path | None = None) -> None:
+    """Run one statement on the test's database (or the one *at*: a file or a URL) in a transaction
+    of its own, behind chorectl's back (as someone with the file, or a database login, could). The
+    driver's error is raised as it is: :func:`integrity_errors` names a constraint's, on both backends."""
+    url = on_server() if at is None else (str(at) if str(at).startswith("postgresql") else None)
+    if url:
+        _server_rows(url, sql, params)
+        return
+    con = sqlite3.connect(at or db_path())
+    try:
+        with con:
+            con.execute(sql, params)
+    finally:
+        con.close()
+
+
+def integrity_errors() -> tuple[type[Exception], ...]:
+    """The errors a refused constraint (UNIQUE, NOT NULL, a foreign key) raises in :func:`execute`."""
+    if on_server():
+        import psycopg
+
+        return (psycopg.IntegrityError,)
+    return (sqlite3.IntegrityError,)
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """Any error the database raises in :func:`execute`: a trigger's refusal among them."""
+    if on_server():
+        import psycopg
+
+        return (psycopg.Error,)
+    return (sqlite3.Error,)
 
 
 def shows(secret: str, text: str) -> bool:

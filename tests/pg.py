@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 DATABASE = "chorectl"  # the database each server's tests make their schemas in
@@ -80,6 +81,21 @@ def _as_postgres(argv: list[str]) -> subprocess.CompletedProcess:
     if os.geteuid() == 0:  # PostgreSQL will not run as root
         argv = ["runuser", "-u", "postgres", "--", *argv]
     return subprocess.run(argv, capture_output=True, text=True, check=True)
+
+
+def start_for_tests(starter: Callable[[], Server] | None = None) -> Server:
+    """A server for this run's tests (the ``pg_server`` fixture). Where PostgreSQL cannot start
+    the tests that need it are skipped, but never under CI (``CI`` set): there ``.ci/run``
+    installs PostgreSQL, and a server that does not start fails the run instead of turning half
+    of the suite into skips that nobody reads (tests/repo/test_ci.py holds this)."""
+    import pytest
+
+    try:
+        return (starter or start)()
+    except RuntimeError as exc:
+        if os.environ.get("CI"):
+            raise RuntimeError(f"CI must run the PostgreSQL tests, and {exc}") from None
+        pytest.skip(f"no PostgreSQL here: {exc}")
 
 
 def start() -> Server:

@@ -11,7 +11,6 @@ come back unnoticed.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import sys
@@ -21,6 +20,10 @@ from pathlib import Path
 import pytest
 
 from chorectl.cli import options, render
+from tests.helpers import execute, on_server
+
+# Each test on a SQLite file and on PostgreSQL, but those that count what leaves SQLite's cursors.
+pytestmark = pytest.mark.usefixtures("backend")
 
 NOTE = "Showing the latest 3 of 5 ledger entries; --all or --since DATE for more.\n"
 
@@ -169,14 +172,10 @@ def test_a_streamed_table_is_the_table_drawn_at_once(five, monkeypatch):
 
 def added_meanwhile() -> None:
     """Another process adds a ledger entry (a bonus like the last one)."""
-    import os
-
-    with sqlite3.connect(os.environ["CHORECTL_DB"]) as con:
-        con.execute(
-            "INSERT INTO ledger (at, member_id, kind, amount, note)"
-            " SELECT at, member_id, kind, amount, 'meanwhile' FROM ledger ORDER BY id DESC LIMIT 1"
-        )
-    con.close()
+    execute(
+        "INSERT INTO ledger (at, member_id, kind, amount, note)"
+        " SELECT at, member_id, kind, amount, 'meanwhile' FROM ledger ORDER BY id DESC LIMIT 1"
+    )
 
 
 def test_a_long_limit_in_a_table_streams_like_all(five, monkeypatch):
@@ -246,6 +245,7 @@ def test_the_note_counts_up_to_the_newest_row_shown(five, window, monkeypatch):
     assert len(json.loads(five.ok("ledger -f json").stdout)) == 6  # it was added
 
 
+@pytest.mark.sqlite_only  # SQLite's integrity check reads the file and reports progress; PostgreSQL's does not
 def test_ctrl_c_during_doctors_integrity_check_is_ctrl_c(household, monkeypatch):
     """On a terminal doctor's spinner hears from the integrity check as it reads the file;
     Ctrl-C arriving there ended as "Error: database error: interrupted", exit 1."""
@@ -337,6 +337,7 @@ LISTINGS = [
 ]
 
 
+@pytest.mark.sqlite_only  # a SQLite file of ten years (benchmarks/history.py), rows counted on SQLite's cursors
 @pytest.mark.parametrize("command", LISTINGS)
 def test_at_ten_years_every_listing_reads_a_window_not_the_history(cli, ten_years, tmp_path, monkeypatch, command):
     """Ten years: 154,000 completions, 126,000 ledger entries, 384,000 log lines. A listing
@@ -356,6 +357,7 @@ def test_at_ten_years_every_listing_reads_a_window_not_the_history(cli, ten_year
     assert history.fetchone()[0] > 500_000
 
 
+@pytest.mark.sqlite_only  # as above
 def test_the_counter_sees_a_whole_history(cli, ten_years, tmp_path, monkeypatch):
     """The check above can fail: --all reads every row (twice: it measures, then draws)."""
     db = tmp_path / "ten.db"
@@ -373,12 +375,10 @@ def test_a_table_shows_control_characters_a_file_holds_but_never_sends_them(hous
     """chorectl refuses control characters as input, but a database written by something else
     (or a restored backup) may hold ESC sequences: a table must not hand them to the terminal."""
     household.parent("adjust Amy +1 --reason plain")
-    con = sqlite3.connect(os.environ["CHORECTL_DB"])
-    with con:
-        con.execute("UPDATE member SET name = ? WHERE name = 'Amy'", ("A\x1b]0;pwned\x07my\x9b2J",))
-        con.execute("DROP TRIGGER ledger_no_update")
-        con.execute("UPDATE ledger SET note = ?", ("\x1b[2Jcleared\x00\x7f",))
-    con.close()
+    execute("UPDATE member SET name = ? WHERE name = 'Amy'", "A\x1b]0;pwned\x07my\x9b2J")
+    execute("DROP TRIGGER ledger_no_update" + (" ON ledger" if on_server() else ""))
+    nul = "\x01" if on_server() else "\x00"  # PostgreSQL's text never holds NUL
+    execute("UPDATE ledger SET note = ?", f"\x1b[2Jcleared{nul}\x7f")
     for command in ("ledger", "balance", "member list", "log --all"):
         shown = household.ok(command).stdout
         assert not any((ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) < 0xA0 for ch in shown), (command, shown)

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.helpers import query, snapshot
+from tests.helpers import execute, integrity_errors, query, snapshot
 
 pytestmark = pytest.mark.usefixtures("backend")  # each test on a SQLite file and on PostgreSQL
 
@@ -105,19 +105,12 @@ def test_the_name_of_an_archived_member_stays_theirs(household):
 
 
 def test_the_database_refuses_a_second_member_of_the_same_name(household):
-    import sqlite3
-
-    from tests.helpers import db_path
-
     household.parent("member remove Ben")
-    con = sqlite3.connect(db_path())
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
-        with con:
-            con.execute(
-                "INSERT INTO member (name, name_key, role, active, created_at)"
-                " VALUES ('BEN', 'ben', 'child', 1, '2026-11-21T10:00:00.000000+00:00')"
-            )
-    con.close()
+    with pytest.raises(integrity_errors(), match=r"(?i)unique"):
+        execute(
+            "INSERT INTO member (name, name_key, role, active, created_at)"
+            " VALUES ('BEN', 'ben', 'child', TRUE, '2026-11-21T10:00:00.000000+00:00')"
+        )
 
 
 # ---------------------------------------------------------------- member remove: not while owed or waiting
@@ -289,41 +282,28 @@ def test_a_chore_may_change_its_own_titles_case_and_reuse_an_archived_title(hous
 
 
 def test_the_database_refuses_a_second_live_chore_of_the_same_title(household):
-    import sqlite3
-
-    from tests.helpers import db_path
-
     household.parent("chore add Dishes --reward 2")
-    con = sqlite3.connect(db_path())
     insert = (
         "INSERT INTO chore (title, title_key, reward_min, reward_max, archived, created_at)"
         " VALUES ('DISHES', 'dishes', 1, 1, ?, '2026-11-21T10:00:00.000000+00:00')"
     )
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
-        with con:
-            con.execute(insert, (0,))
-    with con:
-        con.execute(insert, (1,))  # an archived one may share it
-    con.close()
+    with pytest.raises(integrity_errors(), match=r"(?i)unique"):
+        execute(insert, False)
+    execute(insert, True)  # an archived one may share it
 
 
 # ---------------------------------------------------------------- chore show: the recent completions
 
 
 def _insert_completions(chore_id: int, count: int) -> None:
-    import sqlite3
-
-    from tests.helpers import db_path
-
-    con = sqlite3.connect(db_path())
-    with con:
-        for n in range(count):
-            con.execute(
-                "INSERT INTO completion (chore_id, member_id, status, completed_at, reviewed_at)"
-                " VALUES (?, 2, 'rejected', ?, ?)",
-                (chore_id, f"2026-10-{n + 1:02d}T08:00:00.000000+00:00", f"2026-10-{n + 1:02d}T09:00:00.000000+00:00"),
-            )
-    con.close()
+    for n in range(count):
+        execute(
+            "INSERT INTO completion (chore_id, member_id, status, completed_at, reviewed_at)"
+            " VALUES (?, 2, 'rejected', ?, ?)",
+            chore_id,
+            f"2026-10-{n + 1:02d}T08:00:00.000000+00:00",
+            f"2026-10-{n + 1:02d}T09:00:00.000000+00:00",
+        )
 
 
 def test_chore_show_lists_the_last_ten_completions_newest_first(household, monkeypatch):

@@ -7,6 +7,10 @@ changes of offset, and compares the two, in every format, raw or not, in zones
 with whole-, half- and quarter-hour offsets. The command tests compare what the
 commands print with the database's lines switched off, and with what they printed
 before the database wrote them (main's output for a fixed history).
+
+On PostgreSQL render writes every line (its Dialect.script_lines is None): the same
+household must come out of both backends byte for byte the same, for odd histories
+(a property test) and for every command, format and zone (the golden output too).
 """
 
 from __future__ import annotations
@@ -176,9 +180,9 @@ COMMANDS = [
 
 
 @pytest.fixture
-def odd(cli):
-    """The sample history where the commands look for the database (CHORECTL_DB)."""
-    build(Path(os.environ["CHORECTL_DB"]), sample()).dispose()
+def odd(cli, backend):
+    """The sample history where the commands look for the database (CHORECTL_DB), on each backend."""
+    build(backend.location if backend.postgres else Path(backend.location), sample()).dispose()
     return cli
 
 
@@ -192,6 +196,7 @@ def by_row(monkeypatch):
     return switch_off
 
 
+@pytest.mark.sqlite_only  # SQLite's own lines (db/sqlite.py) against render's; PostgreSQL's are render's
 @pytest.mark.parametrize("fmt", [f.value for f in FORMATS])
 @pytest.mark.parametrize("command", COMMANDS)
 def test_commands_print_what_render_writes_row_by_row(odd, by_row, command, fmt):
@@ -265,3 +270,39 @@ def test_a_posix_rule_runs_as_the_c_library_reads_it(odd, by_row, monkeypatch):
     by_row()
     slow = odd(["export", "ledger"])
     assert (fast.exit_code, fast.stdout_bytes, fast.stderr) == (slow.exit_code, slow.stdout_bytes, slow.stderr)
+
+
+# ---------------------------------------------------------------- the same bytes from PostgreSQL
+
+
+@settings(max_examples=15)
+@given(histories(), st.sampled_from(ZONES), st.booleans())
+def test_postgresql_writes_what_sqlite_writes(pg_server, history, zone, raw):
+    """One odd history in a SQLite database and in a PostgreSQL schema: every stream, every format,
+    the same bytes (times through timestamptz, cents at BIGINT's ends, text with every odd character)."""
+    os.environ["TZ"] = zone  # conftest's isolated fixture puts TZ back after the test
+    time.tzset()
+    on_file, on_server = build(None, history), build(pg_server.new_household(), history)
+    try:
+        for kind, stream_of in STREAMS.items():
+            for fmt in FORMATS:
+                expected = written(kind, stream_of(UnitOfWork(on_file)), fmt, raw)
+                assert written(kind, stream_of(UnitOfWork(on_server)), fmt, raw) == expected, (kind.__name__, fmt)
+    finally:
+        on_file.dispose()
+        on_server.dispose()
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kathmandu", "America/St_Johns"])  # Berlin: the golden test, on both
+def test_every_command_prints_the_same_bytes_on_both_backends(cli, pg_server, tmp_path, monkeypatch, zone):
+    """Every export, log and ledger command, in every format, raw or not: PostgreSQL's bytes are SQLite's."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    on_file, on_server = tmp_path / "odd.db", pg_server.new_household()
+    for location in (on_file, on_server):
+        build(location, sample()).dispose()
+    for command in COMMANDS:
+        for fmt in FORMATS:
+            args = [*command.split(), "-f", fmt.value]
+            expected = cli.ok(["--db", str(on_file), *args]).stdout_bytes
+            assert cli.ok(["--db", on_server, *args]).stdout_bytes == expected, args

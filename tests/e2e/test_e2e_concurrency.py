@@ -12,6 +12,12 @@ lines, so the kill lands somewhere inside a later transaction. The loops and
 kills are fewer by default (eight processes still run at once);
 ``CHORECTL_STRESS=1`` runs them at full size.
 
+Each test runs on a SQLite file and on PostgreSQL (the ``backend`` fixture; the
+server is this run's own, tests/pg.py). On PostgreSQL the household is shared
+by two machines, two HOME folders (B joined with the PIN, ``chorectl join``):
+the children mark chores done on B while parents approve on both and pay on A,
+and cron's ``reset`` runs four times at once, two on each machine.
+
 Setting up a household costs one process per command (~0.6 s each), so the
 setup and the crash test's writer run chorectl's own command line in one
 interpreter (``DRIVER`` below: the same ``chorectl.cli.app`` the installed
@@ -25,18 +31,21 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.e2e.helpers import STRESS, chorectl_path
+from tests.helpers import execute, rows_at
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on a SQLite file and on PostgreSQL
 
 PIN = "1234"
 TIMEOUT = 180  # seconds for any one subprocess: generous, a slow CI box is shared
@@ -121,31 +130,41 @@ if __name__ == "__main__":
 """
 
 
-class World:
-    """One household in tmp_path: its database, keyring file, unlock sessions and environment."""
+def machine(home: Path, db: str) -> dict[str, str]:
+    """The environment of one machine (a HOME of its own) on the household at *db*."""
+    runtime = home / "xdg-run"
+    runtime.mkdir(mode=0o700, parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHORECTL_") and k != "PYTHON_KEYRING_BACKEND"}
+    env.update(
+        CHORECTL_DB=db,
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_RUNTIME_DIR=str(runtime),
+        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+        COLUMNS="100",
+    )
+    return env
 
-    def __init__(self, tmp_path: Path) -> None:
+
+class World:
+    """One household: its database (a file in tmp_path, or a PostgreSQL schema), and the machines
+    that use it, each a HOME with its keyring file, unlock sessions and environment: ``env``
+    (machine A, tmp_path itself) and, on PostgreSQL, ``second`` (machine B, tmp_path/b)."""
+
+    def __init__(self, tmp_path: Path, backend) -> None:
         self.tmp = tmp_path
-        self.db = tmp_path / "family.db"
-        runtime = tmp_path / "xdg-run"
-        runtime.mkdir(mode=0o700)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CHORECTL_") and k != "PYTHON_KEYRING_BACKEND"}
-        env.update(
-            CHORECTL_DB=str(self.db),
-            HOME=str(tmp_path),
-            XDG_DATA_HOME=str(tmp_path / "data"),
-            XDG_RUNTIME_DIR=str(runtime),
-            PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-            COLUMNS="100",
-        )
-        self.env = env
+        self.postgres = backend.postgres
+        self.db = backend.location if self.postgres else str(tmp_path / "family.db")
+        self.env = machine(tmp_path, self.db)
+        self.second = machine(tmp_path / "b", self.db) if self.postgres else self.env
         self.exe = chorectl_path()
         self.driver = tmp_path / "driver.py"
         self.driver.write_text(DRIVER)
 
-    def run(self, *args: str, pin: str | None = None) -> subprocess.CompletedProcess:
-        """The installed chorectl, without a terminal, as a script runs it."""
-        env = dict(self.env, CHORECTL_PIN=pin) if pin else self.env
+    def run(self, *args: str, pin: str | None = None, on: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """The installed chorectl, without a terminal, as a script runs it (on machine *on*: A by default)."""
+        env = on or self.env
+        env = dict(env, CHORECTL_PIN=pin) if pin else env
         return subprocess.run(
             [self.exe, *args],
             check=False,
@@ -162,13 +181,19 @@ class World:
         return proc
 
     def setup(self, commands: list[list[str]]) -> None:
-        """init (with the PIN), unlock for scripts, then *commands*: one interpreter, no terminal."""
+        """init (with the PIN), unlock for scripts, then *commands*: one interpreter, no terminal, on A.
+        On PostgreSQL machine B then joins the household with the PIN and unlocks for its scripts too."""
+        self.batch([["init"], ["unlock", "--minutes", "60"], *commands], self.env)
+        if self.postgres:
+            self.batch([["join", "--keyring", "file"], ["unlock", "--minutes", "60"]], self.second)
+
+    def batch(self, commands: list[list[str]], on: dict[str, str]) -> None:
         plan = self.tmp / "setup.json"
-        plan.write_text(json.dumps([["init"], ["unlock", "--minutes", "60"], *commands]))
+        plan.write_text(json.dumps(commands))
         proc = subprocess.run(
             [sys.executable, str(self.driver), "batch", str(plan)],
             check=False,
-            env=dict(self.env, CHORECTL_PIN=PIN),
+            env=dict(on, CHORECTL_PIN=PIN),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -176,21 +201,18 @@ class World:
         )
         results = [json.loads(line) for line in proc.stdout.splitlines()]
         bad = [r for r in results if r["code"] != 0]
-        assert proc.returncode == 0 and not bad and len(results) == len(commands) + 2, (bad, proc.stderr[-3000:])
+        assert proc.returncode == 0 and not bad and len(results) == len(commands), (bad, proc.stderr[-3000:])
 
     def query(self, sql: str, *params) -> list[tuple]:
-        con = sqlite3.connect(self.db)
-        try:
-            return con.execute(sql, params).fetchall()
-        finally:
-            con.close()
+        return rows_at(self.db, sql, *params)
 
     def check_books(self) -> dict[str, int]:
         """The database is sound and every balance is its ledger sum. Returns balances in cents."""
         proc = self.ok("balance", "-f", "json")
         shown = {row["member"]: row for row in json.loads(proc.stdout)}
-        assert self.query("PRAGMA integrity_check") == [("ok",)]
-        assert self.query("PRAGMA foreign_key_check") == []
+        if not self.postgres:  # PostgreSQL keeps its own files whole and every foreign key, always
+            assert self.query("PRAGMA integrity_check") == [("ok",)]
+            assert self.query("PRAGMA foreign_key_check") == []
         sums = dict(
             self.query(
                 "SELECT m.name, COALESCE(SUM(l.amount), 0) FROM member m "
@@ -212,8 +234,8 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    return World(tmp_path)
+def world(tmp_path: Path, backend) -> World:
+    return World(tmp_path, backend)
 
 
 def _failures(results: list[tuple[list[str], subprocess.CompletedProcess]]) -> list[tuple]:
@@ -252,21 +274,22 @@ def test_many_processes_at_once_lose_nothing(world: World):
     first_day = date.today()
 
     rng = random.Random(1234)
-    plans: list[list[list[str]]] = []
+    plans: list[tuple[dict[str, str], list[list[str]]]] = []
     for name in CHILDREN:  # each child marks their own copies done, once each, in a random order
         titles = ONE_OFF + list(DAILY)
         rng.shuffle(titles)
-        plans.append([["done", t, "--as", name] for t in titles])
-    plans += [[["approve", "--all"]] * ROUNDS for _ in range(2)]
-    plans.append([["pay", CHILDREN[i % len(CHILDREN)], "0.01"] for i in range(ROUNDS)])
-    plans.append([["reset"]] * ROUNDS)
+        plans.append((world.second, [["done", t, "--as", name] for t in titles]))  # machine B on PostgreSQL
+    plans += [(on, [["approve", "--all"]] * ROUNDS) for on in (world.env, world.second)]  # a parent on each
+    plans.append((world.env, [["pay", CHILDREN[i % len(CHILDREN)], "0.01"] for i in range(ROUNDS)]))
+    plans.append((world.env, [["reset"]] * ROUNDS))
     assert len(plans) >= 8
 
     start = threading.Barrier(len(plans))
 
-    def work(plan: list[list[str]]) -> list[tuple[list[str], subprocess.CompletedProcess]]:
+    def work(plan: tuple[dict[str, str], list[list[str]]]) -> list[tuple[list[str], subprocess.CompletedProcess]]:
+        on, commands = plan
         start.wait(timeout=TIMEOUT)
-        return [(args, world.run(*args)) for args in plan]  # no PIN: the unlock session serves scripts
+        return [(args, world.run(*args, on=on)) for args in commands]  # no PIN: each machine's unlock session
 
     with ThreadPoolExecutor(max_workers=len(plans)) as pool:
         results = [r for rs in pool.map(work, plans) for r in rs]
@@ -401,7 +424,7 @@ def test_a_writer_killed_at_random_moments_loses_no_commit(world: World):
         assert (
             world.query(
                 "SELECT c.id FROM completion c LEFT JOIN ledger l ON l.completion_id = c.id AND l.kind = 'reward' "
-                "GROUP BY c.id HAVING COUNT(l.id) != (c.status = 'approved')"
+                "GROUP BY c.id HAVING COUNT(l.id) != CASE WHEN c.status = 'approved' THEN 1 ELSE 0 END"
             )
             == []
         )
@@ -416,3 +439,36 @@ def test_a_writer_killed_at_random_moments_loses_no_commit(world: World):
     assert commands["pay"] > 0 and commands["approve"] > 0, commands  # the writer got through whole cycles
     doctor = world.run("doctor")
     assert doctor.returncode == 0, (doctor.stdout, doctor.stderr)
+
+
+def test_concurrent_resets_record_each_period_missed_once(world: World):
+    """Cron's reset, late by three days, started four times at once (on PostgreSQL two on each
+    machine): each missed period is recorded once, by one of them; the others find nothing to do."""
+    world.setup(
+        [["member", "add", "Amy"], ["chore", "add", "Dishes", "--every", "daily", "--reward", "1", "--assign", "Amy"]]
+    )
+    today = datetime.now(ZoneInfo(world.env["TZ"])).date()
+    three_days_ago = (today - timedelta(days=3)).isoformat()
+    execute("UPDATE chore SET due = ?", three_days_ago, at=world.db)
+    execute("UPDATE assignment SET rolled_due = ?", three_days_ago, at=world.db)
+    crons = []
+    for env in (world.env, world.second) * 2:
+        cron = {k: env[k] for k in ("PATH", "TZ", "CHORECTL_DB", "HOME")}  # cron's bare environment
+        crons.append(dict(cron, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring"))
+    procs = [
+        subprocess.Popen(
+            [world.exe, "reset"], env=cron, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        for cron in crons
+    ]  # fmt: skip
+    results = [(*p.communicate(timeout=TIMEOUT), p.returncode) for p in procs]
+    assert all(code == 0 and err == "" for _, err, code in results), results
+    printed = [out for out, _, _ in results if out]
+    assert len(printed) == 1, results  # one of them did the work
+    days = [(today - timedelta(days=n)).isoformat() for n in (3, 2, 1)]
+    assert printed[0].splitlines() == [f"Dishes (Amy): missed the period due {d}" for d in days]
+    missed = world.query("SELECT period_due FROM completion WHERE status = 'missed' ORDER BY period_due")
+    assert [day for (day,) in missed] == days
+    assert world.query("SELECT COUNT(*) FROM audit WHERE action = 'reset'") == [(1,)]
+    assert world.run("doctor").returncode == 0

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from chorectl.db.dialect import writing
 from chorectl.db.engine import ensure_schema, make_engine, memory_engine
 from chorectl.db.models import AuditEntry, Chore, Completion, Household, LedgerEntry, Member
 from chorectl.domain.text import fold
@@ -36,13 +37,13 @@ class History:
     audit: list[tuple] = field(default_factory=list)
 
 
-def build(path: Path | None, history: History):
-    """A database at *path* (None: in memory) holding *history*; returns its engine."""
+def build(path: Path | str | None, history: History):
+    """A database at *path* (a file, a PostgreSQL URL; None: in memory) holding *history*; returns its engine."""
     engine = make_engine(path) if path is not None else memory_engine()
     ensure_schema(engine)
     name_keys = _keys([fold(name) for name in history.members], "m")
     title_keys = _keys([fold(title) for title, _, _ in history.chores], "c")
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         conn.execute(insert(Household.__table__), [{"id": "odd", "currency": "$", "created_at": START}])
         conn.execute(
             insert(Member.__table__),
