@@ -172,6 +172,7 @@ def join(
     from chorectl.services.gate import PinSource
 
     st = state(ctx)
+    st.engine()  # a database that is there (a missing file is named as every command names it)
     pins.can_join(st.db_path)  # a SQLite file: nothing to join, and no PIN asked for
     st.uow()  # the household is there before a keyring is chosen
     kind = _choose_keyring(keyring)

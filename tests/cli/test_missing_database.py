@@ -43,6 +43,8 @@ MINIMAL: dict[str, list[str]] = {
     "export": ["members"],
     "doctor": [],
     "backup": ["copy.db"],
+    "copy": ["--to", "copy.db"],
+    "join": [],
     "log": [],
 }
 CREATES = {"init", "restore"}
