@@ -321,6 +321,26 @@ def postgres(env: dict, work: Path, runs: int, clients: int, cycles: int) -> lis
             reads.append((line, statistics.median(w["sqlite"][line]), statistics.median(w["postgresql"][line]),
                           paired(w["postgresql"][line], w["sqlite"][line])))  # fmt: skip
         measured = time.perf_counter() - began
+        # Where PostgreSQL's extra time goes: what a command does on it and not on SQLite.
+        connect = f"psycopg.connect(host={str(server.socket)!r}, user={pg.SUPERUSER!r}, dbname={pg.DATABASE!r}).close()"
+        t = rounds(
+            {
+                "sqlmodel": ([PY, "-c", "import sqlmodel"], env, None),
+                "+psycopg": ([PY, "-c", "import sqlmodel, psycopg"], env, None),
+                "+connect": ([PY, "-c", f"import sqlmodel, psycopg; {connect}"], env, None),
+                "sqlite balance": ([EXE, "balance"], envs["sqlite"], None),
+                "postgresql balance": ([EXE, "balance"], envs["postgresql"], None),
+            },
+            runs,
+        )
+        extra = {
+            what: statistics.median(b - a for a, b in zip(t[base], t[more], strict=True))
+            for what, base, more in (
+                ("balance", "sqlite balance", "postgresql balance"),
+                ("import", "sqlmodel", "+psycopg"),
+                ("connect", "+psycopg", "+connect"),
+            )
+        }
         loads = {name: load(envs[name], clients, cycles) for name in ("sqlite", "postgresql")}
         rows = server.psql(
             f"SELECT (SELECT count(*) FROM {schema}.ledger), (SELECT count(*) FROM {schema}.completion), "
@@ -360,6 +380,13 @@ def postgres(env: dict, work: Path, runs: int, clients: int, cycles: int) -> lis
         "`done`, `approve` and `pay` run as one cycle a round on a one-off job of their own (approve takes",
         "the id done printed), then `reset`, with nothing left to roll: the everyday cron run.",
         f"The rounds took {measured:.0f} s.",
+        "",
+        f"Where PostgreSQL's extra time goes (medians of {runs} rounds' differences): `balance` takes "
+        f"{ms(extra['balance'])} more on PostgreSQL; importing psycopg on top of SQLModel costs "
+        f"{ms(extra['import'])}, and opening and closing a connection to the local server "
+        f"{ms(extra['connect'])} (a new server process each time: every command is a new process with a",
+        "connection of its own). Both are the driver's and the server's; what is chorectl's is the number of",
+        "round trips its connection's set-up takes (see the changelog).",
         "",
         f"### {clients} concurrent clients",
         "",
