@@ -386,7 +386,8 @@ def postgres(env: dict, work: Path, runs: int, clients: int, cycles: int) -> lis
         f"Where PostgreSQL's extra time goes (medians of {runs} rounds' differences): `balance` takes "
         f"{ms(extra['balance'])} more on PostgreSQL; importing psycopg on top of SQLModel costs "
         f"{ms(extra['import'])}, and opening and closing a connection to the local server "
-        f"{ms(extra['connect'])} (a new server process each time: every command is a new process with a",
+        f"{ms(extra['connect']) if extra['connect'] > 0 else 'too little to tell here'} (a new server process each "
+        "time: every command is a new process with a",
         "connection of its own). Both are the driver's and the server's; chorectl's own part is the round",
         "trips of its connection's set-up (26 statements for `balance`; SQLAlchemy's first-connect checks",
         "and the schema stamp read at open are most of them). The cost is a fixed one a command, not one a",
