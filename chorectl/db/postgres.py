@@ -127,10 +127,13 @@ def display(location: str) -> str:
 
 
 def _on_connect(dbapi_conn, _record) -> None:
-    with dbapi_conn.cursor() as cur:
-        cur.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
-        cur.execute("SET TimeZone = 'UTC'")
-    dbapi_conn.commit()
+    # The session's settings in one round trip, outside a transaction (no BEGIN, no COMMIT):
+    # every command opens a connection of its own, so its round trips are part of its time.
+    dbapi_conn.autocommit = True
+    try:
+        dbapi_conn.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}; SET TimeZone = 'UTC'")
+    finally:
+        dbapi_conn.autocommit = False
 
 
 def _on_begin(conn) -> None:
@@ -169,6 +172,7 @@ def make_engine(location: str, *, create: bool) -> Engine:
         pool_size=1,
         max_overflow=2,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "chorectl"},
+        use_native_hstore=False,  # chorectl has no hstore column: no lookup of the type on each connect
     )
     _listen(engine)
     if not create:
