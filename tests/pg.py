@@ -61,6 +61,14 @@ class Server:
         )  # fmt: skip
         return done.stdout
 
+    def psql_script(self, script: str, *, database: str = DATABASE) -> None:
+        """Run a whole psql script (a pg_dump, with its COPY data) read from standard input."""
+        subprocess.run(
+            [str(self.bin / "psql"), "-h", str(self.socket), "-U", SUPERUSER, "-d", database, "-v", "ON_ERROR_STOP=1",
+             "-qAt", "-f", "-"],
+            input=script, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+
     def new_household(self) -> str:
         """A fresh, empty schema for one test, and the URL that makes it the household's."""
         name = f"t{os.getpid()}_{next(self._names)}"
@@ -121,3 +129,21 @@ def start() -> Server:
         shutil.rmtree(root, ignore_errors=True)
         raise RuntimeError(f"could not start PostgreSQL: {exc.stderr or exc.stdout}{log}") from None
     return server
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def load_first_schema(server: Server) -> str:
+    """A new schema holding the household of tests/fixtures/chorectl-pg-schema6.sql (the first
+    PostgreSQL schema, with its roles); the URL that opens it."""
+    url = server.new_household()
+    name = url.rpartition("%3D")[2]
+    server.psql(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'chorectl_parent')"
+        " THEN CREATE ROLE chorectl_parent NOLOGIN; END IF;"
+        " IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'chorectl_child')"
+        " THEN CREATE ROLE chorectl_child NOLOGIN; END IF; END $$"
+    )
+    server.psql_script((FIXTURES / "chorectl-pg-schema6.sql").read_text().replace("@SCHEMA@", name))
+    return url

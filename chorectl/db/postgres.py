@@ -60,7 +60,7 @@ FUNCTIONS = (
     """CREATE FUNCTION chorectl_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = TG_ARGV[0]; END $$""",
     """CREATE FUNCTION chorectl_ledger_total_add() RETURNS trigger LANGUAGE plpgsql
-       SECURITY DEFINER SET search_path FROM CURRENT AS $$
+       SECURITY DEFINER AS $$
        BEGIN
          INSERT INTO ledger_total (member_id, kind, total, entries)
          VALUES (NEW.member_id, NEW.kind, NEW.amount, 1)
@@ -227,6 +227,12 @@ def rows(conn, sql: str, *params) -> list[tuple]:
 def install_guards(conn) -> None:
     for statement in (*FUNCTIONS, *TRIGGERS):
         conn.exec_driver_sql(statement)
+    # It runs with its owner's rights: it finds the household's tables, and nothing a login put
+    # in another schema (pg_temp last, as PostgreSQL advises for SECURITY DEFINER functions).
+    conn.exec_driver_sql(
+        "DO $$ BEGIN EXECUTE format('ALTER FUNCTION chorectl_ledger_total_add() SET search_path = %%I, pg_temp',"
+        " current_schema()); END $$"
+    )
     # Only the trigger function writes the totals: no login may change them directly.
     conn.exec_driver_sql("REVOKE ALL ON ledger_total FROM PUBLIC")
 

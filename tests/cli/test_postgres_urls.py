@@ -82,3 +82,13 @@ def test_the_whole_daily_loop_on_a_server(cli, pg_server):
     doctor = cli.ok("doctor", env=env)
     assert "PostgreSQL 15" in doctor.stdout or "PostgreSQL" in doctor.stdout
     assert "the server's catalog read" in doctor.stdout
+
+
+def test_the_first_postgresql_schemas_household_exports_as_it_did(cli, pg_server):
+    from tests import pg
+
+    url = pg.load_first_schema(pg_server)
+    exported = cli.ok(["--db", url, "export", "ledger", "-f", "csv"]).stdout
+    assert exported == (pg.FIXTURES / "chorectl-pg-schema6.ledger.csv").read_text()
+    doctor = cli(["--db", url, "doctor"]).stdout  # (its PIN check fails: this machine never joined)
+    assert "ok    structure" in doctor and "ok    balances" in doctor
