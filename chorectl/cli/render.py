@@ -650,13 +650,14 @@ def day(rows: list[TodayRow], currency: str) -> None:
     for n, (key, group) in enumerate(groups.items()):
         if n:
             out.print()
-        head = Text(names[key], style="bold")
+        head = Text()
+        head.append(names[key], style="bold")
         if key is not None:
             head.append(" " * max(head_w - cell_len(names[key]) - cell_len(owed[key]), DAY_GAP))
             head.append(owed[key], style="bold red" if (group[0].balance or 0) < 0 else "bold")
         out.print(head, no_wrap=True, overflow="ellipsis")
         if key is not None and not any(r.status in ("overdue", "today", "undated") for r in group):
-            later = any(r.status in DAY_WORDS for r in group)
+            later = any(r.status == "later" for r in group)
             out.print(
                 Text(" " * DAY_INDENT + ("Nothing due today." if later else "Nothing to do today."), style="green")
             )

@@ -90,7 +90,7 @@ def today(uow: UnitOfWork, *, today: date, member: str | None = None) -> list[To
                 row(completion.member_id, day.PENDING, chore, completion.period_due, completion.id)
         result = []
         for child in children:
-            found = sorted(rows[child.id], key=lambda r: (*day.order(r.status, r.due), r.chore_id))
+            found = sorted(rows[child.id], key=_order)
             if not found:
                 nothing = dict.fromkeys(
                     ("chore_id", "chore", "due", "reward", "reward_min", "reward_max", "completion_id")
@@ -99,5 +99,12 @@ def today(uow: UnitOfWork, *, today: date, member: str | None = None) -> list[To
                     TodayRow(child.name, day.NONE, **nothing, balance=balances.get(child.id, 0), member_id=child.id)
                 ]
             result.extend(found)
-        result.extend(sorted(rows[None], key=lambda r: (*day.order(r.status, r.due), r.chore_id)))
+        result.extend(sorted(rows[None], key=_order))
         return result
+
+
+def _order(row: TodayRow) -> tuple[int, date, int]:
+    """By section, then the earliest due date first (by chore on the same day); what waits, in the order it was done."""
+    if row.status == day.PENDING:
+        return day.SECTIONS.index(row.status), date.min, row.completion_id
+    return (*day.order(row.status, row.due), row.chore_id)
