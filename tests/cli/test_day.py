@@ -280,3 +280,22 @@ def test_the_whole_household_whatever_chorectl_member_says(week):
 def test_usage_errors_are_exit_2(week):
     assert week("today -f xml").exit_code == 2
     assert week("digest --as Amy").exit_code == 2
+
+
+def test_the_digest_across_a_dst_change_tells_only_yesterday(household):
+    """Berlin springs forward on Sunday 2026-03-29 (a 23-hour day). A reset that catches up on Monday
+    records Saturday's and Sunday's misses; the digest tells Sunday's, the periods due yesterday."""
+    spring = ZoneInfo("Europe/Berlin")
+    with time_machine.travel(datetime(2026, 3, 28, 8, tzinfo=spring), tick=False):
+        household.parent("chore add Dishes --reward 1 --every daily --assign Amy")
+    with time_machine.travel(datetime(2026, 3, 30, 0, 5, tzinfo=spring), tick=False):
+        assert household.ok("reset").stdout.splitlines() == [
+            "Dishes (Amy): missed the period due 2026-03-28",
+            "Dishes (Amy): missed the period due 2026-03-29",
+        ]
+        assert household.ok("digest").stdout == (
+            "Missed yesterday, 2026-03-29: 1\n  Dishes (Amy)\nBalances: Amy $0.00, Ben $0.00\n"
+        )
+        assert household.ok("today --as Amy").stdout == (
+            "Amy                       balance $0.00\n  today  Dishes (#1)  2026-03-30  $1.00\n"
+        )
