@@ -380,6 +380,12 @@ PARENT_TABLES = ("member", "chore", "assignment", "completion")
 # The append-only tables: a parent adds to them, never changes them (the triggers say so too).
 APPEND_ONLY = ("ledger", "audit")
 PIN_TABLES = ("pin_verifier", "pin_keyring")  # no grant at all to the child role
+# The columns a child's login may give a new completion and done's audit line: every one but the id.
+CHILD_COMPLETION_COLUMNS = (
+    *("chore_id", "member_id", "status", "period_due"),
+    *("completed_at", "reviewed_at", "reward", "note"),
+)
+CHILD_AUDIT_COLUMNS = ("at", "actor", "action", "detail", "amount")
 
 
 def role_name(name: str) -> str:
@@ -445,9 +451,11 @@ def role_sql(schema: str, parent: str = PARENT_ROLE, child: str = CHILD_ROLE) ->
         # The child role.
         f"GRANT SELECT ({', '.join(CHILD_HOUSEHOLD_COLUMNS)}) ON {table('household')} TO {c}",
         f"GRANT SELECT ON {tables(PARENT_TABLES)} TO {c}",
-        f"GRANT INSERT ON {table('completion')} TO {c}",
+        # Never a row's id: the sequence picks it. A child's login that chose ids ahead of the
+        # sequence would make every later line's insert collide, and lock the parents out.
+        f"GRANT INSERT ({', '.join(CHILD_COMPLETION_COLUMNS)}) ON {table('completion')} TO {c}",
         # done's audit line: INSERT, and its id back (INSERT ... RETURNING id); never the log itself.
-        f"GRANT INSERT, SELECT (id) ON {table('audit')} TO {c}",
+        f"GRANT INSERT ({', '.join(CHILD_AUDIT_COLUMNS)}), SELECT (id) ON {table('audit')} TO {c}",
         f"GRANT USAGE ON SEQUENCE {table('completion_id_seq')}, {table('audit_id_seq')} TO {c}",
     ]
     # Row-level security: what a grant cannot say. A child adds only a pending completion with
@@ -506,7 +514,8 @@ def household_roles(conn) -> tuple[str, str] | None:
     """The parent and child roles the household on *conn* was given (by their grants), or None."""
     found = rows(
         conn,
-        "SELECT grantee, table_name FROM information_schema.role_table_grants"
+        # column_privileges: the child role's INSERT is granted column by column (never the id).
+        "SELECT DISTINCT grantee, table_name FROM information_schema.column_privileges"
         " WHERE table_schema = current_schema() AND privilege_type = 'INSERT'"
         " AND table_name IN ('ledger', 'completion') AND grantee <> current_user",
     )
