@@ -163,17 +163,21 @@ def make_engine(location: str, *, create: bool) -> Engine:
     except ImportError:
         raise StorageError(f"{_where(location)} is a PostgreSQL database", hint=INSTALL_HINT) from None
     from sqlalchemy import create_engine
+    from sqlalchemy.exc import ArgumentError
     from sqlalchemy.pool import QueuePool
 
     url = url_of(location)
-    engine = create_engine(
-        url,
-        poolclass=QueuePool,
-        pool_size=1,
-        max_overflow=2,
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "chorectl"},
-        use_native_hstore=False,  # chorectl has no hstore column: no lookup of the type on each connect
-    )
+    try:
+        engine = create_engine(
+            url,
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=2,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "chorectl"},
+            use_native_hstore=False,  # chorectl has no hstore column: no lookup of the type on each connect
+        )
+    except ArgumentError as exc:  # what the driver reads of the query only now: ?port=abc
+        raise BadInput(f"--db is not a PostgreSQL URL chorectl can read ({exc})") from None
     _listen(engine)
     if not create:
         _refuse_missing(engine, location)
