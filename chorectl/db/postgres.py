@@ -25,6 +25,7 @@ for a household on SQLite.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -166,6 +167,9 @@ def make_engine(location: str, *, create: bool) -> Engine:
     from sqlalchemy.exc import ArgumentError
     from sqlalchemy.pool import QueuePool
 
+    # psycopg logs what it ignores (a pipeline it could not end on a connection the server
+    # closed) as warnings; with no logging set up they would reach stderr beside the one Error line.
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
     url = url_of(location)
     try:
         engine = create_engine(
@@ -592,8 +596,20 @@ def translate_error(exc: BaseException) -> Exception | None:
         return InvalidState(f"the change conflicts with the data: {reason}")
     if state in ("55P03", "40001", "40P01", "57014"):  # lock timeout, serialization, deadlock, cancelled
         return StorageError("the database stayed busy; try again", hint=reason)
+    if state in ("57P01", "57P02", "57P03"):  # admin or crash shutdown, pg_terminate_backend; starting up
+        return StorageError(
+            f"the PostgreSQL server ended the connection ({reason})",
+            hint="its transaction was rolled back; try again once the server is up",
+        )
     if state == "25006" or state.startswith("53"):
         return StorageError(f"the database cannot be written ({reason})")
+    if (state.startswith("08") or not state) and re.search(
+        r"server closed the connection unexpectedly|the connection is lost|connection is closed", reason
+    ):  # it was connected: the server went away mid-command
+        return StorageError(
+            f"the PostgreSQL server ended the connection ({reason})",
+            hint="its transaction was rolled back; try again once the server is up",
+        )
     if state.startswith("08") or not state:
         # A refused connection carries no SQLSTATE: libpq's words are all there is.
         if re.search(r'database "[^"]*" does not exist', reason):
