@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_chart_weeks_end_with_the_windows_last_week():
     weeks = rules.chart_weeks(WED)
     assert len(weeks) == rules.CHART_WEEKS == 8
     assert weeks[-1] == date(2026, 11, 23) and weeks[0] == date(2026, 10, 5)
-    assert all(b - a == timedelta(weeks=1) for a, b in zip(weeks, weeks[1:], strict=False))
+    assert all(b - a == timedelta(weeks=1) for a, b in pairwise(weeks))
     # across the end of summer time (2026-10-25 in Europe): still whole calendar weeks
     assert date(2026, 10, 19) in weeks and date(2026, 10, 26) in weeks
 
@@ -78,9 +79,7 @@ ANCHOR = date(2026, 11, 1)
 
 def _daily(*marks: str) -> list[Period]:
     """'x' done, '-' missed, ' ' no row (someone else's, or not judged), from Nov 1 on."""
-    return [
-        Period(ANCHOR + timedelta(days=i), mark == "x") for i, mark in enumerate("".join(marks)) if mark in "x-"
-    ]
+    return [Period(ANCHOR + timedelta(days=i), mark == "x") for i, mark in enumerate("".join(marks)) if mark in "x-"]
 
 
 def _streaks(periods, current):
