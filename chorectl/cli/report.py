@@ -141,6 +141,7 @@ def draw(out: Console, result: Report, currency: str) -> None:
     out.print()
     out.print(_table(rows, chores, currency, out.width))
     if result.pool_missed:
+        out.print()
         periods = "period" if result.pool_missed == 1 else "periods"
         out.print(Text(f"Pool chores: {result.pool_missed} {periods} missed by everyone (counted for no child)."))
     tops = [(r.member, r.top_chores) for r in rows if r.top_chores]

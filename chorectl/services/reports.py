@@ -33,7 +33,6 @@ from chorectl.domain import report as rules
 from chorectl.domain.dates import day_bounds, local_date
 from chorectl.domain.schedule import due_on_or_after, parse_schedule, previous_due
 from chorectl.services import members as members_service
-from chorectl.services.filters import total_of
 from chorectl.services.ledger import BUCKETS
 from chorectl.services.rows import ReportRow
 from chorectl.services.uow import UnitOfWork
@@ -97,10 +96,9 @@ def report(uow: UnitOfWork, window: rules.Window, *, member: str | None = None, 
         totals: dict[int, int] = defaultdict(int)
         for member_id, total in uow.session.exec(select(LedgerTotal.member_id, LedgerTotal.total)):
             totals[member_id] += total
+        # What came after the window, by the at index (no GROUP BY: it would walk another index whole).
         for member_id, after in uow.session.exec(
-            select(LedgerEntry.member_id, total_of(LedgerEntry.amount))
-            .where(col(LedgerEntry.at) >= end)
-            .group_by(LedgerEntry.member_id)
+            select(LedgerEntry.member_id, LedgerEntry.amount).where(col(LedgerEntry.at) >= end)
         ):
             totals[member_id] -= after
         done_rows = _completions(uow, list(chores), first, window.last, start, end)
@@ -153,9 +151,12 @@ def report(uow: UnitOfWork, window: rules.Window, *, member: str | None = None, 
     children = []
     for person in people:
         n = counts[person.id]
-        active_here = person.id in money or n or person.id in earned_weeks or person.id in week_done
-        if member is None and not active_here and (not person.active or local_date(person.created_at) > window.last):
-            continue  # archived before the window, or added after it, with nothing in it
+        here = person.id in money or n
+        if member is None and not here:
+            if not person.active and not totals.get(person.id):
+                continue  # archived, settled, and nothing in the window (an archived child owed money shows)
+            if local_date(person.created_at) > window.last:
+                continue  # added after the window
         m = money[person.id]
         current, longest = best.get(person.id, (0, 0))
         top = "; ".join(f"{title} ({k})" for title, k in rules.top_chores(titles[person.id]))
@@ -213,11 +214,11 @@ def _completions(
         col(Completion.completed_at) < end,
     )
     found = []
-    for chore_id, member_id, status, due, at in uow.session.exec(periodic.order_by(Completion.id)):
+    for chore_id, member_id, status, due, at in uow.session.exec(periodic):
         day = due if status == "missed" else local_date(at)
         if first <= day <= last:
             found.append((chore_id, member_id, status, due, at))
-    found.extend(uow.session.exec(once.order_by(Completion.id)))
+    found.extend(uow.session.exec(once))
     return found
 
 
