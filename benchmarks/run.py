@@ -62,6 +62,8 @@ TABLES = [
     "approvals",
     "log",
     "ledger",
+    "report",
+    "report --month",
     "export members -f table",
     "export chores -f table",
     "export completions -f table",
