@@ -64,6 +64,8 @@ TABLES = [
     "digest",
     "log",
     "ledger",
+    "report",
+    "report --month",
     "export members -f table",
     "export chores -f table",
     "export completions -f table",

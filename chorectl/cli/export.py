@@ -111,18 +111,18 @@ def export(
     message(f"Wrote {written} {kind.value} rows to {output}.")
 
 
-def write_atomically(path: Path, write, total: int | None, *, db: Path) -> int:
+def write_atomically(path: Path, write, total: int | None, *, db: Path, what: str = "export") -> int:
     """Write through a temp file in the same folder, then rename it into place.
 
     An interrupted export leaves the old file (or none), never half a file.
     *write(out, tick)* writes the rows and calls *tick()* once per row (tick is None
     when there is no progress bar to show). *path*
     must be a regular file or a new name, and not the database *db*, its
-    journals or the PIN keyring (the rule backup follows too).
+    journals or the PIN keyring (the rule backup follows too). *what* names the file in errors.
     """
     from chorectl.services.targets import check_target
 
-    path = check_target(path, db=db, what="export")
+    path = check_target(path, db=db, what=what)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)

@@ -36,6 +36,7 @@ from chorectl.services.rows import (
     LedgerRow,
     LogRow,
     MemberRow,
+    ReportRow,
     Row,
     TodayRow,
     columns,
@@ -402,6 +403,7 @@ EMPTY = {
     LedgerRow: "The ledger has no entries for that.",
     BalanceRow: "No balances yet.",
     LogRow: "The log has nothing for that.",
+    ReportRow: "No children to report on.",
     TodayRow: "No children yet. Add one: chorectl member add NAME",
 }
 

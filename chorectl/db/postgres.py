@@ -25,6 +25,7 @@ for a household on SQLite.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -163,17 +164,24 @@ def make_engine(location: str, *, create: bool) -> Engine:
     except ImportError:
         raise StorageError(f"{_where(location)} is a PostgreSQL database", hint=INSTALL_HINT) from None
     from sqlalchemy import create_engine
+    from sqlalchemy.exc import ArgumentError
     from sqlalchemy.pool import QueuePool
 
+    # psycopg logs what it ignores (a pipeline it could not end on a connection the server
+    # closed) as warnings; with no logging set up they would reach stderr beside the one Error line.
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
     url = url_of(location)
-    engine = create_engine(
-        url,
-        poolclass=QueuePool,
-        pool_size=1,
-        max_overflow=2,
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "chorectl"},
-        use_native_hstore=False,  # chorectl has no hstore column: no lookup of the type on each connect
-    )
+    try:
+        engine = create_engine(
+            url,
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=2,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "chorectl"},
+            use_native_hstore=False,  # chorectl has no hstore column: no lookup of the type on each connect
+        )
+    except ArgumentError as exc:  # what the driver reads of the query only now: ?port=abc
+        raise BadInput(f"--db is not a PostgreSQL URL chorectl can read ({exc})") from None
     _listen(engine)
     if not create:
         _refuse_missing(engine, location)
@@ -380,6 +388,12 @@ PARENT_TABLES = ("member", "chore", "assignment", "completion")
 # The append-only tables: a parent adds to them, never changes them (the triggers say so too).
 APPEND_ONLY = ("ledger", "audit")
 PIN_TABLES = ("pin_verifier", "pin_keyring")  # no grant at all to the child role
+# The columns a child's login may give a new completion and done's audit line: every one but the id.
+CHILD_COMPLETION_COLUMNS = (
+    *("chore_id", "member_id", "status", "period_due"),
+    *("completed_at", "reviewed_at", "reward", "note"),
+)
+CHILD_AUDIT_COLUMNS = ("at", "actor", "action", "detail", "amount")
 
 
 def role_name(name: str) -> str:
@@ -445,9 +459,11 @@ def role_sql(schema: str, parent: str = PARENT_ROLE, child: str = CHILD_ROLE) ->
         # The child role.
         f"GRANT SELECT ({', '.join(CHILD_HOUSEHOLD_COLUMNS)}) ON {table('household')} TO {c}",
         f"GRANT SELECT ON {tables(PARENT_TABLES)} TO {c}",
-        f"GRANT INSERT ON {table('completion')} TO {c}",
+        # Never a row's id: the sequence picks it. A child's login that chose ids ahead of the
+        # sequence would make every later line's insert collide, and lock the parents out.
+        f"GRANT INSERT ({', '.join(CHILD_COMPLETION_COLUMNS)}) ON {table('completion')} TO {c}",
         # done's audit line: INSERT, and its id back (INSERT ... RETURNING id); never the log itself.
-        f"GRANT INSERT, SELECT (id) ON {table('audit')} TO {c}",
+        f"GRANT INSERT ({', '.join(CHILD_AUDIT_COLUMNS)}), SELECT (id) ON {table('audit')} TO {c}",
         f"GRANT USAGE ON SEQUENCE {table('completion_id_seq')}, {table('audit_id_seq')} TO {c}",
     ]
     # Row-level security: what a grant cannot say. A child adds only a pending completion with
@@ -506,7 +522,8 @@ def household_roles(conn) -> tuple[str, str] | None:
     """The parent and child roles the household on *conn* was given (by their grants), or None."""
     found = rows(
         conn,
-        "SELECT grantee, table_name FROM information_schema.role_table_grants"
+        # column_privileges: the child role's INSERT is granted column by column (never the id).
+        "SELECT DISTINCT grantee, table_name FROM information_schema.column_privileges"
         " WHERE table_schema = current_schema() AND privilege_type = 'INSERT'"
         " AND table_name IN ('ledger', 'completion') AND grantee <> current_user",
     )
@@ -579,8 +596,20 @@ def translate_error(exc: BaseException) -> Exception | None:
         return InvalidState(f"the change conflicts with the data: {reason}")
     if state in ("55P03", "40001", "40P01", "57014"):  # lock timeout, serialization, deadlock, cancelled
         return StorageError("the database stayed busy; try again", hint=reason)
+    if state in ("57P01", "57P02", "57P03"):  # admin or crash shutdown, pg_terminate_backend; starting up
+        return StorageError(
+            f"the PostgreSQL server ended the connection ({reason})",
+            hint="its transaction was rolled back; try again once the server is up",
+        )
     if state == "25006" or state.startswith("53"):
         return StorageError(f"the database cannot be written ({reason})")
+    if (state.startswith("08") or not state) and re.search(
+        r"server closed the connection unexpectedly|the connection is lost|connection is closed", reason
+    ):  # it was connected: the server went away mid-command
+        return StorageError(
+            f"the PostgreSQL server ended the connection ({reason})",
+            hint="its transaction was rolled back; try again once the server is up",
+        )
     if state.startswith("08") or not state:
         # A refused connection carries no SQLSTATE: libpq's words are all there is.
         if re.search(r'database "[^"]*" does not exist', reason):

@@ -140,6 +140,34 @@ class BalanceRow(NamedTuple):
     member_id: Annotated[int, Cell("int")]
 
 
+class ReportRow(NamedTuple):
+    """One child's window: ``report`` (see :mod:`chorectl.domain.report` for the rules).
+
+    Money as ``balance`` has it (penalties and paid negative); *balance* is the
+    balance at the end of the window. *done* counts approved completions, *pending*
+    those still waiting; *completion_rate* is done / (done + missed) in whole
+    percent (None when nothing was done or missed).
+    """
+
+    member: Annotated[str, Cell("text", "Child")]
+    earned: Annotated[int, Cell("money", "Earned")]
+    bonuses: Annotated[int, Cell("money", "Bonuses")]
+    penalties: Annotated[int, Cell("money", "Penalties")]
+    paid: Annotated[int, Cell("money", "Paid")]
+    balance: Annotated[int, Cell("money", "Balance")]
+    done: Annotated[int, Cell("int", "Done")]
+    missed: Annotated[int, Cell("int", "Missed")]
+    rejected: Annotated[int, Cell("int", "Rejected")]
+    pending: Annotated[int, Cell("int", "Pending")]
+    completion_rate: Annotated[int | None, Cell("int", "Rate")]
+    streak: Annotated[int, Cell("int", "Streak")]
+    best_streak: Annotated[int, Cell("int", "Best")]
+    top_chores: Annotated[str, Cell("text", "Top chores")]
+    since: Annotated[date, Cell("date")]
+    until: Annotated[date, Cell("date")]
+    member_id: Annotated[int, Cell("int")]
+
+
 class TodayRow(NamedTuple):
     """One thing on a child's day: ``today``.
 
@@ -164,7 +192,7 @@ class TodayRow(NamedTuple):
     member_id: Annotated[int | None, Cell("int")]
 
 
-Row = MemberRow | ChoreRow | CompletionRow | LedgerRow | LogRow | BalanceRow | TodayRow
+Row = MemberRow | ChoreRow | CompletionRow | LedgerRow | LogRow | BalanceRow | ReportRow | TodayRow
 
 # What ``chorectl export`` exports, by the name it takes.
 EXPORTS: dict[str, type[Row]] = {
@@ -174,7 +202,7 @@ EXPORTS: dict[str, type[Row]] = {
     "ledger": LedgerRow,
 }
 # Every kind of row by its name: the exports, and the listings that are not exported.
-ROWS: dict[str, type[Row]] = {**EXPORTS, "log": LogRow, "balance": BalanceRow, "today": TodayRow}
+ROWS: dict[str, type[Row]] = {**EXPORTS, "log": LogRow, "balance": BalanceRow, "report": ReportRow, "today": TodayRow}
 
 
 @cache

@@ -41,6 +41,16 @@ def test_a_url_without_a_database_is_a_usage_error(cli):
     assert "names no database" in result.stderr
 
 
+@pytest.mark.parametrize("query", ["port=abc", "port=5432,x"])
+def test_a_port_that_is_not_a_number_is_a_usage_error(cli, query):
+    """make_url reads the host's port; the query's port= is read by the driver only when the
+    engine is made, and was a traceback there."""
+    result = cli(["--db", f"postgresql+psycopg://mum@/family?host={SOCKET}&{query}", "balance"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: --db is not a PostgreSQL URL chorectl can read (")
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_a_server_that_is_not_there_is_one_line(cli):
     result = cli(["--db", f"postgresql+psycopg://mum@/family?host={SOCKET}", "balance"])
     assert result.exit_code == 1

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import event
 
 from chorectl.db.engine import ensure_schema, make_engine
-from chorectl.services import chores, completions, ledger, members, reset
+from chorectl.domain.report import Window
+from chorectl.services import chores, completions, ledger, members, reports, reset
 from chorectl.services.uow import UnitOfWork
 
 HISTORY = ("completion", "ledger", "audit")
@@ -79,6 +80,8 @@ EVERYDAY = {
     "approvals": lambda uow: completions.pending(uow()),
     "reset": lambda uow: reset.reset(uow(True), now=NOW, dry_run=True),
     "done": lambda uow: completions.done(uow(True), "Make bed", member="Child1", now=NOW),
+    "report": lambda uow: reports.report(uow(), Window(date(2026, 11, 16), date(2026, 11, 21))),
+    "report --month": lambda uow: reports.report(uow(), Window(date(2026, 11, 1), date(2026, 11, 21))),
     "chore show": lambda uow: (chores.show(uow(), "Make bed", today=date(2026, 11, 21)), completions.recent(uow(), 1)),
 }
 

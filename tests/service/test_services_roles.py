@@ -248,3 +248,30 @@ def test_doctor_as_a_parent_login_checks_all_it_may_and_says_what_it_could_not(h
     assert found["balances"].status == "ok"
     owner = {check.name: check for check in doctor.database_checks(UnitOfWork(home.owner))[0]}
     assert owner["structure"].status == "ok"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO audit (id, at, actor, action) SELECT g, now(), 'Amy', 'done'"
+        " FROM generate_series(currval('audit_id_seq') + 1, currval('audit_id_seq') + 50) g",
+        "INSERT INTO completion (id, chore_id, member_id, status, completed_at) SELECT g, 1, 1, 'pending', now()"
+        " FROM generate_series(currval('completion_id_seq') + 1, currval('completion_id_seq') + 50) g",
+    ],
+    ids=["audit", "completion"],
+)
+def test_a_child_login_cannot_choose_ids_ahead_of_the_sequence(home, sql):
+    """A child's login may add done's rows, but never pick their ids: rows put where the sequence
+    goes next would make each parent command's insert collide (duplicate key), again and again."""
+    from sqlalchemy.exc import ProgrammingError
+
+    from chorectl.db.dialect import WRITE
+
+    with home.child.connect().execution_options(**{WRITE: True}) as conn:
+        conn.exec_driver_sql("SELECT nextval('audit_id_seq'), nextval('completion_id_seq')")
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            conn.exec_driver_sql(sql)
+    done = completions.done(uow(home.child, write=True, actor="Amy"), "Dishes", member=None, now=NOW)
+    completions.approve(uow(home.parent, write=True), [done.completion.id], now=NOW)
+    ledger.adjust(uow(home.parent, write=True), "Amy", 100, reason="tidy room", now=NOW)
+    assert [(r.member, r.balance) for r in ledger.balances(uow(home.child))] == [("Amy", 250)]
