@@ -60,6 +60,8 @@ TABLES = [
     "chore list",
     "chore show Dishes",
     "approvals",
+    "today",
+    "digest",
     "log",
     "ledger",
     "report",

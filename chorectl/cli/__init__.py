@@ -37,6 +37,8 @@ class Commands(LazyGroup):
             ("pay", "money", "pay", {"context_settings": {"ignore_unknown_options": True}}),
             ("adjust", "money", "adjust", {"context_settings": {"ignore_unknown_options": True}}),
             ("ledger", "money", "ledger", {}),
+            ("today", "day", "today", {}),
+            ("digest", "day", "digest", {}),
             ("reset", "reset", "reset", {}),
             ("export", "export", "export", {}),
             ("doctor", "doctor", "doctor", {}),

@@ -122,6 +122,15 @@ AsOpt = Annotated[
         help="Who is doing it, by name or id (default: $CHORECTL_MEMBER, or the chore's only assignee).",
     ),
 ]
+ChildOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        metavar="NAME",
+        autocompletion=complete.children,
+        help="Only this child, by name or id (default: every child; $CHORECTL_MEMBER is not read).",
+    ),
+]
 NoteOpt = Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note to keep with it.")]
 SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE", help="From this day on (YYYY-MM-DD).")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE", help="Up to and including this day.")]

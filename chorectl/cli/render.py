@@ -38,6 +38,7 @@ from chorectl.services.rows import (
     MemberRow,
     ReportRow,
     Row,
+    TodayRow,
     columns,
     table_columns,
 )
@@ -403,6 +404,7 @@ EMPTY = {
     BalanceRow: "No balances yet.",
     LogRow: "The log has nothing for that.",
     ReportRow: "No children to report on.",
+    TodayRow: "No children yet. Add one: chorectl member add NAME",
 }
 
 
@@ -607,6 +609,76 @@ def details(chore: ChoreInfo, rows: list[ChoreRow], currency: str, extra: list[t
             Text(_day(row.due)),
         )
     out.print(who)
+
+
+# ``today``: the words a child reads for each status, and their colours.
+DAY_WORDS = {"overdue": "overdue", "today": "today", "undated": "no date", "later": "later", "pending": "waiting"}
+DAY_STYLE = {"overdue": "bold red", "today": "bold yellow", "undated": "yellow", "later": "dim", "pending": "cyan"}
+DAY_INDENT, DAY_GAP = 2, 2
+
+
+def day(rows: list[TodayRow], currency: str) -> None:
+    """``today`` for people: each child's name and balance, then a line a chore, then the pool ("Anyone").
+
+    The columns line up across children: the status word, the chore with its
+    ``(#id)``, the due date and the reward. Only the chore gives way on a
+    narrow terminal (cut with ``…``, keeping its id); a child with nothing
+    due today gets a friendly line instead.
+    """
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    if not rows:
+        typer_message(EMPTY[TodayRow])
+        return
+    groups: dict[int | None, list[TodayRow]] = {}
+    for row in rows:
+        groups.setdefault(row.member_id, []).append(row)
+    items = [r for r in rows if r.status in DAY_WORDS]
+    chore_text = {id(r): one_line(r.chore) for r in items}
+    word_w = max((cell_len(DAY_WORDS[r.status]) for r in items), default=0)
+    due_w = max((len(_day(r.due)) for r in items), default=0)
+    reward_w = max((cell_len(_reward(r, currency)) for r in items), default=0)
+    chore_w = max((cell_len(chore_text[id(r)] + f" (#{r.chore_id})") for r in items), default=0)
+    out = console()
+    fixed = DAY_INDENT + word_w + DAY_GAP + DAY_GAP + due_w + DAY_GAP + reward_w
+    chore_w = max(min(chore_w, out.width - fixed), NARROWEST)
+    names = {key: one_line(group[0].member) if key is not None else "Anyone" for key, group in groups.items()}
+    owed = {key: f"balance {format_money(group[0].balance or 0, currency)}" for key, group in groups.items()}
+    line_w = fixed + chore_w if items else 0
+    head_w = max(
+        line_w, *(cell_len(names[key]) + DAY_GAP + cell_len(owed[key]) for key in groups if key is not None), 0
+    )
+    for n, (key, group) in enumerate(groups.items()):
+        if n:
+            out.print()
+        head = Text()
+        head.append(names[key], style="bold")
+        if key is not None:
+            head.append(" " * max(head_w - cell_len(names[key]) - cell_len(owed[key]), DAY_GAP))
+            head.append(owed[key], style="bold red" if (group[0].balance or 0) < 0 else "bold")
+        out.print(head, no_wrap=True, overflow="ellipsis")
+        if key is not None and not any(r.status in ("overdue", "today", "undated") for r in group):
+            later = any(r.status == "later" for r in group)
+            out.print(
+                Text(" " * DAY_INDENT + ("Nothing due today." if later else "Nothing to do today."), style="green")
+            )
+        for row in group:
+            if row.status not in DAY_WORDS:
+                continue
+            line = Text(" " * DAY_INDENT)
+            line.append(DAY_WORDS[row.status].ljust(word_w), style=DAY_STYLE[row.status])
+            line.append(" " * DAY_GAP)
+            end = f" (#{row.chore_id})"
+            chore = Text(chore_text[id(row)])
+            chore.truncate(max(chore_w - cell_len(end), 1), overflow="ellipsis")
+            chore.append(end)
+            chore.pad_right(chore_w - chore.cell_len)
+            line.append_text(chore)
+            line.append(" " * DAY_GAP + _day(row.due).rjust(due_w) + " " * DAY_GAP)
+            line.append(_reward(row, currency).rjust(reward_w))
+            line.rstrip()
+            out.print(line, no_wrap=True, overflow="ellipsis")
 
 
 def typer_message(text: str) -> None:

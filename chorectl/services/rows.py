@@ -168,7 +168,31 @@ class ReportRow(NamedTuple):
     member_id: Annotated[int, Cell("int")]
 
 
-Row = MemberRow | ChoreRow | CompletionRow | LedgerRow | LogRow | BalanceRow | ReportRow
+class TodayRow(NamedTuple):
+    """One thing on a child's day: ``today``.
+
+    *status* is where it stands (:data:`chorectl.domain.day.SECTIONS`):
+    ``overdue``, ``today``, ``undated`` or ``later`` (open, by its current
+    period's *due*), ``pending`` (done, waiting for approval: *completion_id*
+    is its id), or ``none``, the one row of a child with nothing at all.
+    *member* is None for a pool chore (anyone may do it); *balance* is the
+    member's, on each of their rows. The reward is as in :class:`ChoreRow`.
+    """
+
+    member: Annotated[str | None, Cell("text", "Member")]
+    status: Annotated[str, Cell("text", "Status")]
+    chore_id: Annotated[int | None, Cell("int")]
+    chore: Annotated[str | None, Cell("text", "Chore")]
+    due: Annotated[date | None, Cell("date", "Due")]
+    reward: Annotated[int | None, Cell("money", "Reward")]
+    reward_min: Annotated[int | None, Cell("money")]
+    reward_max: Annotated[int | None, Cell("money")]
+    completion_id: Annotated[int | None, Cell("int")]
+    balance: Annotated[int | None, Cell("money", "Balance")]
+    member_id: Annotated[int | None, Cell("int")]
+
+
+Row = MemberRow | ChoreRow | CompletionRow | LedgerRow | LogRow | BalanceRow | ReportRow | TodayRow
 
 # What ``chorectl export`` exports, by the name it takes.
 EXPORTS: dict[str, type[Row]] = {
@@ -178,7 +202,7 @@ EXPORTS: dict[str, type[Row]] = {
     "ledger": LedgerRow,
 }
 # Every kind of row by its name: the exports, and the listings that are not exported.
-ROWS: dict[str, type[Row]] = {**EXPORTS, "log": LogRow, "balance": BalanceRow, "report": ReportRow}
+ROWS: dict[str, type[Row]] = {**EXPORTS, "log": LogRow, "balance": BalanceRow, "report": ReportRow, "today": TodayRow}
 
 
 @cache

@@ -36,6 +36,9 @@ OPEN_COMMANDS = [
     "balance Amy",
     "ledger",
     "ledger Amy --since 2020-01-01",
+    "today",
+    "today --as Amy -f json",
+    "digest",
     "done Dishes",
 ]
 

@@ -332,6 +332,9 @@ LISTINGS = [
     "chore list --status all",
     "chore show Dishes",
     "approvals",
+    "today",
+    "today --as Child1",
+    "digest",
     "reset --dry-run",
 ]
 

@@ -127,3 +127,9 @@ def test_the_scripting_examples_run_as_written(day):
     assert examples.stdout.startswith("member,earned,bonuses,penalties,paid,balance")
     november = (folder / "november.csv").read_text()
     assert november.startswith("id,at,member,kind,amount,chore_id,completion_id,note")
+
+
+def test_today_after_the_familys_day_is_the_readme_s_example(day):
+    folder, env, _ = day
+    (example,) = re.findall(r"```text\n\$ chorectl today\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    assert sh("chorectl today", cwd=folder, env=env).stdout == example
