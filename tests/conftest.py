@@ -126,6 +126,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     runs once on a SQLite file and once on PostgreSQL."""
     if "backend" in metafunc.fixturenames:
         only = metafunc.definition.get_closest_marker("sqlite_only")
+        # What runs where: a few modules whose PostgreSQL half adds little that the others do not
+        # (marked postgres_in_full_runs) run on SQLite alone unless CHORECTL_PG=all, to keep
+        # .ci/run within ten minutes on two cores (README "Development").
+        if metafunc.definition.get_closest_marker("postgres_in_full_runs") and os.environ.get("CHORECTL_PG") != "all":
+            only = True
         metafunc.parametrize("backend", BACKENDS[:1] if only else BACKENDS, indirect=True)
 
 

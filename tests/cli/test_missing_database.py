@@ -47,6 +47,8 @@ MINIMAL: dict[str, list[str]] = {
     "join": [],
     "log": [],
     "report": [],
+    "today": [],
+    "digest": [],
 }
 CREATES = {"init", "restore"}
 
