@@ -150,9 +150,9 @@ def streaks(
         best = max(best, run)
     now = 0
     if current is not None:
-        if current in ends:
-            now = ends[current]
-        else:
+        if current in by_due:  # judged: done ends a run there, missed ends every run
+            now = ends.get(current, 0)
+        else:  # still open: the run up to the period before it stands
             before = previous(current)
             now = ends.get(before, 0) if before is not None else 0
     return now, best

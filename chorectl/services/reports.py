@@ -32,6 +32,7 @@ from chorectl.db.models import Chore, Completion, LedgerEntry, LedgerTotal, Memb
 from chorectl.domain import report as rules
 from chorectl.domain.dates import day_bounds, local_date
 from chorectl.domain.schedule import due_on_or_after, parse_schedule, previous_due
+from chorectl.errors import InvalidState
 from chorectl.services import members as members_service
 from chorectl.services.ledger import BUCKETS
 from chorectl.services.rows import ReportRow
@@ -83,6 +84,8 @@ def report(uow: UnitOfWork, window: rules.Window, *, member: str | None = None, 
     with uow:
         if member is not None:
             people = [members_service.resolve(uow, member, include_archived=True)]
+            if people[0].role != "child":
+                raise InvalidState(f"{people[0].name} is a parent; the report is about children")
         else:
             people = list(uow.session.exec(select(Member).where(Member.role == "child").order_by(Member.id)))
         chores = {c.id: c for c in uow.session.exec(select(Chore))}

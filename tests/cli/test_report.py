@@ -299,3 +299,9 @@ def test_bad_windows_are_one_error_line_and_exit_2(cli, typed, words):
     for word in words:
         assert word in error
     assert len(result.stderr.splitlines()) <= 2  # the error, and at most a hint
+
+
+def test_a_report_of_a_parent_is_refused_as_today_refuses_it(household):
+    result = household(["report", "--member", "Mum"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: Mum is a parent; the report is about children\n"

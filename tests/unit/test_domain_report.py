@@ -94,6 +94,13 @@ def test_a_streak_broken_and_rebuilt():
     assert _streaks(periods, None) == (0, 4)  # an archived chore has no current streak
 
 
+def test_a_current_period_recorded_as_missed_ends_the_streak():
+    """The open-period allowance is for a period not yet judged: one judged missed ends the run."""
+    periods = _daily("xxx-")  # Nov 1-3 done, Nov 4 missed (reset recorded it)
+    assert _streaks(periods, date(2026, 11, 4)) == (0, 3)
+    assert _streaks(periods, date(2026, 11, 5)) == (0, 3)
+
+
 def test_a_gap_breaks_a_streak_and_a_redone_period_counts_as_done():
     assert _streaks(_daily("xx xx"), date(2026, 11, 5)) == (2, 2)  # Nov 3 was someone else's
     twice = [*_daily("xxx"), Period(date(2026, 11, 2), False)]
