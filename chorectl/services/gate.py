@@ -44,17 +44,9 @@ def require_parent(
     fingerprint = gate.binding.fingerprint if gate.binding else None
     if allow_session and session.active(gate.household_id, fingerprint, clock.instant()):
         return gate
-    given = pin.env
-    how = f"{command}, PIN from CHORECTL_PIN"
-    if given is None:
-        if pin.ask is None:
-            raise Denied("this is a parent command and needs the parent PIN", hint=NO_PIN_HINT)
-        auth.settle_lock(open_uow(write=True), clock.instant())  # no prompt while locked out
-        how = f"{command}, PIN typed at the prompt"
-        try:
-            given = pin.ask()
-        except (EOFError, KeyboardInterrupt):
-            raise Denied("no parent PIN was given") from None
+    given, how = read_pin(
+        open_uow, pin, command=command, needs="this is a parent command and needs the parent PIN", nothing=""
+    )
     joined = auth.keyrings(open_uow())  # a shared household's machines; None on a file
     kind = keyring_here(gate, joined)
     try:
@@ -77,6 +69,29 @@ def require_parent(
         kind=kind,
     )
     return gate
+
+
+def read_pin(
+    open_uow: Callable[..., UnitOfWork], pin: PinSource, *, command: str, needs: str, nothing: str
+) -> tuple[str, str]:
+    """The PIN from *pin* (``CHORECTL_PIN``, else the prompt), and how it came, for the log.
+
+    No prompt while parent commands are locked out: the lockout is settled first. Without
+    either source, :class:`Denied` says *needs*; a prompt left without a PIN, "no parent PIN
+    was given" and *nothing* after it.
+    """
+    from chorectl.security import clock
+
+    if pin.env is not None:
+        return pin.env, f"{command}, PIN from CHORECTL_PIN"
+    if pin.ask is None:
+        raise Denied(needs, hint=NO_PIN_HINT)
+    auth.settle_lock(open_uow(write=True), clock.instant())  # no prompt while locked out
+    try:
+        given = pin.ask()
+    except (EOFError, KeyboardInterrupt):
+        raise Denied(f"no parent PIN was given{nothing}") from None
+    return given, f"{command}, PIN typed at the prompt"
 
 
 def keyring_here(gate: auth.Gate, keyrings: tuple[auth.Keyring, ...] | None) -> str:

@@ -13,8 +13,8 @@ from datetime import datetime
 from pathlib import Path
 
 from chorectl.errors import Denied, InvalidState, StorageError
-from chorectl.services import auth
-from chorectl.services.gate import NO_PIN_HINT, PinSource
+from chorectl.services import auth, gate
+from chorectl.services.gate import PinSource
 from chorectl.services.uow import UnitOfWork
 
 OpenUow = Callable[..., UnitOfWork]
@@ -158,17 +158,13 @@ def join(open_uow: OpenUow, *, keyring: str, pin: PinSource, command: str) -> st
     if not state.pin_set:
         raise InvalidState("this household has no parent PIN yet", hint="run: chorectl init")
     where = binding(keyring, state.household_id, "").location  # the keyring is usable before a PIN is asked
-    given = pin.env
-    how = f"{command}, PIN from CHORECTL_PIN"
-    if given is None:
-        if pin.ask is None:
-            raise Denied("joining needs the household's parent PIN", hint=NO_PIN_HINT)
-        auth.settle_lock(open_uow(write=True), clock.instant())  # no prompt while locked out
-        how = f"{command}, PIN typed at the prompt"
-        try:
-            given = pin.ask()
-        except (EOFError, KeyboardInterrupt):
-            raise Denied("no parent PIN was given; nothing was changed") from None
+    given, how = gate.read_pin(
+        open_uow,
+        pin,
+        command=command,
+        needs="joining needs the household's parent PIN",
+        nothing="; nothing was changed",
+    )
     auth.join(
         open_uow(write=True),
         verify=lambda hashed: pin_rules.verify(given, hashed),
