@@ -33,7 +33,7 @@ class Roles:
 
 def has_roles(location: Path | str) -> bool:
     """Does the database at *location* have logins to give roles to (a server, not a file)?"""
-    return hasattr(dialect.at(location), "role_sql")
+    return dialect.at(location).SHARED  # a shared backend has logins (and role_sql, setup_roles)
 
 
 def refuse_without_roles(location: Path | str) -> None:
