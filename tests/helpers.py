@@ -18,11 +18,9 @@ def on_server() -> str | None:
 
 
 def _server_rows(url: str, sql: str, params=()) -> list[tuple]:
-    import psycopg
-    from sqlalchemy.engine import make_url
+    from tests.pg import connect
 
-    parts = make_url(url)
-    with psycopg.connect(dbname=parts.database, user=parts.username, **parts.query) as conn:
+    with connect(url) as conn:
         cursor = conn.execute(_server_sql(sql), params)
         return [tuple(map(_as_sqlite_has_it, row)) for row in cursor] if cursor.description else []
 

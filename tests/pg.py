@@ -85,6 +85,15 @@ class Server:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def connect(url: str):
+    """A psycopg connection for a test's URL, past chorectl (as psql would be): what the server itself allows."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    return psycopg.connect(dbname=parts.database, user=parts.username, **parts.query)
+
+
 def _as_postgres(argv: list[str]) -> subprocess.CompletedProcess:
     if os.geteuid() == 0:  # PostgreSQL will not run as root
         argv = ["runuser", "-u", "postgres", "--", *argv]

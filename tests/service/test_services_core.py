@@ -57,11 +57,9 @@ class World:
     def raw_write(self, statement: str) -> None:
         """*statement* through the driver alone, committed: what chorectl's code cannot stop."""
         if isinstance(self.path, str):
-            import psycopg
-            from sqlalchemy.engine import make_url
+            from tests.pg import connect
 
-            url = make_url(self.path)
-            with psycopg.connect(dbname=url.database, user=url.username, **url.query) as conn:
+            with connect(self.path) as conn:
                 conn.execute(statement)
             return
         with closing(sqlite3.connect(self.path)) as conn:

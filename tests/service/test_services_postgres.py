@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from chorectl.db import dialect, schema
 from chorectl.db.engine import ensure_schema, make_engine
@@ -16,6 +15,7 @@ from chorectl.errors import StorageError
 from chorectl.services import household, ledger, members
 from chorectl.services.auth import Binding
 from chorectl.services.uow import UnitOfWork
+from tests import pg
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -35,8 +35,7 @@ def home(pg_server):
 
 
 def driver(url: str) -> psycopg.Connection:
-    parts = make_url(url)
-    return psycopg.connect(dbname=parts.database, user=parts.username, **parts.query)
+    return pg.connect(url)
 
 
 @pytest.mark.parametrize(
