@@ -152,3 +152,11 @@ def shows(secret: str, text: str) -> bool:
     import re
 
     return re.search(rf"(?<![0-9A-Za-z]){re.escape(secret)}(?![0-9A-Za-z])", text) is not None
+
+
+# What schema 7 (issue 17) added, taken away again: a file or schema made by this chorectl,
+# turned back into one from before that step (tests of the earlier steps' upgrades).
+BEFORE_SCHEMA_7 = (
+    *(f"DROP TABLE {table}" for table in ("action", "redemption", "reward", "goal", "rotation")),
+    *(f"ALTER TABLE chore DROP COLUMN {column}" for column in ("rotate_by", "streak_n", "streak_bonus")),
+)

@@ -136,7 +136,84 @@ def _v5_to_v6(op) -> None:
     )
 
 
-STEPS: dict[int, Callable] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
+def _v6_to_v7(op) -> None:
+    # Issue 17: what families ask chore apps for. Rotating chores and streak bonuses
+    # (columns on chore, the turn order in rotation), savings goals, a rewards catalog
+    # and its requests (a `redeem` debit on the ledger once approved), and the parent
+    # actions `undo` can reverse (action, beside each one's log line).
+    import sqlalchemy as sa
+
+    from chorectl.db.dialect import index_where
+    from chorectl.db.types import AwareDateTime, Cents
+
+    def column(name: str, kind, nullable: bool = False, **kwargs) -> sa.Column:
+        return sa.Column(name, kind, nullable=nullable, **kwargs)
+
+    with op.batch_alter_table("chore") as batch:
+        batch.add_column(column("rotate_by", sa.String(), nullable=True))
+        batch.add_column(column("streak_n", sa.Integer(), nullable=True))
+        batch.add_column(column("streak_bonus", Cents(), nullable=True))
+    op.create_table(
+        "rotation",
+        column("chore_id", sa.Integer(), primary_key=True),
+        column("member_id", sa.Integer(), primary_key=True),
+        column("position", sa.Integer()),
+        sa.ForeignKeyConstraint(["chore_id"], ["chore.id"]),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"]),
+    )
+    op.create_table(
+        "goal",
+        column("id", sa.Integer(), primary_key=True),
+        column("member_id", sa.Integer()),
+        column("title", sa.String()),
+        column("target", Cents()),
+        column("created_at", AwareDateTime()),
+        column("archived", sa.Boolean()),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"]),
+    )
+    op.create_index("ix_goal_member", "goal", ["member_id", "id"])
+    op.create_table(
+        "reward",
+        column("id", sa.Integer(), primary_key=True),
+        column("title", sa.String()),
+        column("title_key", sa.String()),
+        column("cost", Cents()),
+        column("archived", sa.Boolean()),
+        column("created_at", AwareDateTime()),
+    )
+    op.create_index("ux_reward_live_title", "reward", ["title_key"], unique=True, **index_where("archived = 0"))
+    op.create_table(
+        "redemption",
+        column("id", sa.Integer(), primary_key=True),
+        column("reward_id", sa.Integer()),
+        column("member_id", sa.Integer()),
+        column("status", sa.String()),
+        column("cost", Cents()),
+        column("requested_at", AwareDateTime()),
+        column("reviewed_at", AwareDateTime(), nullable=True),
+        column("ledger_id", sa.Integer(), nullable=True),
+        column("note", sa.String(), nullable=True),
+        sa.ForeignKeyConstraint(["reward_id"], ["reward.id"]),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"]),
+        sa.ForeignKeyConstraint(["ledger_id"], ["ledger.id"]),
+    )
+    op.create_index("ix_redemption_pending", "redemption", ["status"], **index_where("status = 'pending'"))
+    op.create_index("ix_redemption_member", "redemption", ["member_id", "id"])
+    op.create_table(
+        "action",
+        column("id", sa.Integer(), primary_key=True),
+        column("audit_id", sa.Integer()),
+        column("at", AwareDateTime()),
+        column("kind", sa.String()),
+        column("data", sa.String()),
+        column("undone_by", sa.Integer(), nullable=True),
+        sa.UniqueConstraint("audit_id"),
+        sa.ForeignKeyConstraint(["audit_id"], ["audit.id"]),
+        sa.ForeignKeyConstraint(["undone_by"], ["audit.id"]),
+    )
+
+
+STEPS: dict[int, Callable] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7}
 LATEST = max(STEPS) + 1
 
 

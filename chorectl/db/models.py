@@ -113,12 +113,27 @@ class Chore(SQLModel, table=True):
     created_at: datetime = _at()
     # Pool chores: the period reset last rolled to (assigned chores keep it on Assignment).
     rolled_due: date | None = None
+    # Rotation (schema 7): None, or how the turn moves at each period start: "turns"
+    # (round robin, in Rotation's order) or "least-done". The children are in Rotation.
+    rotate_by: str | None = None
+    # Streak bonus (schema 7): after streak_n consecutive periods done and approved, a
+    # bonus of streak_bonus cents (one ledger entry per streak).
+    streak_n: int | None = None
+    streak_bonus: int | None = _cents(nullable=True, default=None)
 
 
 class Assignment(SQLModel, table=True):
     chore_id: int = Field(foreign_key="chore.id", primary_key=True)
     member_id: int = Field(foreign_key="member.id", primary_key=True, index=True)
     rolled_due: date | None = None
+
+
+class Rotation(SQLModel, table=True):
+    """The children who take turns at a rotating chore, in order (schema 7)."""
+
+    chore_id: int = Field(foreign_key="chore.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    position: int
 
 
 class Completion(SQLModel, table=True):
@@ -150,7 +165,7 @@ class LedgerEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _at()
     member_id: int = Field(foreign_key="member.id")
-    kind: str  # reward | bonus | penalty | payout | reversal
+    kind: str  # reward | bonus | penalty | payout | reversal | redeem
     amount: int = _cents()  # signed cents
     chore_id: int | None = Field(default=None, foreign_key="chore.id")
     completion_id: int | None = Field(default=None, foreign_key="completion.id")
@@ -182,3 +197,61 @@ class AuditEntry(SQLModel, table=True):
     action: str  # e.g. "chore add", "approve", "pin failed"
     detail: str | None = None
     amount: int | None = _cents(nullable=True, default=None)  # cents, when money moved
+
+
+class Goal(SQLModel, table=True):
+    """A child's savings goal (schema 7): a view on the balance, never money moved."""
+
+    __table_args__ = (Index("ix_goal_member", "member_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id")
+    title: str
+    target: int = _cents()  # cents
+    created_at: datetime = _at()
+    archived: bool = False  # removed: kept for the log and for undo
+
+
+class Reward(SQLModel, table=True):
+    """The household's rewards catalog (schema 7): what a child may spend their balance on."""
+
+    __table_args__ = (Index("ux_reward_live_title", "title_key", unique=True, **index_where("archived = 0")),)
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    title_key: str
+    cost: int = _cents()  # cents
+    archived: bool = False
+    created_at: datetime = _at()
+
+
+class Redemption(SQLModel, table=True):
+    """A child's request to spend their balance on a reward (schema 7); approved, it is a
+    ``redeem`` debit on the ledger (*ledger_id*)."""
+
+    __table_args__ = (
+        Index("ix_redemption_pending", "status", **index_where("status = 'pending'")),
+        Index("ix_redemption_member", "member_id", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    reward_id: int = Field(foreign_key="reward.id")
+    member_id: int = Field(foreign_key="member.id")
+    status: str  # pending | approved | rejected
+    cost: int = _cents()  # cents, the reward's cost when requested
+    requested_at: datetime = _at()
+    reviewed_at: datetime | None = _at(nullable=True)
+    ledger_id: int | None = Field(default=None, foreign_key="ledger.id")  # the redeem debit, once approved
+    note: str | None = None
+
+
+class Action(SQLModel, table=True):
+    """A parent action that `undo` can reverse (schema 7), beside its line in the log.
+
+    *data* is JSON: what the action changed, enough to put it back. *undone_by* is the
+    log line of the undo that reversed it (None: not undone).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", unique=True)
+    at: datetime = _at()
+    kind: str  # e.g. approve, reject, pay, adjust, member add, chore edit, redeem
+    data: str  # JSON
+    undone_by: int | None = Field(default=None, foreign_key="audit.id")

@@ -385,6 +385,10 @@ ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 CHILD_HOUSEHOLD_COLUMNS = ("id", "currency")
 # The tables a parent's commands change; rows are deleted only from assignment (a chore re-assigned).
 PARENT_TABLES = ("member", "chore", "assignment", "completion")
+# Schema 7 (issue 17): what a parent changes and a child reads (rotation's rows are deleted when a
+# chore's turn order changes); a child adds a pending redemption (row-level security holds it to that).
+FAMILY_TABLES = ("rotation", "goal", "reward", "redemption")
+UNDO_TABLES = ("action",)  # the parent role's alone: what undo may reverse
 # The append-only tables: a parent adds to them, never changes them (the triggers say so too).
 APPEND_ONLY = ("ledger", "audit")
 PIN_TABLES = ("pin_verifier", "pin_keyring")  # no grant at all to the child role
@@ -394,6 +398,9 @@ CHILD_COMPLETION_COLUMNS = (
     *("completed_at", "reviewed_at", "reward", "note"),
 )
 CHILD_AUDIT_COLUMNS = ("at", "actor", "action", "detail", "amount")
+CHILD_REDEMPTION_COLUMNS = ("reward_id", "member_id", "status", "cost", "requested_at", "reviewed_at", "note")
+# The log lines a child's commands write: done's, and a reward asked for (redeem, schema 7).
+CHILD_ACTIONS = ("done", "redeem")
 
 
 def role_name(name: str) -> str:
@@ -423,9 +430,10 @@ def role_sql(schema: str, parent: str = PARENT_ROLE, child: str = CHILD_ROLE) ->
     audit log (never UPDATE, DELETE or TRUNCATE) and only SELECT on ledger_total
     (kept by its SECURITY DEFINER trigger). The child role: reads members, chores,
     assignments, completions, balances (ledger_total) and the household's id and
-    currency, not its PIN columns; adds a pending completion and the audit line
-    ``done`` writes (row-level security holds both to that); nothing else: no ledger,
-    no approvals, no log.
+    currency, not its PIN columns, and (schema 7) rotations, goals, rewards and
+    redemptions; adds a pending completion, a pending redemption and the audit lines
+    ``done`` and ``redeem`` write (row-level security holds them to that); nothing
+    else: no ledger, no approvals, no log, no undo.
     """
     parent, child = role_name(parent), role_name(child)
     if parent == child:
@@ -450,7 +458,8 @@ def role_sql(schema: str, parent: str = PARENT_ROLE, child: str = CHILD_ROLE) ->
         # The parent role.
         f"GRANT SELECT, UPDATE ON {table('household')} TO {p}",
         f"GRANT SELECT, INSERT, UPDATE ON {tables(PARENT_TABLES)} TO {p}",
-        f"GRANT DELETE ON {table('assignment')} TO {p}",
+        f"GRANT DELETE ON {table('assignment')}, {table('rotation')} TO {p}",
+        f"GRANT SELECT, INSERT, UPDATE ON {tables(FAMILY_TABLES + UNDO_TABLES)} TO {p}",
         # The PIN's verifier and each machine's keyring (schema 6): the parent role's alone.
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables(PIN_TABLES)} TO {p}",
         f"GRANT SELECT, INSERT ON {tables(APPEND_ONLY)} TO {p}",
@@ -458,16 +467,20 @@ def role_sql(schema: str, parent: str = PARENT_ROLE, child: str = CHILD_ROLE) ->
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {p}",
         # The child role.
         f"GRANT SELECT ({', '.join(CHILD_HOUSEHOLD_COLUMNS)}) ON {table('household')} TO {c}",
-        f"GRANT SELECT ON {tables(PARENT_TABLES)} TO {c}",
+        f"GRANT SELECT ON {tables(PARENT_TABLES + FAMILY_TABLES)} TO {c}",
         # Never a row's id: the sequence picks it. A child's login that chose ids ahead of the
         # sequence would make every later line's insert collide, and lock the parents out.
         f"GRANT INSERT ({', '.join(CHILD_COMPLETION_COLUMNS)}) ON {table('completion')} TO {c}",
         # done's audit line: INSERT, and its id back (INSERT ... RETURNING id); never the log itself.
         f"GRANT INSERT ({', '.join(CHILD_AUDIT_COLUMNS)}), SELECT (id) ON {table('audit')} TO {c}",
-        f"GRANT USAGE ON SEQUENCE {table('completion_id_seq')}, {table('audit_id_seq')} TO {c}",
+        f"GRANT INSERT ({', '.join(CHILD_REDEMPTION_COLUMNS)}) ON {table('redemption')} TO {c}",
+        f"GRANT USAGE ON SEQUENCE {table('completion_id_seq')}, {table('audit_id_seq')},"
+        f" {table('redemption_id_seq')} TO {c}",
     ]
     # Row-level security: what a grant cannot say. A child adds only a pending completion with
-    # no reward and no review, and only done's line to the log. The owner is not held by it.
+    # no reward and no review, a pending redemption with no debit, and only the log lines of
+    # done and redeem. The owner is not held by it.
+    child_actions = ", ".join(f"'{action}'" for action in CHILD_ACTIONS)
     policies = {
         "completion": [
             ("parent_all", f"FOR ALL TO {p} USING (true) WITH CHECK (true)"),
@@ -479,8 +492,16 @@ def role_sql(schema: str, parent: str = PARENT_ROLE, child: str = CHILD_ROLE) ->
         ],
         "audit": [
             ("parent_all", f"FOR ALL TO {p} USING (true) WITH CHECK (true)"),
-            ("child_reads_done", f"FOR SELECT TO {c} USING (action = 'done')"),
-            ("child_adds_done", f"FOR INSERT TO {c} WITH CHECK (action = 'done' AND amount IS NULL)"),
+            ("child_reads_done", f"FOR SELECT TO {c} USING (action IN ({child_actions}))"),
+            ("child_adds_done", f"FOR INSERT TO {c} WITH CHECK (action IN ({child_actions}) AND amount IS NULL)"),
+        ],
+        "redemption": [
+            ("parent_all", f"FOR ALL TO {p} USING (true) WITH CHECK (true)"),
+            ("child_reads", f"FOR SELECT TO {c} USING (true)"),
+            (
+                "child_asks",
+                f"FOR INSERT TO {c} WITH CHECK (status = 'pending' AND reviewed_at IS NULL AND ledger_id IS NULL)",
+            ),
         ],
     }
     for name, rules in policies.items():

@@ -71,13 +71,14 @@ def test_a_read_only_database_that_needs_an_upgrade_says_so_and_changes_nothing(
     schema-4 file that was "the database cannot be written", which did not say why a
     read would write. (Each new schema step makes every such file unreadable until then.)"""
     from chorectl.db.engine import SCHEMA_VERSION
+    from tests.helpers import BEFORE_SCHEMA_7
 
     db = Path(os.environ["CHORECTL_DB"])
     household.parent("adjust Amy +1 --reason x")
     con = sqlite3.connect(db)
     with con:
-        con.execute("DROP TABLE pin_verifier")  # as the step before it left the file
-        con.execute("DROP TABLE pin_keyring")
+        for statement in BEFORE_SCHEMA_7:  # as the step before it left the file
+            con.execute(statement)
         con.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()

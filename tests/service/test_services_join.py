@@ -20,7 +20,7 @@ from chorectl.security import keystore
 from chorectl.services import auth, doctor, gate, pins
 from chorectl.services.uow import UnitOfWork
 from tests.conftest import MemoryKeyring
-from tests.helpers import query
+from tests.helpers import BEFORE_SCHEMA_7, query
 
 NOW = datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
 PIN, NEW_PIN = "2468", "8642"
@@ -290,14 +290,16 @@ def test_schema_5_upgrades_to_6_with_empty_pin_tables(backend, pg_server_if_post
             name = backend.location.rpartition("%3D")[2]
             pg_server_if_postgres.psql(
                 f"SET search_path = {name}; DROP TABLE pin_verifier; DROP TABLE pin_keyring;"
-                " UPDATE chorectl_stamp SET version = 5"
+                f" {'; '.join(BEFORE_SCHEMA_7)}; UPDATE chorectl_stamp SET version = 5"
             )
         else:
+            for statement in BEFORE_SCHEMA_7:
+                query(statement)
             query("DROP TABLE pin_verifier")
             query("DROP TABLE pin_keyring")
             query("PRAGMA user_version = 5")
         upgraded = ensure_schema(engine, None)
-        assert (upgraded.from_version, upgraded.to_version) == (5, SCHEMA_VERSION) == (5, 6)
+        assert (upgraded.from_version, upgraded.to_version) == (5, SCHEMA_VERSION) == (5, 7)
         assert query("SELECT count(*) FROM pin_verifier") == [(0,)]
         assert query("SELECT action FROM audit") == [("before",)]
         with engine.connect() as conn:

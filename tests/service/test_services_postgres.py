@@ -40,7 +40,7 @@ def driver(url: str) -> psycopg.Connection:
 
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE ledger SET amount = 1", "DELETE FROM ledger", "TRUNCATE ledger CASCADE", "TRUNCATE audit"],
+    ["UPDATE ledger SET amount = 1", "DELETE FROM ledger", "TRUNCATE ledger CASCADE", "TRUNCATE audit CASCADE"],
 )
 def test_the_ledger_and_log_refuse_changes_from_any_client(home, statement):
     url, engine = home

@@ -20,7 +20,7 @@ from chorectl.security.pin import hash_pin
 from chorectl.services import chores, completions, gate, household, ledger, members, roles
 from chorectl.services.auth import Binding
 from chorectl.services.uow import UnitOfWork
-from tests.helpers import query
+from tests.helpers import BEFORE_SCHEMA_7, query
 
 NOW = datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
 PIN = "2468"
@@ -225,14 +225,14 @@ def test_an_upgrade_is_the_owners_and_gives_the_roles_the_new_tables(home, pg_se
 
     pg_server.psql(
         f"SET search_path = {home.schema}; DROP TABLE pin_verifier; DROP TABLE pin_keyring;"
-        " UPDATE chorectl_stamp SET version = 5"
+        f" {'; '.join(BEFORE_SCHEMA_7)}; UPDATE chorectl_stamp SET version = 5"
     )
     for engine in (home.parent, home.owner):
         engine.dispose()  # as a new command would, each opening the database afresh
-    with pytest.raises(StorageError, match=r"must be upgraded to schema 6 by its owner"):
+    with pytest.raises(StorageError, match=r"must be upgraded to schema 7 by its owner"):
         ensure_schema(home.parent)
     upgraded = ensure_schema(home.owner)
-    assert (upgraded.from_version, upgraded.to_version) == (5, 6)
+    assert (upgraded.from_version, upgraded.to_version) == (5, 7)
     with home.parent.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM pin_keyring").scalar() == 0
     with home.child.connect() as conn, pytest.raises(ProgrammingError, match="permission denied"):
