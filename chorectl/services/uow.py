@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from chorectl.db import dialect
-from chorectl.db.models import AuditEntry
+from chorectl.db.models import Action, AuditEntry
 from chorectl.domain.text import printable
 from chorectl.errors import NestedUnitOfWork
 
@@ -98,11 +98,23 @@ class UnitOfWork:
         at: datetime,
         amount: int | None = None,
         actor: str | None = None,
+        undo: dict | None = None,
     ) -> None:
-        """Add a line to the audit log, in this same transaction: it stands or falls with the change."""
+        """Add a line to the audit log, in this same transaction: it stands or falls with the change.
+
+        *undo* (a parent action that ``chorectl undo`` can reverse): what the action changed, as
+        JSON-able values, kept beside the line (an :class:`~chorectl.db.models.Action` of kind
+        *action*); :mod:`chorectl.services.undo` reads it back to put the change back.
+        """
         if detail is not None:
             detail = printable(detail)  # a file name with odd bytes must not fail the whole change
-        self.session.add(AuditEntry(at=at, actor=actor or self._who(), action=action, detail=detail, amount=amount))
+        entry = AuditEntry(at=at, actor=actor or self._who(), action=action, detail=detail, amount=amount)
+        self.session.add(entry)
+        if undo is not None:
+            import json
+
+            self.session.flush()  # the line's id, for the action to name it
+            self.session.add(Action(audit_id=entry.id, at=at, kind=action, data=json.dumps(undo, sort_keys=True)))
 
     def _who(self) -> str:
         if self.actor != "parent":
