@@ -84,7 +84,7 @@ def undo(uow: UnitOfWork, line: int | None, *, now: datetime) -> Undone:
                 .limit(1)
             ).first()
             if action is None:
-                raise InvalidState("nothing to undo", hint="what was done: chorectl log")
+                raise InvalidState("nothing to undo")
         else:
             action = _named(uow, line)
         last = uow.session.exec(select(func.max(LedgerEntry.id))).one() or 0
@@ -105,12 +105,10 @@ def _named(uow: UnitOfWork, line: int) -> Action:
     if action is None:
         logged = uow.session.get(AuditEntry, line) if 0 < line <= MAX_ID else None
         if logged is None:
-            raise NotFound(f"no log line {line}", hint="what can be undone: chorectl undo --list")
+            raise NotFound(f"no log line {line}")
         if logged.action == "undo":
             raise InvalidState(f"line {line} is an undo; an undo cannot be undone (there is no redo)")
-        raise InvalidState(
-            f"line {line} ({logged.action}) cannot be undone", hint="what can be undone: chorectl undo --list"
-        )
+        raise InvalidState(f"line {line} ({logged.action}) cannot be undone: see chorectl undo --list")
     if action.undone_by is not None:
         raise InvalidState(f"line {line} ({action.kind}) was undone already, by line {action.undone_by}")
     if action.kind not in REVERSERS:
