@@ -164,11 +164,13 @@ def _unmove(uow: UnitOfWork, data: Data, now: datetime) -> str:
 
 
 def balance_now(uow: UnitOfWork, member: Member, symbol: str, why_negative: str | None) -> str:
-    """``Amy's balance is $4.50``, or ``Amy's balance is now -$1.50: <why_negative>``, inside the
-    caller's unit of work (flushed: the running totals are the database's)."""
+    """``Amy's balance is $4.50``, or ``Amy's balance is now -$1.50: <why_negative>`` (the reason
+    when they have been paid out at all), inside the caller's unit of work (flushed: the running
+    totals are the database's)."""
     balance = members_service.balance_of(uow, member.id)
     if balance < 0:
-        why = f": {why_negative}" if why_negative else ""
+        paid = uow.session.get(LedgerTotal, (member.id, "payout"))  # the reason only when it is one
+        why = f": {why_negative}" if why_negative and paid is not None and paid.total else ""
         return f"{member.name}'s balance is now {format_money(balance, symbol)}{why}"
     return f"{member.name}'s balance is {format_money(balance, symbol)}"
 
