@@ -43,6 +43,7 @@ class Commands(LazyGroup):
             ("export", "export", "export", {}),
             ("doctor", "doctor", "doctor", {}),
             ("log", "log", "log", {}),
+            ("undo", "undo", "undo", {}),
             ("report", "report", "report", {}),
             ("backup", "storage", "backup", {}),
             ("restore", "storage", "restore", {}),

@@ -39,6 +39,7 @@ from chorectl.services.rows import (
     ReportRow,
     Row,
     TodayRow,
+    UndoRow,
     columns,
     table_columns,
 )
@@ -357,6 +358,10 @@ LOOKS: dict[type[Row], dict[str, Look]] = {
         "action": Look(style="action"),
         "detail": Look(shrink=24),  # who and why: it keeps room before Who does
     },
+    UndoRow: {
+        "actor": Look(shrink=6),
+        "detail": Look(shrink=24),
+    },
     BalanceRow: {
         "member": Look(shrink=8),
         "balance": Look(style="balance"),
@@ -403,6 +408,7 @@ EMPTY = {
     LedgerRow: "The ledger has no entries for that.",
     BalanceRow: "No balances yet.",
     LogRow: "The log has nothing for that.",
+    UndoRow: "Nothing to undo.",
     ReportRow: "No children to report on.",
     TodayRow: "No children yet. Add one: chorectl member add NAME",
 }

@@ -383,7 +383,8 @@ ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 # What a child's login may read of the household: never the PIN's bookkeeping
 # (keyring, binding, wrong-PIN count, lockout), which only the gate reads.
 CHILD_HOUSEHOLD_COLUMNS = ("id", "currency")
-# The tables a parent's commands change; rows are deleted only from assignment (a chore re-assigned).
+# The tables a parent's commands change; rows are deleted only from assignment (a chore re-assigned)
+# and, by undo, from completion (the missed row a rejection recorded) and rotation.
 PARENT_TABLES = ("member", "chore", "assignment", "completion")
 # Schema 7 (issue 17): what a parent changes and a child reads (rotation's rows are deleted when a
 # chore's turn order changes); a child adds a pending redemption (row-level security holds it to that).
@@ -459,6 +460,8 @@ def role_sql(schema: str, parent: str = PARENT_ROLE, child: str = CHILD_ROLE) ->
         f"GRANT SELECT, UPDATE ON {table('household')} TO {p}",
         f"GRANT SELECT, INSERT, UPDATE ON {tables(PARENT_TABLES)} TO {p}",
         f"GRANT DELETE ON {table('assignment')}, {table('rotation')} TO {p}",
+        # undo of a rejection takes away the missed row it recorded (the period was over then)
+        f"GRANT DELETE ON {table('completion')} TO {p}",
         f"GRANT SELECT, INSERT, UPDATE ON {tables(FAMILY_TABLES + UNDO_TABLES)} TO {p}",
         # The PIN's verifier and each machine's keyring (schema 6): the parent role's alone.
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables(PIN_TABLES)} TO {p}",

@@ -31,6 +31,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "chores": ("chore add", "chore edit", "chore assign", "chore remove", "done", "approve", "reject", "reset"),
     "money": ("approve", "pay", "adjust"),
     "household": ("init", "roles", "restore", "copy"),
+    "undo": ("undo",),
 }
 ACTIONS = frozenset(action for actions in KINDS.values() for action in actions)
 KIND_WORDS = ("changes", *KINDS, "all")

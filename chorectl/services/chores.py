@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from chorectl.db.models import Assignment, Chore, Member
 from chorectl.domain.dates import local_date
@@ -15,6 +15,7 @@ from chorectl.domain.text import clean_note, clean_title, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import members as members_service
 from chorectl.services import periods, slots
+from chorectl.services.actions import Data, reverses
 from chorectl.services.members import MAX_ID  # ids above it name nothing
 from chorectl.services.rows import STATUSES, ChoreRow
 from chorectl.services.uow import UnitOfWork, inside_uow
@@ -139,7 +140,9 @@ def add(
         uow.session.flush()
         for member in members:
             uow.session.add(Assignment(chore_id=chore.id, member_id=member.id, rolled_due=chore.rolled_due))
-        uow.record("chore add", _describe(chore, [m.name for m in members]), at=now)
+        uow.session.flush()
+        undo = {"chore_id": chore.id, "after": _snapshot(uow, chore)}
+        uow.record("chore add", _describe(chore, [m.name for m in members]), at=now, undo=undo)
         uow.commit()
         return ChoreInfo.of(chore)
 
@@ -183,6 +186,7 @@ def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> Chore
         raise BadInput("--once drops the schedule; it cannot go with --every or --cooldown")
     with uow:
         chore = resolve(uow, ref)
+        before = _snapshot(uow, chore)
         if title is not None:
             _check_title_free(uow, title, other_than=chore.id)
             chore.title, chore.title_key = title, fold(title)
@@ -200,7 +204,14 @@ def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> Chore
             _set_recurrence(chore, every, chore.cooldown_days, changes.due, today)
             _restart_watermarks(uow, chore)
         uow.session.add(chore)
-        uow.record("chore edit", _describe(chore, None), at=now)
+        uow.session.flush()
+        undo = {
+            "chore_id": chore.id,
+            "before": before,
+            "after": _snapshot(uow, chore),
+            "last": _last_completion(uow, chore),
+        }
+        uow.record("chore edit", _describe(chore, None), at=now, undo=undo)
         uow.commit()
         return ChoreInfo.of(chore)
 
@@ -228,6 +239,7 @@ def assign(uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime)
         today = local_date(now)
         periods.settle(uow, chores, now)  # an assignee who goes takes no unjudged period along
         wanted = {m.id for m in members}
+        befores = {chore.id: _snapshot(uow, chore) for chore in chores}
         for chore in chores:
             kept = set()
             for old in uow.session.exec(select(Assignment).where(Assignment.chore_id == chore.id)):
@@ -244,8 +256,13 @@ def assign(uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime)
                 chore.rolled_due = slots.period_due(chore, today)
                 uow.session.add(chore)
             result.append((ChoreInfo.of(chore), [m.name for m in members]))
+            uow.session.flush()
+            undo = {"chore_id": chore.id, "before": befores[chore.id], "after": _snapshot(uow, chore)}
             uow.record(
-                "chore assign", f"#{chore.id} {chore.title} -> {', '.join(m.name for m in members) or 'anyone'}", at=now
+                "chore assign",
+                f"#{chore.id} {chore.title} -> {', '.join(m.name for m in members) or 'anyone'}",
+                at=now,
+                undo=undo,
             )
         uow.commit()
         return result
@@ -257,9 +274,171 @@ def remove(uow: UnitOfWork, ref: str, *, now: datetime) -> ChoreInfo:
         periods.settle(uow, [chore], now)
         chore.archived = True
         uow.session.add(chore)
-        uow.record("chore remove", f"#{chore.id} {chore.title}", at=now)
+        uow.record("chore remove", f"#{chore.id} {chore.title}", at=now, undo={"chore_id": chore.id})
         uow.commit()
         return ChoreInfo.of(chore)
+
+
+# ---------------------------------------------------------------- undo
+
+# What a chore's snapshot leaves out: its id and creation (never change), and the watermark
+# that reset moves on (undo sets it afresh, see _put_back).
+UNSNAPPED = ("id", "created_at", "rolled_due")
+# The columns that make a chore's periods: a change to them starts the periods afresh.
+SCHEDULE = ("schedule", "cooldown_days", "due")
+Snapshot = dict[str, dict[str, int | str | bool | None] | list[int]]
+
+
+def _snapshot(uow: UnitOfWork, chore: Chore) -> Snapshot:
+    """Everything about *chore* that its parent commands change, as JSON's values: every column
+    (schema 7's rotation and streak too), its assignees and its turn order (inside a unit of work)."""
+    from chorectl.db.models import Rotation
+
+    fields = {}
+    for column in Chore.__table__.columns:
+        if column.name not in UNSNAPPED:
+            value = getattr(chore, column.name)
+            fields[column.name] = value.isoformat() if isinstance(value, date) else value
+    assignees = uow.session.exec(select(Assignment.member_id).where(Assignment.chore_id == chore.id))
+    turns = uow.session.exec(
+        select(Rotation.member_id).where(Rotation.chore_id == chore.id).order_by(Rotation.position)
+    )
+    return {"fields": fields, "assignees": sorted(assignees), "rotation": list(turns)}
+
+
+def _same(now: Snapshot, then: Snapshot) -> bool:
+    """The chore is as *then* left it (its turn order by who is in it: the turn moves on by itself)."""
+    return (now["fields"], now["assignees"], sorted(now["rotation"])) == (
+        then["fields"],
+        then["assignees"],
+        sorted(then["rotation"]),
+    )
+
+
+def _last_completion(uow: UnitOfWork, chore: Chore) -> int:
+    """The id of the chore's newest completion (0: none yet): what came later came 'since'."""
+    from sqlmodel import func
+
+    from chorectl.db.models import Completion
+
+    return uow.session.exec(select(func.max(Completion.id)).where(Completion.chore_id == chore.id)).one() or 0
+
+
+def _unchanged_since(uow: UnitOfWork, chore: Chore, after: Snapshot, what: str) -> None:
+    if not _same(_snapshot(uow, chore), after):
+        raise InvalidState(
+            f"{chore.title!r} (#{chore.id}) was changed again since it was {what}",
+            hint="undo the newer change first: chorectl undo --list",
+        )
+
+
+def _put_back(uow: UnitOfWork, chore: Chore, before: Snapshot, now: datetime) -> None:
+    """*chore* as *before* says: its columns, assignees and turn order (archived members left out).
+
+    Its ended periods are judged first (periods.settle), as for any change of assignees or
+    schedule; a new schedule starts afresh from today's period, as ``chore edit`` starts one, and
+    an assignee who comes back starts at today's period, as ``chore assign`` starts one.
+    """
+    from chorectl.db.models import Rotation
+
+    today = local_date(now)
+    periods.settle(uow, [chore], now)
+    old_schedule = tuple(getattr(chore, name) for name in SCHEDULE)
+    for name, value in before["fields"].items():
+        column = Chore.__table__.columns[name]
+        if value is not None and column.type.python_type in (date, datetime):
+            value = column.type.python_type.fromisoformat(value)
+        setattr(chore, name, value)
+    afresh = tuple(getattr(chore, name) for name in SCHEDULE) != old_schedule
+    if afresh:
+        chore.rolled_due = slots.period_due(chore, today)
+    uow.session.add(chore)
+    active = set(uow.session.exec(select(Member.id).where(Member.active == True)))  # noqa: E712
+    wanted = {m for m in before["assignees"] if m in active}
+    for old in uow.session.exec(select(Assignment).where(Assignment.chore_id == chore.id)):
+        if old.member_id not in wanted:
+            uow.session.delete(old)
+            continue
+        wanted.discard(old.member_id)  # kept: its watermark too, unless the periods start afresh
+        if afresh:
+            old.rolled_due = chore.rolled_due
+            uow.session.add(old)
+    for member_id in sorted(wanted):
+        uow.session.add(Assignment(chore_id=chore.id, member_id=member_id, rolled_due=slots.period_due(chore, today)))
+    if not before["assignees"] and not afresh:
+        chore.rolled_due = slots.period_due(chore, today, chore.rolled_due)  # a pool chore again from today
+    for turn in uow.session.exec(select(Rotation).where(Rotation.chore_id == chore.id)):
+        uow.session.delete(turn)
+    uow.session.flush()
+    for position, member_id in enumerate(m for m in before["rotation"] if m in active):
+        uow.session.add(Rotation(chore_id=chore.id, member_id=member_id, position=position))
+
+
+@reverses("chore add")
+def _unadd(uow: UnitOfWork, data: Data, now: datetime) -> str:
+    """A chore added by mistake: archived (its title is free again), while nobody has done it."""
+    chore = uow.session.get(Chore, data["chore_id"])
+    if chore.archived:
+        raise InvalidState(f"{chore.title!r} (#{chore.id}) is archived already")
+    _unchanged_since(uow, chore, data["after"], "added")
+    if _last_completion(uow, chore):
+        raise InvalidState(
+            f"{chore.title!r} (#{chore.id}) has completions since it was added",
+            hint=f"archive it instead: chorectl chore remove {chore.id}",
+        )
+    chore.archived = True
+    uow.session.add(chore)
+    return f"{chore.title!r} (#{chore.id}) is archived"
+
+
+@reverses("chore edit", "chore assign")
+def _unchange(uow: UnitOfWork, data: Data, now: datetime) -> str:
+    """An edit or an assignment undone: the chore as it was, while it is as the change left it (and,
+    for a new schedule, while nobody has done it under that schedule)."""
+    chore = uow.session.get(Chore, data["chore_id"])
+    if chore.archived:
+        raise InvalidState(f"{chore.title!r} (#{chore.id}) is archived now")
+    before, after = data["before"], data["after"]
+    _unchanged_since(uow, chore, after, "changed")
+    schedule_changed = any(before["fields"][name] != after["fields"][name] for name in SCHEDULE)
+    if schedule_changed and _last_completion(uow, chore) > data.get("last", 0):
+        raise InvalidState(
+            f"{chore.title!r} (#{chore.id}) has completions under its new schedule",
+            hint="change the schedule back with: chorectl chore edit",
+        )
+    title = before["fields"]["title"]
+    if fold(title) != chore.title_key:
+        try:
+            _check_title_free(uow, title, other_than=chore.id)
+        except InvalidState as taken:
+            raise InvalidState(
+                f"cannot call {chore.title!r} {title!r} again: {taken.message}", hint=taken.hint
+            ) from None
+    _put_back(uow, chore, before, now)
+    names = uow.session.exec(
+        select(Member.name).where(col(Member.id).in_(before["assignees"])).order_by(Member.name_key)
+    )
+    return f"{chore.title!r} (#{chore.id}) is as it was: " + _describe(chore, list(names)).partition(": ")[2]
+
+
+@reverses("chore remove")
+def _unremove(uow: UnitOfWork, data: Data, now: datetime) -> str:
+    """A chore archived by mistake: live again, with its assignees, its periods from today's on
+    (the days it was archived are not missed), while no live chore has taken its title."""
+    chore = uow.session.get(Chore, data["chore_id"])
+    if not chore.archived:
+        raise InvalidState(f"{chore.title!r} (#{chore.id}) is not archived now")
+    try:
+        _check_title_free(uow, chore.title, other_than=chore.id)
+    except InvalidState as taken:
+        raise InvalidState(
+            f"cannot bring {chore.title!r} (#{chore.id}) back: {taken.message}", hint=taken.hint
+        ) from None
+    chore.archived = False
+    chore.rolled_due = slots.period_due(chore, local_date(now))
+    uow.session.add(chore)
+    _restart_watermarks(uow, chore)
+    return f"{chore.title!r} (#{chore.id}) is back"
 
 
 def _row(slot: slots.Slot, state: slots.SlotState) -> ChoreRow:

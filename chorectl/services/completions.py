@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Select
 from sqlmodel import col, select
 
-from chorectl.db.models import Chore, Completion, LedgerEntry, Member
+from chorectl.db.models import Assignment, Chore, Completion, LedgerEntry, Member
 from chorectl.domain.dates import local_date
-from chorectl.domain.money import format_cents
+from chorectl.domain.money import format_cents, format_money
 from chorectl.domain.text import clean_note
 from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import chores as chores_service
 from chorectl.services import members as members_service
 from chorectl.services import slots
+from chorectl.services.actions import Data, reverses
 from chorectl.services.chores import MAX_ID, ChoreInfo
 from chorectl.services.members import MemberInfo
 from chorectl.services.periods import record_missed_after_reject
@@ -228,7 +229,8 @@ def approve(
                 )
             member = uow.session.get(Member, completion.member_id)
             done_rows.append(completion_row(completion, chore, member))
-            uow.record("approve", f"completion {completion.id}: {member.name}, {chore.title}", at=now, amount=amount)
+            what = f"completion {completion.id}: {member.name}, {chore.title}"
+            uow.record("approve", what, at=now, amount=amount, undo={"completion_id": completion.id})
         uow.commit()
         return done_rows
 
@@ -264,6 +266,7 @@ def reject(
     with uow:
         rows = []
         for completion, chore in _select(uow, ids, everything):
+            undo: Data = {"completion_id": completion.id, "note": completion.note, "missed_id": None}
             completion.status = "rejected"
             completion.reviewed_at = now
             if reason:  # keep the child's note too: nothing typed is lost
@@ -271,12 +274,114 @@ def reject(
             uow.session.add(completion)
             row = completion_row(completion, chore, uow.session.get(Member, completion.member_id))
             # reset already passed its period: it cannot reopen, so it is missed
-            rows.append(Rejected(row, record_missed_after_reject(uow, completion, now)))
+            missed = record_missed_after_reject(uow, completion, now)
+            rows.append(Rejected(row, missed))
+            if missed:  # undo takes it away again
+                uow.session.flush()
+                undo["missed_id"] = _newest_missed(uow, completion)
             # The reason first: it is what a parent reads the log for, and a narrow table keeps it.
             what = f"completion {completion.id}: {row.member}, {chore.title}"
-            uow.record("reject", f"{row.member}: {reason} ({what})" if reason else what, at=now)
+            uow.record("reject", f"{row.member}: {reason} ({what})" if reason else what, at=now, undo=undo)
         uow.commit()
         return rows
+
+
+def _newest_missed(uow: UnitOfWork, completion: Completion) -> int | None:
+    """The id of the missed row just recorded for *completion*'s period (its chore's newest)."""
+    return uow.session.exec(
+        select(Completion.id)
+        .where(
+            Completion.chore_id == completion.chore_id,
+            Completion.period_due == completion.period_due,
+            Completion.status == "missed",
+        )
+        .order_by(col(Completion.id).desc())
+        .limit(1)
+    ).first()
+
+
+# ---------------------------------------------------------------- undo
+
+
+def _done_again(uow: UnitOfWork, completion: Completion, chore: Chore) -> Completion | None:
+    """A later live completion of the same chore in the same slot: for the same child (or anyone,
+    a pool chore), of the same period (a scheduled chore) or any time since (one-off, cooldown)."""
+    query = select(Completion).where(
+        Completion.chore_id == chore.id,
+        col(Completion.id) > completion.id,
+        col(Completion.status).in_(slots.LIVE),
+    )
+    if chore.schedule and completion.period_due is not None:
+        query = query.where(Completion.period_due == completion.period_due)
+    if uow.session.get(Assignment, (chore.id, completion.member_id)) is not None:
+        query = query.where(Completion.member_id == completion.member_id)
+    return uow.session.exec(query.order_by(Completion.id).limit(1)).first()
+
+
+def _reviewed(uow: UnitOfWork, data: Data, status: str) -> tuple[Completion, Chore, Member]:
+    completion = uow.session.get(Completion, data["completion_id"])
+    chore = uow.session.get(Chore, completion.chore_id)
+    member = uow.session.get(Member, completion.member_id)
+    if completion.status != status:
+        raise InvalidState(f"completion {completion.id} is {completion.status} now, not {status}")
+    again = _done_again(uow, completion, chore)
+    if again is not None:
+        who = member.name if again.member_id == completion.member_id else "someone"
+        raise InvalidState(
+            f"{chore.title!r} was done again since by {who} (completion {again.id}, {again.status})",
+            hint=f"undo or reject that one first: completion {completion.id} and it cannot both count",
+        )
+    return completion, chore, member
+
+
+def _pending_again(completion: Completion, chore: Chore, member: Member, today: date) -> str:
+    text = f"completion {completion.id} ({member.name}, {chore.title}) waits for approval again"
+    if completion.period_due is not None and completion.period_due < today:
+        text += f"; its period (due {completion.period_due.isoformat()}) is over"
+    return text
+
+
+@reverses("approve")
+def _unapprove(uow: UnitOfWork, data: Data, now: datetime) -> str:
+    """An approval undone: the completion waits again, and whatever the ledger paid for it is reversed
+    (its reward, and a streak bonus written for it): every entry of the completion not reversed yet."""
+    from chorectl.services import household, ledger
+
+    completion, chore, member = _reviewed(uow, data, "approved")
+    completion.status, completion.reviewed_at, completion.reward = "pending", None, None
+    uow.session.add(completion)
+    entries = list(
+        uow.session.exec(select(LedgerEntry).where(LedgerEntry.completion_id == completion.id).order_by(LedgerEntry.id))
+    )
+    done = {ledger.reversed_id(e.note) for e in entries if e.kind == "reversal"}
+    taken = 0
+    for entry in entries:
+        if entry.kind != "reversal" and entry.id not in done:
+            ledger.reverse(uow, entry, now)
+            taken += entry.amount
+    uow.session.flush()
+    text = _pending_again(completion, chore, member, local_date(now))
+    if taken:
+        symbol = household.currency(uow)
+        text += f"; {format_money(taken, symbol)} reversed; "
+        text += ledger.balance_now(uow, member, symbol, "the reward was already paid out")
+    return text
+
+
+@reverses("reject")
+def _unreject(uow: UnitOfWork, data: Data, now: datetime) -> str:
+    """A rejection undone: the completion waits again, with its note as the child left it; the missed
+    row the rejection recorded (its period was over) goes again."""
+    completion, chore, member = _reviewed(uow, data, "rejected")
+    completion.status, completion.reviewed_at, completion.note = "pending", None, data["note"]
+    uow.session.add(completion)
+    text = _pending_again(completion, chore, member, local_date(now))
+    if data.get("missed_id") is not None:
+        missed = uow.session.get(Completion, data["missed_id"])
+        if missed is not None and missed.status == "missed":
+            uow.session.delete(missed)
+            text += "; it no longer counts as missed"
+    return text
 
 
 RECENT = 10  # how many completions `chore show` lists

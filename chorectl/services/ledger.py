@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from sqlmodel import col, select
@@ -13,14 +14,64 @@ from chorectl.domain.text import clean_note
 from chorectl.errors import BadInput, InvalidState
 from chorectl.services import household as household_service
 from chorectl.services import members as members_service
+from chorectl.services.actions import Data, reverses
 from chorectl.services.filters import counted, newest, spans
 from chorectl.services.members import MemberInfo
 from chorectl.services.rows import BalanceRow, LedgerRow
 from chorectl.services.streams import RowStream
-from chorectl.services.uow import UnitOfWork
+from chorectl.services.uow import UnitOfWork, inside_uow
 
-# How each ledger kind shows up in the balance breakdown.
+# How each ledger kind shows up in the balance breakdown. A reversal shows beside what it
+# reverses (:func:`bucket`): an undone payout under paid, an undone penalty under penalties.
 BUCKETS = {"reward": "earned", "reversal": "earned", "bonus": "bonuses", "penalty": "penalties", "payout": "paid"}
+# A reversal's note names the entry it reverses: "undo of payout #12: pocket money". Written by
+# :func:`reverse` alone; the ledger is append-only, so the note is the link for good.
+REVERSAL_NOTE = re.compile(r"undo of ([a-z]+) #([0-9]+)(?::|$)")
+
+
+def bucket(kind: str, note: str | None) -> str:
+    """Where an entry of *kind* shows in the balance breakdown: a reversal under what it reverses."""
+    if kind == "reversal" and note and (found := REVERSAL_NOTE.match(note)) and found.group(1) in BUCKETS:
+        return BUCKETS[found.group(1)]
+    return BUCKETS[kind]
+
+
+def reversed_id(note: str | None) -> int | None:
+    """The id of the entry a reversal's *note* says it reverses."""
+    found = REVERSAL_NOTE.match(note) if note else None
+    return int(found.group(2)) if found else None
+
+
+@inside_uow
+def reverse(uow: UnitOfWork, entry: LedgerEntry, now: datetime) -> LedgerEntry:
+    """A ``reversal`` of *entry*: the opposite amount, on the same member, chore and completion,
+    its note naming the entry (``undo of payout #12: pocket money``). Inside the caller's unit of work."""
+    note = f"undo of {entry.kind} #{entry.id}" + (f": {entry.note}" if entry.note else "")
+    reversal = LedgerEntry(
+        at=now,
+        member_id=entry.member_id,
+        kind="reversal",
+        amount=-entry.amount,
+        chore_id=entry.chore_id,
+        completion_id=entry.completion_id,
+        note=note,
+    )
+    uow.session.add(reversal)
+    return reversal
+
+
+def _reversal_buckets(uow: UnitOfWork, member_ids: list[int]) -> dict[int, dict[str, int]]:
+    """The reversals of these members (the few that have any), by the bucket of what each reverses."""
+    split: dict[int, dict[str, int]] = {}
+    if member_ids:
+        for member_id, amount, note in uow.session.exec(
+            select(LedgerEntry.member_id, LedgerEntry.amount, LedgerEntry.note).where(
+                col(LedgerEntry.member_id).in_(member_ids), LedgerEntry.kind == "reversal"
+            )
+        ):
+            mine = split.setdefault(member_id, {})
+            mine[bucket("reversal", note)] = mine.get(bucket("reversal", note), 0) + amount
+    return split
 
 
 def balances(uow: UnitOfWork, name: str | None = None) -> list[BalanceRow]:
@@ -36,13 +87,17 @@ def balances(uow: UnitOfWork, name: str | None = None) -> list[BalanceRow]:
         ):
             totals.setdefault(member_id, {})[kind] = total
         rows = []
+        reversals = _reversal_buckets(uow, [m.id for m in people if "reversal" in totals.get(m.id, {})])
         for m in people:
             mine = totals.get(m.id, {})
             if name is None and ((m.role != "child" and not mine) or (not m.active and not sum(mine.values()))):
                 continue  # parents without money, and archived members who are settled
             buckets = dict.fromkeys(("earned", "bonuses", "penalties", "paid"), 0)
             for kind, total in mine.items():
-                buckets[BUCKETS[kind]] += total
+                if kind != "reversal":
+                    buckets[BUCKETS[kind]] += total
+            for kind, total in reversals.get(m.id, {}).items():
+                buckets[kind] += total
             rows.append(BalanceRow(m.name, **buckets, balance=sum(mine.values()), member_id=m.id))
         return rows
 
@@ -68,8 +123,10 @@ def pay(uow: UnitOfWork, name: str, cents: int, *, note: str | None, now: dateti
                 f"cannot pay out {format_money(cents, symbol)}",
                 hint="a bonus first? chorectl adjust NAME +AMOUNT --reason ...",
             )
-        _entry(uow, member, "payout", -cents, note, now)
-        uow.record("pay", f"{member.name}: {note}" if note else member.name, at=now, amount=-cents)
+        entry = _entry(uow, member, "payout", -cents, note, now)
+        uow.session.flush()  # its id, for undo
+        what = f"{member.name}: {note}" if note else member.name
+        uow.record("pay", what, at=now, amount=-cents, undo={"ledger_id": entry.id})
         uow.commit()
         return MemberInfo.of(member), balance - cents
 
@@ -84,10 +141,38 @@ def adjust(uow: UnitOfWork, name: str, cents: int, *, reason: str, now: datetime
     with uow:
         member = members_service.resolve(uow, name, include_archived=True)
         balance = members_service.balance_of(uow, member.id)
-        _entry(uow, member, "bonus" if cents > 0 else "penalty", cents, reason, now)
-        uow.record("adjust", f"{member.name}: {reason}", at=now, amount=cents)
+        entry = _entry(uow, member, "bonus" if cents > 0 else "penalty", cents, reason, now)
+        uow.session.flush()  # its id, for undo
+        uow.record("adjust", f"{member.name}: {reason}", at=now, amount=cents, undo={"ledger_id": entry.id})
         uow.commit()
         return MemberInfo.of(member), balance + cents
+
+
+@reverses("pay", "adjust")
+def _unmove(uow: UnitOfWork, data: Data, now: datetime) -> str:
+    """A payment or an adjustment undone: a reversal of its entry."""
+    entry = uow.session.get(LedgerEntry, data["ledger_id"])
+    member = uow.session.get(Member, entry.member_id)
+    reverse(uow, entry, now)
+    uow.session.flush()  # the running total, for the balance
+    symbol = household_service.currency(uow)
+    to = "to" if entry.kind == "payout" else "for"
+    return (
+        f"the {entry.kind} of {format_money(abs(entry.amount), symbol)} {to} {member.name} is reversed; "
+        + balance_now(uow, member, symbol, f"the {entry.kind} was already paid out" if entry.amount > 0 else None)
+    )
+
+
+def balance_now(uow: UnitOfWork, member: Member, symbol: str, why_negative: str | None) -> str:
+    """``Amy's balance is $4.50``, or ``Amy's balance is now -$1.50: <why_negative>`` (the reason
+    when they have been paid out at all), inside the caller's unit of work (flushed: the running
+    totals are the database's)."""
+    balance = members_service.balance_of(uow, member.id)
+    if balance < 0:
+        paid = uow.session.get(LedgerTotal, (member.id, "payout"))  # the reason only when it is one
+        why = f": {why_negative}" if why_negative and paid is not None and paid.total else ""
+        return f"{member.name}'s balance is now {format_money(balance, symbol)}{why}"
+    return f"{member.name}'s balance is {format_money(balance, symbol)}"
 
 
 def entries(

@@ -13,6 +13,7 @@ from chorectl.db.models import Assignment, Chore, Completion, LedgerTotal, Membe
 from chorectl.domain.dates import local_date
 from chorectl.domain.text import clean_name, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
+from chorectl.services.actions import Data, reverses
 from chorectl.services.filters import total_of
 from chorectl.services.rows import MemberRow
 from chorectl.services.uow import UnitOfWork, inside_uow
@@ -82,7 +83,8 @@ def add(uow: UnitOfWork, name: str, role: str, *, now: datetime) -> MemberInfo:
         _check_free(uow, name)
         member = Member(name=name, name_key=fold(name), role=role, active=True, created_at=now)
         uow.session.add(member)
-        uow.record("member add", f"{name} ({role})", at=now)
+        uow.session.flush()  # its id, for undo
+        uow.record("member add", f"{name} ({role})", at=now, undo={"member_id": member.id})
         uow.commit()
         return MemberInfo.of(member)
 
@@ -109,7 +111,8 @@ def rename(uow: UnitOfWork, name: str, new_name: str, *, now: datetime) -> tuple
         old = member.name
         member.name, member.name_key = new_name, fold(new_name)
         uow.session.add(member)
-        uow.record("member rename", f"{old} -> {new_name}", at=now)
+        undo = {"member_id": member.id, "old": old, "new": new_name}
+        uow.record("member rename", f"{old} -> {new_name}", at=now, undo=undo)
         uow.commit()
         return old, MemberInfo.of(member)
 
@@ -162,7 +165,8 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
                 uow.session.add(chore)
         member.active = False
         uow.session.add(member)
-        uow.record("member remove", member.name + forced, at=now)
+        undo = {"member_id": member.id, "chores": [c.id for c in chores]}
+        uow.record("member remove", member.name + forced, at=now, undo=undo)
         uow.commit()
         return Removed(MemberInfo.of(member), orphaned, balance, pending)
 
@@ -216,9 +220,123 @@ def restore(uow: UnitOfWork, name: str, *, now: datetime) -> Restored:
         uow.session.add(member)
         pending = pending_of(uow, member.id)
         balance = balance_of(uow, member.id)
-        uow.record("member restore", f"{member.name} ({member.role})", at=now)
+        uow.record("member restore", f"{member.name} ({member.role})", at=now, undo={"member_id": member.id})
         uow.commit()
         return Restored(MemberInfo.of(member), balance, pending)
+
+
+# ---------------------------------------------------------------- undo
+
+
+def _live_chores_of(uow: UnitOfWork, member_id: int) -> list[str]:
+    """The titles of the live chores *member_id* is assigned to, or takes turns at."""
+    from chorectl.db.models import Rotation
+
+    titles = set()
+    for link in (Assignment, Rotation):
+        titles.update(
+            uow.session.exec(
+                select(Chore.title)
+                .join(link, col(link.chore_id) == col(Chore.id))
+                .where(link.member_id == member_id, Chore.archived == False)  # noqa: E712
+            )
+        )
+    return sorted(titles)
+
+
+@reverses("member add")
+def _unadd(uow: UnitOfWork, data: Data, now: datetime) -> str:
+    """A member added by mistake: archived again, while nothing has happened to them since (their
+    name stays theirs, as every archived member's does: rename them to free it)."""
+    from chorectl.db.models import Goal, LedgerEntry, Redemption
+
+    member = uow.session.get(Member, data["member_id"])
+    if not member.active:
+        raise InvalidState(f"{member.name} is archived already")
+    since = [
+        what
+        for what, table in (
+            ("completions", Completion),
+            ("ledger entries", LedgerEntry),
+            ("savings goals", Goal),
+            ("reward requests", Redemption),
+        )
+        if uow.session.exec(select(table.id).where(table.member_id == member.id).limit(1)).first() is not None
+    ]
+    chores = _live_chores_of(uow, member.id)
+    if chores:
+        since.append(f"chores ({', '.join(chores)})")
+    if since:
+        raise InvalidState(
+            f"{member.name} has {' and '.join(since)} since they were added",
+            hint=f"archive them instead: chorectl member remove {shlex.quote(member.name)}",
+        )
+    member.active = False
+    uow.session.add(member)
+    return f"{member.name} is archived (their name stays theirs; rename them to free it)"
+
+
+@reverses("member rename")
+def _unrename(uow: UnitOfWork, data: Data, now: datetime) -> str:
+    """A rename undone: the old name back, unless another member has it now."""
+    member = uow.session.get(Member, data["member_id"])
+    if member.name != data["new"]:
+        raise InvalidState(f"{data['new']} is called {member.name} now: renamed again since")
+    try:
+        _check_free(uow, data["old"], other_than=member.id)
+    except InvalidState as taken:
+        raise InvalidState(
+            f"cannot rename {member.name} back to {data['old']}: {taken.message}", hint=taken.hint
+        ) from None
+    member.name, member.name_key = data["old"], fold(data["old"])
+    uow.session.add(member)
+    return f"{data['new']} is called {member.name} again"
+
+
+@reverses("member remove")
+def _unremove(uow: UnitOfWork, data: Data, now: datetime) -> str:
+    """A member archived by mistake: back, with the chores they had then that are still live (from
+    today's period on, as a new assignee starts; the periods judged at the removal stay judged)."""
+    from chorectl.services import periods, slots
+
+    member = uow.session.get(Member, data["member_id"])
+    if member.active:
+        raise InvalidState(f"{member.name} is not archived now: restored since")
+    member.active = True
+    uow.session.add(member)
+    chores = [
+        chore
+        for chore in (uow.session.get(Chore, chore_id) for chore_id in data["chores"])
+        if chore is not None and not chore.archived
+    ]
+    periods.settle(uow, chores, now)  # a pool chore's ended periods are judged before Amy joins it again
+    today = local_date(now)
+    back = []
+    for chore in chores:
+        if uow.session.get(Assignment, (chore.id, member.id)) is None:
+            uow.session.add(
+                Assignment(chore_id=chore.id, member_id=member.id, rolled_due=slots.period_due(chore, today))
+            )
+        back.append(chore.title)
+    text = f"{member.name} is back"
+    return text + (f", with {', '.join(back)}" if back else "")
+
+
+@reverses("member restore")
+def _unrestore(uow: UnitOfWork, data: Data, now: datetime) -> str:
+    """A restore undone: archived again, while they have no chores again since."""
+    member = uow.session.get(Member, data["member_id"])
+    if not member.active:
+        raise InvalidState(f"{member.name} is archived already")
+    chores = _live_chores_of(uow, member.id)
+    if chores:
+        raise InvalidState(
+            f"{member.name} has chores again since they were restored ({', '.join(chores)})",
+            hint=f"archive them instead: chorectl member remove {shlex.quote(member.name)}",
+        )
+    member.active = False
+    uow.session.add(member)
+    return f"{member.name} is archived again"
 
 
 def pending_of(uow: UnitOfWork, member_id: int) -> int:

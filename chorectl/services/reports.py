@@ -34,7 +34,7 @@ from chorectl.domain.dates import day_bounds, local_date
 from chorectl.domain.schedule import due_on_or_after, parse_schedule, previous_due
 from chorectl.errors import InvalidState
 from chorectl.services import members as members_service
-from chorectl.services.ledger import BUCKETS
+from chorectl.services.ledger import bucket as bucket_of
 from chorectl.services.rows import ReportRow
 from chorectl.services.uow import UnitOfWork
 
@@ -91,9 +91,9 @@ def report(uow: UnitOfWork, window: rules.Window, *, member: str | None = None, 
         chores = {c.id: c for c in uow.session.exec(select(Chore))}
         ledger = list(
             uow.session.exec(
-                select(LedgerEntry.member_id, LedgerEntry.kind, LedgerEntry.at, LedgerEntry.amount).where(
-                    col(LedgerEntry.at) >= start, col(LedgerEntry.at) < end
-                )
+                select(
+                    LedgerEntry.member_id, LedgerEntry.kind, LedgerEntry.at, LedgerEntry.amount, LedgerEntry.note
+                ).where(col(LedgerEntry.at) >= start, col(LedgerEntry.at) < end)
             )
         )
         totals: dict[int, int] = defaultdict(int)
@@ -113,9 +113,9 @@ def report(uow: UnitOfWork, window: rules.Window, *, member: str | None = None, 
 
     money: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(("earned", "bonuses", "penalties", "paid"), 0))
     earned_weeks: dict[int, list[int]] = defaultdict(lambda: [0] * len(weeks))
-    for member_id, kind, at, amount in ledger:
+    for member_id, kind, at, amount, note in ledger:
         day = local_date(at)
-        bucket = BUCKETS[kind]
+        bucket = bucket_of(kind, note)  # a reversal under what it reverses
         if at >= win_start:
             money[member_id][bucket] += amount
         if bucket == "earned" and (i := week(day)) is not None:

@@ -128,6 +128,17 @@ class LogRow(NamedTuple):
     amount: Annotated[int | None, Cell("money", "Amount")]
 
 
+class UndoRow(NamedTuple):
+    """An action ``undo`` can reverse, as its line in the log says it: ``undo --list``."""
+
+    id: Annotated[int, Cell("int", "ID")]
+    at: Annotated[datetime, Cell("datetime", "When")]
+    actor: Annotated[str, Cell("text", "Who")]
+    action: Annotated[str, Cell("text", "What")]
+    detail: Annotated[str | None, Cell("text", "Detail")]
+    amount: Annotated[int | None, Cell("money", "Amount")]
+
+
 class BalanceRow(NamedTuple):
     """One member's money, from the running totals: ``balance``."""
 
@@ -192,7 +203,7 @@ class TodayRow(NamedTuple):
     member_id: Annotated[int | None, Cell("int")]
 
 
-Row = MemberRow | ChoreRow | CompletionRow | LedgerRow | LogRow | BalanceRow | ReportRow | TodayRow
+Row = MemberRow | ChoreRow | CompletionRow | LedgerRow | LogRow | UndoRow | BalanceRow | ReportRow | TodayRow
 
 # What ``chorectl export`` exports, by the name it takes.
 EXPORTS: dict[str, type[Row]] = {
@@ -202,7 +213,14 @@ EXPORTS: dict[str, type[Row]] = {
     "ledger": LedgerRow,
 }
 # Every kind of row by its name: the exports, and the listings that are not exported.
-ROWS: dict[str, type[Row]] = {**EXPORTS, "log": LogRow, "balance": BalanceRow, "report": ReportRow, "today": TodayRow}
+ROWS: dict[str, type[Row]] = {
+    **EXPORTS,
+    "log": LogRow,
+    "undo": UndoRow,
+    "balance": BalanceRow,
+    "report": ReportRow,
+    "today": TodayRow,
+}
 
 
 @cache

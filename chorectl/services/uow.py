@@ -99,12 +99,13 @@ class UnitOfWork:
         amount: int | None = None,
         actor: str | None = None,
         undo: dict | None = None,
-    ) -> None:
+    ) -> AuditEntry:
         """Add a line to the audit log, in this same transaction: it stands or falls with the change.
 
         *undo* (a parent action that ``chorectl undo`` can reverse): what the action changed, as
         JSON-able values, kept beside the line (an :class:`~chorectl.db.models.Action` of kind
         *action*); :mod:`chorectl.services.undo` reads it back to put the change back.
+        Returns the line (its id once flushed: an undo names the line it undid).
         """
         if detail is not None:
             detail = printable(detail)  # a file name with odd bytes must not fail the whole change
@@ -115,6 +116,7 @@ class UnitOfWork:
 
             self.session.flush()  # the line's id, for the action to name it
             self.session.add(Action(audit_id=entry.id, at=at, kind=action, data=json.dumps(undo, sort_keys=True)))
+        return entry
 
     def _who(self) -> str:
         if self.actor != "parent":

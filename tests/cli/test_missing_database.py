@@ -46,6 +46,7 @@ MINIMAL: dict[str, list[str]] = {
     "copy": ["--to", "copy.db"],
     "join": [],
     "log": [],
+    "undo": [],
     "report": [],
     "today": [],
     "digest": [],
