@@ -26,7 +26,7 @@ from sqlmodel import col, select
 from chorectl.db.models import Chore, Completion, LedgerEntry
 from chorectl.domain import report as rules
 from chorectl.domain.schedule import parse_schedule, previous_due
-from chorectl.services.uow import UnitOfWork, inside_uow
+from chorectl.services.uow import UnitOfWork
 
 COUNTED = ("approved", "pending", "missed")  # a rejected one is redone, or missed in the end
 
@@ -36,7 +36,6 @@ def note(chore: Chore) -> str:
     return f"streak: {chore.streak_n} × {chore.title}"
 
 
-@inside_uow
 def pay_streak(uow: UnitOfWork, completion: Completion, chore: Chore, now: datetime) -> int:
     """The streak bonus *completion*'s approval (being made now) earns, written to the ledger;
     its amount in cents, 0 when it completes no streak."""

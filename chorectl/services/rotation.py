@@ -44,7 +44,6 @@ def order_of(uow: UnitOfWork, chore_ids: list[int]) -> dict[int, list[Member]]:
     return found
 
 
-@inside_uow
 def walk(
     uow: UnitOfWork, chore: Chore, order: list[int], holder: int, start: date, current: date
 ) -> list[tuple[date, int]]:
@@ -79,7 +78,6 @@ def walk(
     return list(zip(dues, rules.holders(order, chore.rotate_by, holder, dues, done, previous), strict=True))
 
 
-@inside_uow
 def set_order(uow: UnitOfWork, chore: Chore, members: list[Member], by: str, current: date | None) -> None:
     """Make *chore* rotate between *members*, in this order. The child whose turn it is keeps
     it if they are still in the list; otherwise (or when the chore did not rotate before) the
@@ -103,7 +101,6 @@ def set_order(uow: UnitOfWork, chore: Chore, members: list[Member], by: str, cur
     uow.session.flush()
 
 
-@inside_uow
 def stop(uow: UnitOfWork, chore: Chore) -> bool:
     """*chore* rotates no more (``chore assign`` gave it assignees); True if it did."""
     if chore.rotate_by is None:
@@ -127,7 +124,6 @@ def chores_of(uow: UnitOfWork, member_id: int) -> list[Chore]:
     )
 
 
-@inside_uow
 def leave(uow: UnitOfWork, member: Member) -> None:
     """*member* leaves every rotation (``member remove``; their ended periods are judged).
 
@@ -169,7 +165,6 @@ class Turns:
     starts: date | None  # the day the next period starts
 
 
-@inside_uow
 def turns(uow: UnitOfWork, chore: Chore, holder: Member | None, current: date | None) -> Turns:
     """*chore*'s rotation, with *holder* the child whose turn the period due *current* is
     (the forward-walked slot of :func:`chorectl.services.slots.slots_of`)."""
