@@ -17,7 +17,8 @@ Pure calendar and arithmetic on local dates; ``today`` is always an argument.
   the window count. The *current* streak is the run that ends with the
   period the window's last day falls in, or with the period before it (the
   current one may still be open); the *best* the longest run in the window.
-  A child's streaks are the largest over their chores.
+  A child's streaks are the largest over their chores. The streak bonus
+  (``chore add --streak``) counts the same runs (:func:`run_through`).
 """
 
 from __future__ import annotations
