@@ -41,6 +41,39 @@ CooldownOpt = Annotated[
 ]
 
 
+RotateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rotate",
+        metavar="NAME,NAME[,...]",
+        help="Take turns: each period the next child in this list (needs --every).",
+    ),
+]
+RotateBy = Enum("RotateBy", [(by, by) for by in ("turns", "least-done")], type=str)
+RotateByOpt = Annotated[
+    RotateBy | None,
+    typer.Option(
+        "--rotate-by",
+        case_sensitive=False,
+        help="How the turn moves: turns (the default: round robin) or least-done (who did it least lately).",
+    ),
+]
+StreakOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--streak",
+        metavar="N:AMOUNT",
+        help="A bonus of AMOUNT after N periods in a row done and approved by one child (needs --every).",
+    ),
+]
+
+
+def _streak(text: str | None, currency: str):
+    from chorectl.domain.money import parse_streak
+
+    return parse_streak(text, currency=currency) if text is not None and text.strip() else None
+
+
 # What chore list --status takes: services.rows.STATUSES, as Typer's choices.
 StatusFilter = Enum("StatusFilter", [(status, status) for status in STATUSES], type=str)
 
@@ -73,8 +106,14 @@ def add(
     cooldown: CooldownOpt = None,
     due: DueOpt = None,
     note: NoteOpt = None,
+    rotate: RotateOpt = None,
+    rotate_by: RotateByOpt = None,
+    streak: StreakOpt = None,
 ) -> None:
-    """Add a chore: one-off, on a schedule (--every) or with a cooldown. Parent command."""
+    """Add a chore: one-off, on a schedule (--every) or with a cooldown. Parent command.
+
+    --rotate gives each period to the next child in turn (not with --assign).
+    """
     from chorectl.domain.money import parse_reward_spec
     from chorectl.services import chores
 
@@ -83,6 +122,11 @@ def add(
     spec = parse_reward_spec("0" if reward is None else reward, currency=st.currency())
     due_date = parse_date(due, today=today) if due else None
     schedule, days = _recurrence(every, cooldown)
+    bonus = _streak(streak, st.currency())
+    if streak is not None and bonus is None:
+        from chorectl.errors import BadInput
+
+        raise BadInput('--streak "" drops a bonus; a new chore has none', hint="--streak N:AMOUNT, e.g. 7:2.00")
     require_parent(ctx)
     chore = chores.add(
         st.uow(write=True),
@@ -94,6 +138,9 @@ def add(
         now=now(),
         every=schedule,
         cooldown=days,
+        rotate=split_names(rotate) if rotate is not None else None,
+        rotate_by=rotate_by.value if rotate_by else None,
+        streak=bonus,
     )
     due_now = chore.rolled_due or chore.due  # a schedule's current period, or the one-off due date
     when = f", due {due_now.isoformat()}" if due_now else ""
@@ -152,8 +199,27 @@ def show(ctx: typer.Context, chore: ChoreArg, fmt: FormatOpt = Format.table, raw
         extra.append(("Repeats", sched.describe_cooldown(found.cooldown_days)))
     else:
         extra.append(("Repeats", "no: a one-off chore"))
+    if found.rotate_by:
+        extra.extend(_turns(chores.turns(st.uow(), str(found.id), today=today)))
+    if found.streak_n:
+        from chorectl.domain.money import format_money
+
+        each = "turns" if found.rotate_by else "periods"
+        bonus = f"{format_money(found.streak_bonus, currency)} after {found.streak_n} {each} in a row by one child, done and approved"
+        extra.append(("Streak bonus", bonus))
     render.details(found, rows, currency, extra)
     _recent(completions.recent(st.uow(), found.id), currency)
+
+
+def _turns(turns) -> list[tuple[str, str]]:
+    """chore show's lines for a rotating chore: the order, whose turn it is, whose is next."""
+    how = "round robin" if turns.by == "turns" else "least done over the last periods"
+    lines = [("Rotates", f"{', '.join(turns.order)} ({how})")]
+    if turns.holder is not None:
+        lines.append(("Turn", f"{turns.holder}, until {turns.due.isoformat()}"))
+    if turns.following is not None:
+        lines.append(("Next turn", f"{turns.following}, from {turns.starts.isoformat()}"))
+    return lines
 
 
 def _recent(rows: list[CompletionRow], currency: str) -> None:
@@ -204,10 +270,17 @@ def edit(
     once: Annotated[bool, typer.Option("--once", help="Drop the schedule or cooldown: a one-off chore.")] = False,
     due: DueOpt = None,
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help='A new note ("" clears it).')] = None,
+    rotate: RotateOpt = None,
+    rotate_by: RotateByOpt = None,
+    streak: Annotated[
+        str | None,
+        typer.Option("--streak", metavar="N:AMOUNT", help='A bonus of AMOUNT after N periods in a row ("" drops it).'),
+    ] = None,
 ) -> None:
-    """Change a chore's title, reward, schedule, due date or note. Parent command.
+    """Change a chore's title, reward, schedule, due date, note, turns or streak bonus. Parent command.
 
     A new schedule or due date starts afresh from today: no earlier period counts as missed.
+    A new --rotate list keeps the turn with the child who has it, if they are in the list.
     """
     from chorectl.domain.money import parse_reward_spec
     from chorectl.errors import BadInput
@@ -224,9 +297,16 @@ def edit(
         every=schedule,
         cooldown=days,
         once=once,
+        rotate=split_names(rotate) if rotate is not None else None,
+        rotate_by=rotate_by.value if rotate_by else None,
+        streak=_streak(streak, st.currency()),
+        no_streak=streak is not None and not streak.strip(),
     )
     if changes == chores.Changes():
-        raise BadInput("nothing to change", hint="give --title, --reward, --every, --cooldown, --once, --due or --note")
+        raise BadInput(
+            "nothing to change",
+            hint="give --title, --reward, --every, --cooldown, --once, --due, --note, --rotate, --rotate-by or --streak",
+        )
     require_parent(ctx)
     found = chores.edit(st.uow(write=True), chore, changes, now=now())
     message(f"Updated chore {found.id}: {found.title}.")

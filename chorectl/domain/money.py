@@ -126,3 +126,28 @@ def format_money(cents: int, currency: str = "$") -> str:
     """For people: ``$2.50``, ``-$1.50``."""
     sign = "-" if cents < 0 else ""
     return f"{sign}{currency}{format_cents(abs(cents))}"
+
+
+MAX_STREAK = 1000  # periods: a streak longer than that is no streak anyone waits for
+
+
+def parse_streak(text: str, *, currency: str = "$") -> tuple[int, int]:
+    """``--streak N:AMOUNT`` -> (N, cents): a bonus of AMOUNT after N periods in a row.
+
+    N is a whole number from 2 to 1000 (one period in a row is the reward itself);
+    AMOUNT a reward's amount, more than zero."""
+    count, sep, amount = text.strip().partition(":")
+    count = count.strip()
+    if not sep or not amount.strip():
+        raise BadInput(
+            f"--streak {text!r} is not N:AMOUNT", hint="for example: --streak 7:2.00 (2.00 after 7 in a row)"
+        )
+    if not (count.isascii() and count.isdigit()) or not 2 <= int(count) <= MAX_STREAK:
+        raise BadInput(
+            f"--streak {text!r}: N must be a whole number from 2 to {MAX_STREAK}",
+            hint="for example: --streak 7:2.00 (2.00 after 7 in a row)",
+        )
+    cents = parse_reward(amount, currency=currency)
+    if cents == 0:
+        raise BadInput(f"--streak {text!r}: a bonus of zero pays nothing", hint='no bonus at all: --streak ""')
+    return int(count), cents

@@ -17,7 +17,8 @@ Pure calendar and arithmetic on local dates; ``today`` is always an argument.
   the window count. The *current* streak is the run that ends with the
   period the window's last day falls in, or with the period before it (the
   current one may still be open); the *best* the longest run in the window.
-  A child's streaks are the largest over their chores.
+  A child's streaks are the largest over their chores. The streak bonus
+  (``chore add --streak``) counts the same runs (:func:`run_through`).
 """
 
 from __future__ import annotations
@@ -124,6 +125,28 @@ class Period:
     done: bool
 
 
+def _runs(
+    periods: Iterable[Period], previous: Callable[[date], date | None]
+) -> tuple[dict[date, bool], list[list[date]]]:
+    """Each period's due date with whether it was done, and the runs of done periods (each period
+    the one right after the one before, by *previous*), oldest first. A period done and missed
+    both (a redone period) counts as done."""
+    by_due: dict[date, bool] = {}
+    for p in periods:
+        by_due[p.due] = by_due.get(p.due, False) or p.done
+    runs: list[list[date]] = []
+    run: list[date] | None = None
+    for due in sorted(by_due):
+        if not by_due[due]:
+            run = None
+        elif run and previous(due) == run[-1]:
+            run.append(due)
+        else:
+            run = [due]
+            runs.append(run)
+    return by_due, runs
+
+
 def streaks(
     periods: Iterable[Period], previous: Callable[[date], date | None], current: date | None
 ) -> tuple[int, int]:
@@ -134,20 +157,9 @@ def streaks(
     no current run, e.g. the chore is archived). A period done and missed both
     (a redone period) counts as done.
     """
-    by_due: dict[date, bool] = {}
-    for p in periods:
-        by_due[p.due] = by_due.get(p.due, False) or p.done
-    best = run = 0
-    last: date | None = None
-    ends: dict[date, int] = {}  # the last due of each run: its length
-    for due in sorted(by_due):
-        if not by_due[due]:
-            run, last = 0, due
-            continue
-        run = run + 1 if last is not None and run and previous(due) == last else 1
-        last = due
-        ends[due] = run
-        best = max(best, run)
+    by_due, runs = _runs(periods, previous)
+    ends = {due: k + 1 for run in runs for k, due in enumerate(run)}  # each done period: its run's length so far
+    best = max((len(run) for run in runs), default=0)
     now = 0
     if current is not None:
         if current in by_due:  # judged: done ends a run there, missed ends every run
@@ -156,6 +168,12 @@ def streaks(
             before = previous(current)
             now = ends.get(before, 0) if before is not None else 0
     return now, best
+
+
+def run_through(periods: Iterable[Period], previous: Callable[[date], date | None], due: date) -> list[date]:
+    """The whole run (by :func:`streaks`' rules) that the period due *due* is in, oldest first;
+    empty when that period was not done. The streak bonus counts its periods."""
+    return next((run for run in _runs(periods, previous)[1] if due in run), [])
 
 
 def top_chores(counts: dict[str, int], n: int = TOP) -> list[tuple[str, int]]:

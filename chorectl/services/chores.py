@@ -8,13 +8,14 @@ from datetime import date, datetime
 from sqlmodel import col, select
 
 from chorectl.db.models import Assignment, Chore, Member
+from chorectl.domain import rotation as rules
 from chorectl.domain.dates import local_date
-from chorectl.domain.money import Reward
+from chorectl.domain.money import Reward, format_cents
 from chorectl.domain.schedule import Schedule, first_due
 from chorectl.domain.text import clean_note, clean_title, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import members as members_service
-from chorectl.services import periods, slots
+from chorectl.services import periods, rotation, slots
 from chorectl.services.actions import Data, reverses
 from chorectl.services.members import MAX_ID  # ids above it name nothing
 from chorectl.services.rows import STATUSES, ChoreRow
@@ -37,6 +38,9 @@ class ChoreInfo:
     archived: bool
     created_at: datetime
     rolled_due: date | None  # a pool chore's current period (assigned chores keep theirs per assignee)
+    rotate_by: str | None = None  # turns | least-done: a rotating chore (None: it does not rotate)
+    streak_n: int | None = None  # the streak bonus: after this many periods in a row ...
+    streak_bonus: int | None = None  # ... this many cents
 
     @classmethod
     def of(cls, chore: Chore) -> ChoreInfo:
@@ -53,6 +57,9 @@ class ChoreInfo:
             chore.archived,
             chore.created_at,
             chore.rolled_due,
+            chore.rotate_by,
+            chore.streak_n,
+            chore.streak_bonus,
         )
 
 
@@ -117,16 +124,33 @@ def add(
     now: datetime,
     every: Schedule | None = None,
     cooldown: int | None = None,
+    rotate: list[str] | None = None,
+    rotate_by: str | None = None,
+    streak: Streak | None = None,
 ) -> ChoreInfo:
     """Add a chore. *every* makes it recurring from *due* (default today);
-    *cooldown* brings it back that many days after each approval."""
+    *cooldown* brings it back that many days after each approval. *rotate*: the
+    children who take turns at it, each period the next (*rotate_by*: turns or
+    least-done); *streak*: a bonus after that many periods in a row."""
     title = clean_title(title)
     note = clean_note(note)
     today = local_date(now)
     _check_recurrence(every, cooldown)
+    if rotate_by is not None and not rotate:
+        raise BadInput("--rotate-by goes with --rotate NAME,NAME...")
+    if rotate is not None:
+        if assign:
+            raise BadInput(
+                "a chore either rotates (--rotate) or has assignees (--assign), not both",
+                hint="--rotate Amy,Ben gives each period to the next child in turn",
+            )
+        _check_rotates(every is not None, rotate)
+    if streak is not None:
+        _check_streak(every is not None)
     with uow:
         _check_title_free(uow, title)
         members = _children(uow, assign)
+        turns = _rotation(uow, rotate) if rotate is not None else []
         chore = Chore(
             title=title,
             title_key=fold(title),
@@ -136,22 +160,64 @@ def add(
             created_at=now,
         )
         _set_recurrence(chore, every, cooldown, due, today)
+        if streak is not None:
+            chore.streak_n, chore.streak_bonus = streak
         uow.session.add(chore)
         uow.session.flush()
         for member in members:
             uow.session.add(Assignment(chore_id=chore.id, member_id=member.id, rolled_due=chore.rolled_due))
+        if turns:
+            rotation.set_order(uow, chore, turns, rotate_by or rules.TURNS, chore.rolled_due)
         uow.session.flush()
         undo = {"chore_id": chore.id, "after": _snapshot(uow, chore)}
-        uow.record("chore add", _describe(chore, [m.name for m in members]), at=now, undo=undo)
+        described = _describe(chore, [m.name for m in members], [m.name for m in turns])
+        uow.record("chore add", described, at=now, undo=undo)
         uow.commit()
         return ChoreInfo.of(chore)
 
 
-def _describe(chore: Chore, assignees: list[str] | None) -> str:
+def _describe(chore: Chore, assignees: list[str] | None, turns: list[str] | None = None) -> str:
     reward = str(Reward(chore.reward_min, chore.reward_max))
     every = chore.schedule or (f"cooldown {chore.cooldown_days}d" if chore.cooldown_days else "once")
-    who = "" if assignees is None else f", for {', '.join(assignees) or 'anyone'}"
-    return f"#{chore.id} {chore.title}: reward {reward}, {every}{who}"
+    if turns:
+        who = f", in turns: {', '.join(turns)}" + (f" ({chore.rotate_by})" if chore.rotate_by != rules.TURNS else "")
+    else:
+        who = "" if assignees is None else f", for {', '.join(assignees) or 'anyone'}"
+    bonus = f", streak {chore.streak_n}:{format_cents(chore.streak_bonus)}" if chore.streak_n else ""
+    return f"#{chore.id} {chore.title}: reward {reward}, {every}{who}{bonus}"
+
+
+# A streak bonus: (periods in a row, cents).
+Streak = tuple[int, int]
+
+
+def _check_rotates(scheduled: bool, names: list[str]) -> None:
+    if not scheduled:
+        raise BadInput(
+            "a rotating chore needs a schedule (--every): the turn moves at each period start",
+            hint="for example: --every daily --rotate Amy,Ben",
+        )
+    if not names:
+        raise BadInput("--rotate needs the children who take turns: --rotate NAME,NAME...")
+
+
+def _check_streak(scheduled: bool) -> None:
+    if not scheduled:
+        raise BadInput(
+            "a streak bonus needs a schedule (--every): a streak is periods done in a row",
+            hint="for example: --every daily --streak 7:2.00",
+        )
+
+
+def _rotation(uow: UnitOfWork, names: list[str]) -> list[Member]:
+    """The children of ``--rotate``, in its order; each once, and children only."""
+    members = []
+    for name in names:
+        member = members_service.resolve_child(uow, name)
+        if member.id in {m.id for m in members}:
+            raise BadInput(f"{member.name} is in --rotate twice", hint="name each child once, in turn order")
+        members.append(member)
+    return members
 
 
 def _check_recurrence(every: Schedule | None, cooldown: int | None) -> None:
@@ -176,6 +242,10 @@ class Changes:
     every: Schedule | None = None
     cooldown: int | None = None
     once: bool = False  # drop the schedule or cooldown: a one-off chore
+    rotate: list[str] | None = None  # the children who take turns, in order
+    rotate_by: str | None = None  # turns | least-done
+    streak: Streak | None = None
+    no_streak: bool = False  # --streak "": no streak bonus any more
 
 
 def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> ChoreInfo:
@@ -184,9 +254,26 @@ def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> Chore
     _check_recurrence(changes.every, changes.cooldown)
     if changes.once and (changes.every or changes.cooldown):
         raise BadInput("--once drops the schedule; it cannot go with --every or --cooldown")
+    if changes.rotate is not None:
+        _check_rotates(True, changes.rotate)
     with uow:
         chore = resolve(uow, ref)
         before = _snapshot(uow, chore)
+        rotates = changes.rotate is not None or chore.rotate_by is not None
+        scheduled = changes.every is not None or (chore.schedule is not None and not (changes.once or changes.cooldown))
+        if rotates and not scheduled:
+            if chore.rotate_by is not None:
+                raise BadInput(
+                    f"{chore.title} rotates: it needs a schedule (--every)",
+                    hint=f"end the rotation first: chorectl chore assign {chore.id} --to NAME[,NAME...]",
+                )
+            _check_rotates(False, changes.rotate)
+        if changes.rotate_by is not None and not rotates:
+            raise BadInput(f"{chore.title} does not rotate", hint="--rotate-by goes with --rotate NAME,NAME...")
+        if changes.streak is not None and not scheduled:
+            _check_streak(False)
+        if chore.streak_n and not changes.no_streak and not scheduled:
+            raise BadInput(f"{chore.title} has a streak bonus: it needs a schedule", hint='drop it too: --streak ""')
         if title is not None:
             _check_title_free(uow, title, other_than=chore.id)
             chore.title, chore.title_key = title, fold(title)
@@ -194,7 +281,7 @@ def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> Chore
             chore.reward_min, chore.reward_max = changes.reward.low, changes.reward.high
         if changes.note is not None:
             chore.note = clean_note(changes.note)
-        if changes.every or changes.cooldown or changes.once or changes.due is not None:
+        if changes.every or changes.cooldown or changes.once or changes.due is not None or changes.rotate:
             periods.settle(uow, [chore], now)  # judge the old periods before they go
         if changes.every or changes.cooldown or changes.once:
             _set_recurrence(chore, changes.every, changes.cooldown, changes.due, today)
@@ -203,6 +290,19 @@ def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> Chore
             every = slots.schedule_of(chore)
             _set_recurrence(chore, every, chore.cooldown_days, changes.due, today)
             _restart_watermarks(uow, chore)
+        if changes.streak is not None:
+            chore.streak_n, chore.streak_bonus = changes.streak
+        elif changes.no_streak:
+            chore.streak_n = chore.streak_bonus = None
+        turns = None
+        if changes.rotate is not None:
+            turns = _rotation(uow, changes.rotate)
+            by = changes.rotate_by or chore.rotate_by or rules.TURNS
+            rotation.set_order(uow, chore, turns, by, slots.period_due(chore, today))
+        elif changes.rotate_by is not None:
+            chore.rotate_by = changes.rotate_by
+        elif chore.rotate_by:
+            turns = list(rotation.order_of(uow, [chore.id])[chore.id])
         uow.session.add(chore)
         uow.session.flush()
         undo = {
@@ -211,7 +311,8 @@ def edit(uow: UnitOfWork, ref: str, changes: Changes, *, now: datetime) -> Chore
             "after": _snapshot(uow, chore),
             "last": _last_completion(uow, chore),
         }
-        uow.record("chore edit", _describe(chore, None), at=now, undo=undo)
+        described = _describe(chore, None, [m.name for m in turns] if turns else None)
+        uow.record("chore edit", described, at=now, undo=undo)
         uow.commit()
         return ChoreInfo.of(chore)
 
@@ -236,11 +337,14 @@ def assign(uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime)
             if chore.id not in {c.id for c in chores}:
                 chores.append(chore)
         result = []
+        ended = set()
         today = local_date(now)
         periods.settle(uow, chores, now)  # an assignee who goes takes no unjudged period along
         wanted = {m.id for m in members}
         befores = {chore.id: _snapshot(uow, chore) for chore in chores}
         for chore in chores:
+            if rotation.stop(uow, chore):  # assignees from now on: the turns end
+                ended.add(chore.id)
             kept = set()
             for old in uow.session.exec(select(Assignment).where(Assignment.chore_id == chore.id)):
                 if old.member_id in wanted:
@@ -258,12 +362,9 @@ def assign(uow: UnitOfWork, refs: list[str], names: list[str], *, now: datetime)
             result.append((ChoreInfo.of(chore), [m.name for m in members]))
             uow.session.flush()
             undo = {"chore_id": chore.id, "before": befores[chore.id], "after": _snapshot(uow, chore)}
-            uow.record(
-                "chore assign",
-                f"#{chore.id} {chore.title} -> {', '.join(m.name for m in members) or 'anyone'}",
-                at=now,
-                undo=undo,
-            )
+            stopped = " (no longer rotates)" if chore.id in ended else ""
+            who = ", ".join(m.name for m in members) or "anyone"
+            uow.record("chore assign", f"#{chore.id} {chore.title} -> {who}{stopped}", at=now, undo=undo)
         uow.commit()
         return result
 
@@ -471,7 +572,7 @@ def listing(uow: UnitOfWork, *, today: date, member: str | None = None, status: 
         rows = []
         every = [
             slot
-            for slot in slots.slots_of(uow, list(uow.session.exec(query)))
+            for slot in slots.slots_of(uow, list(uow.session.exec(query)), today)
             if who is None or slot.member is None or slot.member.id == who.id
         ]
         for slot, state in zip(every, slots.states(uow, every, today), strict=False):
@@ -486,6 +587,17 @@ def listing(uow: UnitOfWork, *, today: date, member: str | None = None, status: 
 def show(uow: UnitOfWork, ref: str, *, today: date) -> tuple[ChoreInfo, list[ChoreRow]]:
     with uow:
         chore = resolve(uow, ref, include_archived=True)
-        found = slots.slots_of(uow, [chore])
+        found = slots.slots_of(uow, [chore], today)
         rows = [_row(s, state) for s, state in zip(found, slots.states(uow, found, today), strict=False)]
         return ChoreInfo.of(chore), rows
+
+
+def turns(uow: UnitOfWork, ref: str, *, today: date) -> rotation.Turns | None:
+    """A rotating chore's turn order, whose turn today's period is and whose the next is; None
+    for a chore that does not rotate."""
+    with uow:
+        chore = resolve(uow, ref, include_archived=True)
+        if not chore.rotate_by:
+            return None
+        slot = slots.slots_of(uow, [chore], today)[0]
+        return rotation.turns(uow, chore, slot.member, slots.period_due(chore, today, slot.rolled_due))

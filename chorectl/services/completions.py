@@ -13,9 +13,9 @@ from chorectl.domain.dates import local_date
 from chorectl.domain.money import format_cents, format_money
 from chorectl.domain.text import clean_note
 from chorectl.errors import BadInput, InvalidState, NotFound
+from chorectl.services import bonuses, periods, slots
 from chorectl.services import chores as chores_service
 from chorectl.services import members as members_service
-from chorectl.services import slots
 from chorectl.services.actions import Data, reverses
 from chorectl.services.chores import MAX_ID, ChoreInfo
 from chorectl.services.members import MemberInfo
@@ -37,7 +37,8 @@ def done(uow: UnitOfWork, ref: str, *, member: str | None, now: datetime, note: 
     today = local_date(now)
     with uow:
         chore = chores_service.resolve(uow, ref)
-        assigned = slots.assignees(uow, chore.id)
+        turn = slots.slots_of(uow, [chore], today)[0] if chore.rotate_by else None
+        assigned = [turn.member] if turn and turn.member else slots.assignees(uow, chore.id)
         if member is not None:
             who = members_service.resolve(uow, member)
         elif len(assigned) == 1:
@@ -49,10 +50,16 @@ def done(uow: UnitOfWork, ref: str, *, member: str | None, now: datetime, note: 
             )
         if who.role != "child":
             raise InvalidState(f"{who.name} is a parent; chores are done by children")
+        if turn and turn.member and who.id != turn.member.id:
+            until = slots.period_due(chore, today, turn.rolled_due).isoformat()
+            raise InvalidState(
+                f"{chore.title!r} is {turn.member.name}'s turn until {until}, not {who.name}'s",
+                hint=f"the turns: chorectl chore show {chore.id}",
+            )
         if assigned and who.id not in {m.id for m in assigned}:
             names = ", ".join(m.name for m in assigned)
             raise InvalidState(f"{chore.title!r} is assigned to {names}, not {who.name}")
-        slot = slots.slot(uow, chore, who if assigned else None)  # with its watermark: a clock
+        slot = turn or slots.slot(uow, chore, who if assigned else None)  # with its watermark: a clock
         state = slots.state(uow, slot, today)  # that went back does not reopen a judged period
         if state.completion is not None:
             raise InvalidState(_already(chore, who, state))
@@ -227,10 +234,15 @@ def approve(
                         note=chore.title,
                     )
                 )
+            if chore.streak_n and chore.rotate_by:
+                periods.settle(uow, [chore], now)  # the child's turns so far are judged: a missed one ends it
+            bonus = bonuses.pay_streak(uow, completion, chore, now)
             member = uow.session.get(Member, completion.member_id)
             done_rows.append(completion_row(completion, chore, member))
-            what = f"completion {completion.id}: {member.name}, {chore.title}"
-            uow.record("approve", what, at=now, amount=amount, undo={"completion_id": completion.id})
+            detail = f"completion {completion.id}: {member.name}, {chore.title}"
+            if bonus:
+                detail += f"; bonus {format_cents(bonus)}, {bonuses.note(chore)}"
+            uow.record("approve", detail, at=now, amount=amount + bonus, undo={"completion_id": completion.id})
         uow.commit()
         return done_rows
 

@@ -132,7 +132,7 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
     for approval, unless *force*: archived, they drop out of listings, and
     money or work left behind would be forgotten.
     """
-    from chorectl.services import household, periods, slots
+    from chorectl.services import household, periods, rotation, slots
 
     with uow:
         member = resolve(uow, name)
@@ -151,11 +151,14 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
                 .where(Assignment.member_id == member.id)
             )
         )
-        periods.settle(uow, chores, now)  # their ended periods are judged before they go
+        ids = {c.id for c in chores}
+        turns = [c for c in rotation.chores_of(uow, member.id) if c.id not in ids]
+        periods.settle(uow, chores + turns, now)  # their ended periods are judged before they go
+        rotation.leave(uow, member)  # where it is their turn, the next child takes it
         uow.session.exec(delete(Assignment).where(col(Assignment.member_id) == member.id))
         orphaned = []
         today = local_date(now)
-        for chore in chores:
+        for chore in chores + turns:
             left = uow.session.exec(
                 select(func.count()).select_from(Assignment).where(Assignment.chore_id == chore.id)
             ).one()

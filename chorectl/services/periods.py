@@ -73,6 +73,8 @@ def counted_since(uow: UnitOfWork, due_slots: list[slots.Slot], today: date) -> 
 
 
 def roll(uow: UnitOfWork, slot: slots.Slot, today: date, now: datetime, counted: Counted) -> list[Change]:
+    if slot.chore.rotate_by and slot.member is not None:
+        return _roll_turns(uow, slot, today, now, counted)
     chore, member = slot.chore, slot.member
     member_id = member.id if member else None
     schedule = slots.schedule_of(chore)
@@ -95,6 +97,37 @@ def roll(uow: UnitOfWork, slot: slots.Slot, today: date, now: datetime, counted:
     set_watermark(uow, slot, current)
     status = counted.get((chore.id, current, member_id), "open")
     changes.append(Change(chore.id, chore.title, name_of(slot), status, current))
+    return changes
+
+
+def _roll_turns(uow: UnitOfWork, slot: slots.Slot, today: date, now: datetime, counted: Counted) -> list[Change]:
+    """A rotating chore: each ended period nobody did is missed by whoever's turn it was, and
+    the turn moves once per period start, to the child whose turn the current period is."""
+    from chorectl.services import rotation
+
+    chore, holder = slot.chore, slot.member
+    current = slots.period_due(chore, today, slot.rolled_due)
+    people = {m.id: m for m in rotation.order_of(uow, [chore.id])[chore.id]}
+    names = {**{m: p.name for m, p in people.items()}, holder.id: holder.name}
+    turns = rotation.walk(uow, chore, list(people), holder.id, slot.rolled_due or chore.due, current)
+    changes = []
+    for due, member_id in turns[:-1]:
+        if (chore.id, due, None) not in counted:
+            uow.session.add(
+                Completion(chore_id=chore.id, member_id=member_id, status="missed", period_due=due, completed_at=now)
+            )
+            changes.append(Change(chore.id, chore.title, names[member_id], "missed", due))
+    turn = people.get(turns[-1][1], holder)
+    stored = uow.session.get(Assignment, (chore.id, holder.id))
+    if turn.id != holder.id:
+        uow.session.delete(stored)
+        uow.session.add(Assignment(chore_id=chore.id, member_id=turn.id, rolled_due=current))
+    elif slot.rolled_due is None or current > slot.rolled_due:
+        stored.rolled_due = current
+        uow.session.add(stored)
+    slot.member, slot.rolled_due = turn, current
+    status = counted.get((chore.id, current, None), "open")
+    changes.append(Change(chore.id, chore.title, turn.name, status, current))
     return changes
 
 
@@ -149,14 +182,19 @@ def record_missed_after_reject(uow: UnitOfWork, completion: Completion, now: dat
         return False
     chore = uow.session.get(Chore, completion.chore_id)
     assignment = uow.session.get(Assignment, (chore.id, completion.member_id))
-    if assignment is not None:
+    by = None  # whose completions count for the period: one member's, or anyone's
+    if chore.rotate_by:  # the turn's one row holds the chore's watermark, whoever's turn it is now
+        assignment = uow.session.exec(select(Assignment).where(Assignment.chore_id == chore.id)).first()
+        watermark, member_id = (assignment.rolled_due if assignment else chore.rolled_due), completion.member_id
+    elif assignment is not None:
         watermark, member_id = assignment.rolled_due, completion.member_id
+        by = member_id
     else:
         watermark, member_id = chore.rolled_due, None
     if watermark is None or completion.period_due >= watermark:
         return False  # reset has not passed it: the period is still open, or will be judged then
     uow.session.flush()
-    if _counted(uow, chore.id, completion.period_due, member_id):
+    if _counted(uow, chore.id, completion.period_due, by):
         return False
     uow.session.add(
         Completion(

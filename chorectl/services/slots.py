@@ -48,8 +48,14 @@ def assignees(uow: UnitOfWork, chore_id: int) -> list[Member]:
 
 
 @inside_uow
-def slots_of(uow: UnitOfWork, chores: list[Chore]) -> list[Slot]:
-    """The slots of *chores*, in one query (their Assignment rows land in the session)."""
+def slots_of(uow: UnitOfWork, chores: list[Chore], today: date | None = None) -> list[Slot]:
+    """The slots of *chores*, in one query (their Assignment rows land in the session).
+
+    A rotating chore's one slot is the child whose turn it is: as ``reset`` last
+    rolled it, or with *today* (reads), the child whose turn *today*'s period
+    is, walked forward from there as ``reset`` will roll it
+    (:func:`chorectl.services.rotation.walk`). The slot's watermark stays the
+    stored one."""
     by_chore: dict[int, list[Slot]] = {c.id: [] for c in chores}
     chore_by_id = {c.id: c for c in chores}
     if chores:
@@ -64,7 +70,26 @@ def slots_of(uow: UnitOfWork, chores: list[Chore]) -> list[Slot]:
     result = []
     for chore in chores:
         result.extend(by_chore[chore.id] or [Slot(chore, None, chore.rolled_due)])
+    if today is not None:
+        _forward(uow, result, today)
     return result
+
+
+def _forward(uow: UnitOfWork, found: list[Slot], today: date) -> None:
+    """Rotating chores' slots move on to the child whose turn *today*'s period is."""
+    from chorectl.services import rotation
+
+    rotating = [s for s in found if s.chore.rotate_by and s.chore.schedule and s.member and s.rolled_due]
+    if not rotating:
+        return
+    orders = rotation.order_of(uow, [s.chore.id for s in rotating])
+    for slot in rotating:
+        current = period_due(slot.chore, today, slot.rolled_due)
+        people = {m.id: m for m in orders[slot.chore.id]}
+        if current == slot.rolled_due or not people:
+            continue
+        turns = rotation.walk(uow, slot.chore, list(people), slot.member.id, slot.rolled_due, current)
+        slot.member = people.get(turns[-1][1], slot.member)
 
 
 def schedule_of(chore: Chore) -> Schedule | None:
@@ -150,7 +175,8 @@ def states(uow: UnitOfWork, slots: list[Slot], today: date) -> list[SlotState]:
     result = []
     for slot, period in zip(slots, periods, strict=False):
         chore = slot.chore
-        member_id = slot.member.id if slot.member else None
+        # A rotating chore's period is the chore's, done once, by whoever's turn it was.
+        member_id = slot.member.id if slot.member and not chore.rotate_by else None
         live = newest.get((chore.id, period, member_id))
         due = period if period is not None else chore.due
         back = None

@@ -73,7 +73,7 @@ def today(uow: UnitOfWork, *, today: date, member: str | None = None) -> list[To
             )
 
         live = list(uow.session.exec(select(Chore).where(Chore.archived == False).order_by(Chore.id)))  # noqa: E712
-        mine = [s for s in slots.slots_of(uow, live) if s.member is None or s.member.id in rows]
+        mine = [s for s in slots.slots_of(uow, live, today) if s.member is None or s.member.id in rows]
         for slot, state in zip(mine, slots.states(uow, mine, today), strict=True):
             if state.status == "open":
                 row(slot.member.id if slot.member else None, day.section(state.due, today), slot.chore, state.due, None)

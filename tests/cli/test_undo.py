@@ -309,7 +309,7 @@ def test_a_chore_edit_and_assignment_go_back_as_they_were(household):
         )
         execute("UPDATE chore SET streak_n = 3")
         assert cli.parent("undo").stderr.endswith(
-            "(chore edit): 'Dishes' (#1) is as it was: reward 2.00, daily, for Amy.\n"
+            "(chore edit): 'Dishes' (#1) is as it was: reward 2.00, daily, for Amy, streak 3:1.00.\n"
         )
         assert cli.ok("chore list -f json").stdout == before
         assert query(f"SELECT {COLUMNS} FROM chore") == columns
