@@ -152,7 +152,9 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
             )
         )
         ids = {c.id for c in chores}
-        turns = [c for c in rotation.chores_of(uow, member.id) if c.id not in ids]
+        rotating = rotation.chores_of(uow, member.id)
+        places = rotation.places_of(uow, member.id)  # for undo: where they stood in each turn order
+        turns = [c for c in rotating if c.id not in ids]
         periods.settle(uow, chores + turns, now)  # their ended periods are judged before they go
         rotation.leave(uow, member)  # where it is their turn, the next child takes it
         uow.session.exec(delete(Assignment).where(col(Assignment.member_id) == member.id))
@@ -168,7 +170,12 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
                 uow.session.add(chore)
         member.active = False
         uow.session.add(member)
-        undo = {"member_id": member.id, "chores": [c.id for c in chores]}
+        undo = {
+            "member_id": member.id,
+            "chores": [c.id for c in chores if c.rotate_by is None and c.id not in places],
+            "rotations": list(places),
+            "positions": list(places.values()),
+        }
         uow.record("member remove", member.name + forced, at=now, undo=undo)
         uow.commit()
         return Removed(MemberInfo.of(member), orphaned, balance, pending)
@@ -300,7 +307,7 @@ def _unrename(uow: UnitOfWork, data: Data, now: datetime) -> str:
 def _unremove(uow: UnitOfWork, data: Data, now: datetime) -> str:
     """A member archived by mistake: back, with the chores they had then that are still live (from
     today's period on, as a new assignee starts; the periods judged at the removal stay judged)."""
-    from chorectl.services import periods, slots
+    from chorectl.services import periods, rotation, slots
 
     member = uow.session.get(Member, data["member_id"])
     if member.active:
@@ -314,7 +321,8 @@ def _unremove(uow: UnitOfWork, data: Data, now: datetime) -> str:
     ]
     periods.settle(uow, chores, now)  # a pool chore's ended periods are judged before Amy joins it again
     today = local_date(now)
-    back = []
+    places = dict(zip(data.get("rotations", []), data.get("positions", []), strict=True))
+    back = rotation.rejoin(uow, member, places, now)
     for chore in chores:
         if uow.session.get(Assignment, (chore.id, member.id)) is None:
             uow.session.add(

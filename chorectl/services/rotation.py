@@ -16,7 +16,7 @@ Helpers here work inside a caller's open unit of work.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import col, delete, select
 
@@ -122,6 +122,39 @@ def chores_of(uow: UnitOfWork, member_id: int) -> list[Chore]:
             .order_by(Chore.id)
         )
     )
+
+
+def places_of(uow: UnitOfWork, member_id: int) -> dict[int, int]:
+    """Where *member_id* stands in each turn order they are in: chore id -> position."""
+    rows = uow.session.exec(select(Rotation.chore_id, Rotation.position).where(Rotation.member_id == member_id))
+    return dict(rows.all())
+
+
+def rejoin(uow: UnitOfWork, member: Member, places: dict[int, int], now: datetime) -> list[str]:
+    """*member* back in the turn orders they left (undo of ``member remove``), where they stood;
+    the titles of the chores they rejoined. A chore archived or no longer rotating since (given
+    assignees by ``chore assign``) is left as it is; one that stopped rotating because they were
+    its last child rotates again, with them taking the current period."""
+    from chorectl.domain.dates import local_date
+    from chorectl.services import periods, slots
+
+    today = local_date(now)
+    back = []
+    for chore_id, position in places.items():
+        chore = uow.session.get(Chore, chore_id)
+        if chore is None or chore.archived:
+            continue
+        if chore.rotate_by is None:
+            others = uow.session.exec(select(Assignment).where(Assignment.chore_id == chore.id)).first()
+            if others is not None:
+                continue  # it has assignees of its own now
+            periods.settle(uow, [chore], now)  # the pool's ended periods are judged first
+            set_order(uow, chore, [member], rules.TURNS, slots.period_due(chore, today))
+        elif uow.session.get(Rotation, (chore.id, member.id)) is None:
+            uow.session.add(Rotation(chore_id=chore.id, member_id=member.id, position=position))
+        back.append(chore.title)
+    uow.session.flush()
+    return back
 
 
 def leave(uow: UnitOfWork, member: Member) -> None:

@@ -394,3 +394,32 @@ def test_rotation_is_for_children(household):
     result = household("chore add X --every daily --rotate Amy,Mum", pin="4321")
     assert result.exit_code == 1
     assert "Mum is a parent" in result.stderr
+
+
+def test_undo_of_a_member_remove_puts_them_back_in_the_turn_order(household):
+    """Ben removed while it is his turn: the next child takes it. Undone, Ben is back where he stood
+    in the order (never a second assignee of the chore), and the turns go on through him."""
+    cli = household
+    with at(2026, 11, 16, 8):
+        cli.parent("member add Cleo")
+        cli.parent("chore add Trash --reward 1 --every daily --rotate Ben,Amy,Cleo")
+        cli.parent("member remove Ben")
+        assert query("SELECT member_id FROM assignment") == [(1,)]  # Amy took Ben's turn
+        assert cli.parent("undo").stderr.endswith("(member remove): Ben is back, with Trash.\n")
+        assert query("SELECT member_id FROM assignment") == [(1,)]  # one turn, still Amy's
+        assert query("SELECT member_id, position FROM rotation ORDER BY position") == [(2, 0), (1, 1), (4, 2)]
+        assert "Rotates    Ben, Amy, Cleo (round robin)" in cli.ok("chore show Trash").stdout
+    with at(2026, 11, 18, 8):
+        cli.ok("reset")
+    assert query("SELECT member_id FROM assignment") == [(2,)]  # Amy, Cleo, then Ben again
+
+
+def test_undo_of_removing_the_last_child_of_a_rotation_makes_it_rotate_again(household):
+    cli = household
+    with at(2026, 11, 16, 8):
+        cli.parent("chore add Trash --reward 1 --every daily --rotate Ben")
+        cli.parent("member remove Ben")
+        assert query("SELECT rotate_by, (SELECT count(*) FROM assignment) FROM chore") == [(None, 0)]  # a pool chore
+        cli.parent("undo")
+        assert query("SELECT rotate_by FROM chore") == [("turns",)]
+        assert query("SELECT member_id FROM assignment") == [(2,)]
