@@ -19,8 +19,18 @@ from chorectl.services.rows import BalanceRow, LedgerRow
 from chorectl.services.streams import RowStream
 from chorectl.services.uow import UnitOfWork
 
-# How each ledger kind shows up in the balance breakdown.
-BUCKETS = {"reward": "earned", "reversal": "earned", "bonus": "bonuses", "penalty": "penalties", "payout": "paid"}
+# How each ledger kind (chorectl.domain.money.LEDGER_KINDS) shows up in the balance breakdown;
+# every kind has one (tests/repo/test_ledger_kinds.py).
+BUCKETS = {
+    "reward": "earned",
+    "reversal": "earned",
+    "bonus": "bonuses",
+    "penalty": "penalties",
+    "payout": "paid",
+    "redeem": "redeemed",
+}
+# The breakdown's columns, in BalanceRow's order.
+BREAKDOWN = ("earned", "bonuses", "penalties", "paid", "redeemed")
 
 
 def balances(uow: UnitOfWork, name: str | None = None) -> list[BalanceRow]:
@@ -40,7 +50,7 @@ def balances(uow: UnitOfWork, name: str | None = None) -> list[BalanceRow]:
             mine = totals.get(m.id, {})
             if name is None and ((m.role != "child" and not mine) or (not m.active and not sum(mine.values()))):
                 continue  # parents without money, and archived members who are settled
-            buckets = dict.fromkeys(("earned", "bonuses", "penalties", "paid"), 0)
+            buckets = dict.fromkeys(BREAKDOWN, 0)
             for kind, total in mine.items():
                 buckets[BUCKETS[kind]] += total
             rows.append(BalanceRow(m.name, **buckets, balance=sum(mine.values()), member_id=m.id))
