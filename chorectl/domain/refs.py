@@ -38,5 +38,4 @@ def parse_ref(text: str) -> Ref:
             f"{shown!r} is not an id from 'chorectl approvals'",
             hint="a completion's number (4), or r and a number for a reward request (r3)",
         )
-    number = int(digits)
-    return Ref(request, number if number <= MAX_ID else MAX_ID + 1)
+    return Ref(request, int(digits))  # too large an id names nothing: the lookup says so, naming it

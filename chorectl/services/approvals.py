@@ -40,7 +40,7 @@ def _split(refs: list[Ref], everything: bool) -> tuple[list[int], list[int]]:
     if everything and refs:
         raise BadInput("give ids or --all, not both")
     if not everything and not refs:
-        raise BadInput("name what to decide (ids from 'chorectl approvals'), or use --all")
+        raise BadInput("name the completions or reward requests (ids from 'chorectl approvals'), or use --all")
     return [r.id for r in refs if not r.request], [r.id for r in refs if r.request]
 
 
