@@ -33,6 +33,7 @@ from chorectl.errors import BadInput, InvalidState, NotFound
 from chorectl.services import household as household_service
 from chorectl.services import members as members_service
 from chorectl.services.actions import Data, reverses
+from chorectl.services.filters import total_of
 from chorectl.services.rows import ApprovalRow, RedemptionRow, RewardRow
 from chorectl.services.uow import UnitOfWork, inside_uow
 
@@ -163,7 +164,7 @@ def approval_row(request: RedemptionRow) -> ApprovalRow:
 def _waiting_costs(uow: UnitOfWork, member_id: int) -> int:
     """What the member's requests still waiting would spend (ix_redemption_member)."""
     return uow.session.exec(
-        select(func.coalesce(func.sum(Redemption.cost), 0)).where(
+        select(total_of(Redemption.cost)).where(
             Redemption.member_id == member_id, Redemption.status == "pending"
         )
     ).one()
