@@ -164,9 +164,7 @@ def approval_row(request: RedemptionRow) -> ApprovalRow:
 def _waiting_costs(uow: UnitOfWork, member_id: int) -> int:
     """What the member's requests still waiting would spend (ix_redemption_member)."""
     return uow.session.exec(
-        select(total_of(Redemption.cost)).where(
-            Redemption.member_id == member_id, Redemption.status == "pending"
-        )
+        select(total_of(Redemption.cost)).where(Redemption.member_id == member_id, Redemption.status == "pending")
     ).one()
 
 

@@ -50,4 +50,4 @@ def test_the_models_comment_and_the_row_say_where_the_kinds_are():
     models = (ROOT / "chorectl/db/models.py").read_text()
     assert re.search(r"kind: str  # " + r" \| ".join(LEDGER_KINDS) + r"\n", models)
     rows = (ROOT / "chorectl/services/rows.py").read_text()
-    assert "kind: Annotated[str, Cell(\"text\", \"Kind\")]  # chorectl.domain.money.LEDGER_KINDS" in rows
+    assert 'kind: Annotated[str, Cell("text", "Kind")]  # chorectl.domain.money.LEDGER_KINDS' in rows

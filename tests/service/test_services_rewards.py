@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chorectl.db.engine import ensure_schema, make_engine
+from chorectl.db.engine import make_engine
 from chorectl.db.models import LedgerEntry
 from chorectl.domain.money import LEDGER_KINDS
 from chorectl.domain.refs import parse_ref
 from chorectl.errors import BadInput, InvalidState, NotFound
-from chorectl.services import approvals, household, ledger, members, reports, rewards
+from chorectl.services import approvals, household, ledger, reports, rewards
 from chorectl.services.actions import REVERSERS
 from chorectl.services.rows import RewardRow
 from chorectl.services.uow import UnitOfWork
@@ -167,7 +167,7 @@ def test_all_or_nothing_a_refused_request_leaves_the_chore_waiting(home):
     home.bonus("Amy", 150)
     ask(home, "Amy", "1")
     home.bonus("Amy", -150)
-    with pytest.raises(InvalidState, match="Amy's balance is \\$0.50"):
+    with pytest.raises(InvalidState, match=re.escape("Amy's balance is $0.50")):
         approvals.approve(home.w(), refs("1", "r1"), now=NOW)
     assert [r.id for r in approvals.pending(home.r())] == [1, "r1"]
     assert home.sql("SELECT count(*) FROM ledger WHERE kind IN ('reward', 'redeem')") == [(0,)]
@@ -197,7 +197,7 @@ def test_rejecting_spends_nothing_and_keeps_the_note(home):
 
 def test_redeem_approve_asks_and_approves_at_once(home):
     home.bonus("Amy", 100)
-    with pytest.raises(InvalidState, match="Amy's balance is \\$1.00; 30 min screen time costs \\$1.50"):
+    with pytest.raises(InvalidState, match=re.escape("Amy's balance is $1.00; 30 min screen time costs $1.50")):
         ask(home, "Amy", "1", approve=True, child=False)
     asked = ask(home, "Amy", "1", approve=True, allow_debt=True, child=False)
     assert (asked.request.status, asked.balance, asked.approved.in_debt) == ("approved", -50, True)
