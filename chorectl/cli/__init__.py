@@ -33,6 +33,8 @@ class Commands(LazyGroup):
             ("approvals", "review", "approvals", {}),
             ("approve", "review", "approve", {}),
             ("reject", "review", "reject", {}),
+            ("reward", "rewards", "app", {}),
+            ("redeem", "rewards", "redeem", {}),
             ("balance", "money", "balance", {}),
             ("pay", "money", "pay", {"context_settings": {"ignore_unknown_options": True}}),
             ("adjust", "money", "adjust", {"context_settings": {"ignore_unknown_options": True}}),

@@ -56,3 +56,8 @@ def children(ctx: typer.Context, incomplete: str) -> list[str]:
 
 def chores(ctx: typer.Context, incomplete: str) -> list[str]:
     return _matching(_names(ctx, "chores"), incomplete)
+
+
+def rewards(ctx: typer.Context, incomplete: str) -> list[str]:
+    """For ``redeem`` and ``reward remove``: the rewards in the catalog."""
+    return _matching(_names(ctx, "rewards"), incomplete)

@@ -29,6 +29,7 @@ from chorectl.cli.options import Format
 from chorectl.domain.dates import LocalIso
 from chorectl.domain.money import format_cents, format_money
 from chorectl.services.rows import (
+    ApprovalRow,
     BalanceRow,
     ChoreRow,
     Column,
@@ -37,6 +38,7 @@ from chorectl.services.rows import (
     LogRow,
     MemberRow,
     ReportRow,
+    RewardRow,
     Row,
     TodayRow,
     UndoRow,
@@ -67,7 +69,7 @@ def cell_formatter(kind: str, *, raw: bool) -> Callable[[Any], str]:
             return "'" + value if value.startswith(INJECTION_START) else value
 
         return text
-    if kind in ("text", "int"):
+    if kind in ("text", "int", "ref"):
         return lambda value: "" if value is None else str(value)
     if kind == "money":
         return lambda value: "" if value is None else format_cents(value)
@@ -94,6 +96,8 @@ def json_formatter(kind: str) -> Callable[[Any], str]:
         return lambda value: "null" if value is None else ("true" if value else "false")
     if kind == "int":
         return lambda value: "null" if value is None else str(int(value))
+    if kind == "ref":  # a number when it is one (4), else text ("r3")
+        return lambda value: "null" if value is None else str(value) if isinstance(value, int) else json.dumps(value)
     if kind == "datetime":
         local = LocalIso()
         return lambda value: "null" if value is None else json.dumps(local(value))
@@ -270,7 +274,14 @@ STATUS_STYLE = {
     "rejected": "red",
     "missed": "red",
 }
-KIND_STYLE = {"reward": "green", "bonus": "green", "penalty": "red", "payout": "magenta", "reversal": "yellow"}
+KIND_STYLE = {
+    "reward": "green",
+    "bonus": "green",
+    "penalty": "red",
+    "payout": "magenta",
+    "reversal": "yellow",
+    "redeem": "blue",
+}
 
 
 def _reward(row: ChoreRow | CompletionRow, currency: str) -> str:
@@ -348,6 +359,17 @@ LOOKS: dict[type[Row], dict[str, Look]] = {
         "reward": Look(_reward),  # what was paid; while it waits, what it will pay
         "note": Look(shrink=6),
     },
+    ApprovalRow: {
+        # A chore keeps its (#id); a reward request's id (r3) says what it is.
+        "chore": Look(shrink=10, suffix=lambda r: "" if r.chore_id is None else f" (#{r.chore_id})"),
+        "member": Look(shrink=6),
+        "status": Look(style="status"),
+        "reward": Look(_reward),  # a chore's reward; a request's cost
+        "note": Look(shrink=6),
+    },
+    RewardRow: {
+        "title": Look(shrink=12),
+    },
     LedgerRow: {
         "member": Look(shrink=6),
         "kind": Look(style="kind"),
@@ -405,6 +427,8 @@ EMPTY = {
     MemberRow: "No members yet. Add one: chorectl member add NAME",
     ChoreRow: "No chores to show.",
     CompletionRow: "Nothing to show.",
+    ApprovalRow: "Nothing to show.",
+    RewardRow: "No rewards yet. Add one: chorectl reward add TITLE COST",
     LedgerRow: "The ledger has no entries for that.",
     BalanceRow: "No balances yet.",
     LogRow: "The log has nothing for that.",

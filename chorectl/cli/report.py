@@ -135,7 +135,7 @@ def draw(out: Console, result: Report, currency: str) -> None:
     out.print(Text(f"Report {w.first.isoformat()} to {w.last.isoformat()} (weeks start on {start})", style="bold"))
     out.print()
     rows = [child.row for child in result.children]
-    money = ("member", "earned", "bonuses", "penalties", "paid", "balance")
+    money = ("member", "earned", "bonuses", "penalties", "paid", "balance", "redeemed")
     chores = ("member", "done", "missed", "rejected", "pending", "completion_rate", "streak", "best_streak")
     out.print(_table(rows, money, currency, out.width))
     out.print()

@@ -11,6 +11,14 @@ from dataclasses import dataclass
 from chorectl.errors import BadInput
 
 MAX_REWARD_CENTS = 1000_00
+# A reward of the catalog costs more than nothing and at most what a chore may pay.
+MAX_COST_CENTS = MAX_REWARD_CENTS
+
+# Every kind of ledger entry, once: what a chore paid (reward), a parent's bonus or penalty,
+# a payout, a reversal (undo), and a reward bought with the balance (redeem, a debit).
+# Everything that knows the kinds (balance's buckets, the ledger's colours, report, the docs)
+# knows each of these: tests/repo/test_ledger_kinds.py fails when one is forgotten.
+LEDGER_KINDS = ("reward", "bonus", "penalty", "payout", "reversal", "redeem")
 # Payouts and adjustments: generous, but a typo like 1000000 is caught.
 MAX_AMOUNT_CENTS = 100_000_00
 
@@ -95,6 +103,17 @@ def parse_reward_spec(text: str, *, currency: str = "$") -> Reward:
         return Reward(low, high)
     cents = parse_reward(s, currency=currency)
     return Reward(cents, cents)
+
+
+def parse_cost(text: str, *, currency: str = "$") -> int:
+    """A reward's cost in the catalog: more than zero, at most :data:`MAX_COST_CENTS`."""
+    cents = parse_amount(text, currency=currency)
+    if not 0 < cents <= MAX_COST_CENTS:
+        raise BadInput(
+            f"cost {text!r} is out of range",
+            hint=f"a reward costs more than 0 and at most {format_cents(MAX_COST_CENTS)}",
+        )
+    return cents
 
 
 def parse_positive_amount(text: str, *, currency: str = "$") -> int:

@@ -29,7 +29,8 @@ KINDS: dict[str, tuple[str, ...]] = {
     "pin": PIN_EVENTS,
     "members": ("member add", "member rename", "member remove", "member restore"),
     "chores": ("chore add", "chore edit", "chore assign", "chore remove", "done", "approve", "reject", "reset"),
-    "money": ("approve", "pay", "adjust"),
+    "money": ("approve", "pay", "adjust", "reward approve"),
+    "rewards": ("reward add", "reward remove", "redeem", "reward approve", "reward reject"),
     "household": ("init", "roles", "restore", "copy"),
     "undo": ("undo",),
 }

@@ -19,6 +19,7 @@ QUERIES = {
     "children": "SELECT name FROM member WHERE active = TRUE AND role = 'child' ORDER BY name_key",
     "chores": "SELECT title FROM (SELECT DISTINCT title, title_key FROM chore WHERE archived = FALSE) AS live"
     " ORDER BY title_key",
+    "rewards": "SELECT title FROM reward WHERE archived = FALSE ORDER BY title_key",
 }
 
 

@@ -210,41 +210,56 @@ def approve(
     *reward* is the amount for range-reward chores (``--reward``); *rewards*
     gives one per completion id (answers to prompts).
     """
-    rewards = rewards or {}
     with uow:
-        selected = _select(uow, ids, everything)
-        if reward is not None and all(ch.reward_min == ch.reward_max for _, ch in selected):
-            raise BadInput("--reward is for chores with a range reward; these have fixed rewards")
-        done_rows = []
-        for completion, chore in selected:
-            amount = _decide(completion, chore, rewards.get(completion.id, reward))
-            completion.status = "approved"
-            completion.reviewed_at = now
-            completion.reward = amount
-            uow.session.add(completion)
-            if amount:
-                uow.session.add(
-                    LedgerEntry(
-                        at=now,
-                        member_id=completion.member_id,
-                        kind="reward",
-                        amount=amount,
-                        chore_id=chore.id,
-                        completion_id=completion.id,
-                        note=chore.title,
-                    )
-                )
-            if chore.streak_n and chore.rotate_by:
-                periods.settle(uow, [chore], now)  # the child's turns so far are judged: a missed one ends it
-            bonus = bonuses.pay_streak(uow, completion, chore, now)
-            member = uow.session.get(Member, completion.member_id)
-            done_rows.append(completion_row(completion, chore, member))
-            detail = f"completion {completion.id}: {member.name}, {chore.title}"
-            if bonus:
-                detail += f"; bonus {format_cents(bonus)}, {bonuses.note(chore)}"
-            uow.record("approve", detail, at=now, amount=amount + bonus, undo={"completion_id": completion.id})
+        done_rows = approve_inside(uow, ids, everything=everything, reward=reward, rewards=rewards, now=now)
         uow.commit()
         return done_rows
+
+
+def approve_inside(
+    uow: UnitOfWork,
+    ids: list[int],
+    *,
+    everything: bool = False,
+    reward: int | None = None,
+    rewards: dict[int, int] | None = None,
+    now: datetime,
+) -> list[CompletionRow]:
+    """:func:`approve`, inside the caller's open unit of work (``approve 4 r3``: a chore and a
+    reward request in one transaction, see :mod:`chorectl.services.approvals`)."""
+    rewards = rewards or {}
+    selected = _select(uow, ids, everything)
+    if reward is not None and all(ch.reward_min == ch.reward_max for _, ch in selected):
+        raise BadInput("--reward is for chores with a range reward; these have fixed rewards")
+    done_rows = []
+    for completion, chore in selected:
+        amount = _decide(completion, chore, rewards.get(completion.id, reward))
+        completion.status = "approved"
+        completion.reviewed_at = now
+        completion.reward = amount
+        uow.session.add(completion)
+        if amount:
+            uow.session.add(
+                LedgerEntry(
+                    at=now,
+                    member_id=completion.member_id,
+                    kind="reward",
+                    amount=amount,
+                    chore_id=chore.id,
+                    completion_id=completion.id,
+                    note=chore.title,
+                )
+            )
+        if chore.streak_n and chore.rotate_by:
+            periods.settle(uow, [chore], now)  # the child's turns so far are judged: a missed one ends it
+        bonus = bonuses.pay_streak(uow, completion, chore, now)
+        member = uow.session.get(Member, completion.member_id)
+        done_rows.append(completion_row(completion, chore, member))
+        detail = f"completion {completion.id}: {member.name}, {chore.title}"
+        if bonus:
+            detail += f"; bonus {format_cents(bonus)}, {bonuses.note(chore)}"
+        uow.record("approve", detail, at=now, amount=amount + bonus, undo={"completion_id": completion.id})
+    return done_rows
 
 
 def _decide(completion: Completion, chore: Chore, given: int | None) -> int:
@@ -274,28 +289,36 @@ def reject(
     uow: UnitOfWork, ids: list[int], *, reason: str | None, now: datetime, everything: bool = False
 ) -> list[Rejected]:
     """Reject pending completions; the chore is open again for that period."""
-    reason = clean_note(reason)
     with uow:
-        rows = []
-        for completion, chore in _select(uow, ids, everything):
-            undo: Data = {"completion_id": completion.id, "note": completion.note, "missed_id": None}
-            completion.status = "rejected"
-            completion.reviewed_at = now
-            if reason:  # keep the child's note too: nothing typed is lost
-                completion.note = f"{completion.note}; {reason}" if completion.note else reason
-            uow.session.add(completion)
-            row = completion_row(completion, chore, uow.session.get(Member, completion.member_id))
-            # reset already passed its period: it cannot reopen, so it is missed
-            missed = record_missed_after_reject(uow, completion, now)
-            rows.append(Rejected(row, missed))
-            if missed:  # undo takes it away again
-                uow.session.flush()
-                undo["missed_id"] = _newest_missed(uow, completion)
-            # The reason first: it is what a parent reads the log for, and a narrow table keeps it.
-            what = f"completion {completion.id}: {row.member}, {chore.title}"
-            uow.record("reject", f"{row.member}: {reason} ({what})" if reason else what, at=now, undo=undo)
+        rows = reject_inside(uow, ids, reason=reason, now=now, everything=everything)
         uow.commit()
         return rows
+
+
+def reject_inside(
+    uow: UnitOfWork, ids: list[int], *, reason: str | None, now: datetime, everything: bool = False
+) -> list[Rejected]:
+    """:func:`reject`, inside the caller's open unit of work."""
+    reason = clean_note(reason)
+    rows = []
+    for completion, chore in _select(uow, ids, everything):
+        undo: Data = {"completion_id": completion.id, "note": completion.note, "missed_id": None}
+        completion.status = "rejected"
+        completion.reviewed_at = now
+        if reason:  # keep the child's note too: nothing typed is lost
+            completion.note = f"{completion.note}; {reason}" if completion.note else reason
+        uow.session.add(completion)
+        row = completion_row(completion, chore, uow.session.get(Member, completion.member_id))
+        # reset already passed its period: it cannot reopen, so it is missed
+        missed = record_missed_after_reject(uow, completion, now)
+        rows.append(Rejected(row, missed))
+        if missed:  # undo takes it away again
+            uow.session.flush()
+            undo["missed_id"] = _newest_missed(uow, completion)
+        # The reason first: it is what a parent reads the log for, and a narrow table keeps it.
+        what = f"completion {completion.id}: {row.member}, {chore.title}"
+        uow.record("reject", f"{row.member}: {reason} ({what})" if reason else what, at=now, undo=undo)
+    return rows
 
 
 def _newest_missed(uow: UnitOfWork, completion: Completion) -> int | None:

@@ -21,9 +21,19 @@ from chorectl.services.rows import BalanceRow, LedgerRow
 from chorectl.services.streams import RowStream
 from chorectl.services.uow import UnitOfWork, inside_uow
 
-# How each ledger kind shows up in the balance breakdown. A reversal shows beside what it
-# reverses (:func:`bucket`): an undone payout under paid, an undone penalty under penalties.
-BUCKETS = {"reward": "earned", "reversal": "earned", "bonus": "bonuses", "penalty": "penalties", "payout": "paid"}
+# How each ledger kind (chorectl.domain.money.LEDGER_KINDS) shows up in the balance breakdown;
+# every kind has one (tests/repo/test_ledger_kinds.py). A reversal shows beside what it
+# reverses (:func:`bucket`): an undone payout under paid, an undone redemption under redeemed.
+BUCKETS = {
+    "reward": "earned",
+    "reversal": "earned",
+    "bonus": "bonuses",
+    "penalty": "penalties",
+    "payout": "paid",
+    "redeem": "redeemed",
+}
+# The breakdown's columns, in BalanceRow's order.
+BREAKDOWN = ("earned", "bonuses", "penalties", "paid", "redeemed")
 # A reversal's note names the entry it reverses: "undo of payout #12: pocket money". Written by
 # :func:`reverse` alone; the ledger is append-only, so the note is the link for good.
 REVERSAL_NOTE = re.compile(r"undo of ([a-z]+) #([0-9]+)(?::|$)")
@@ -92,7 +102,7 @@ def balances(uow: UnitOfWork, name: str | None = None) -> list[BalanceRow]:
             mine = totals.get(m.id, {})
             if name is None and ((m.role != "child" and not mine) or (not m.active and not sum(mine.values()))):
                 continue  # parents without money, and archived members who are settled
-            buckets = dict.fromkeys(("earned", "bonuses", "penalties", "paid"), 0)
+            buckets = dict.fromkeys(BREAKDOWN, 0)
             for kind, total in mine.items():
                 if kind != "reversal":
                     buckets[BUCKETS[kind]] += total

@@ -34,6 +34,7 @@ from chorectl.domain.dates import day_bounds, local_date
 from chorectl.domain.schedule import due_on_or_after, parse_schedule, previous_due
 from chorectl.errors import InvalidState
 from chorectl.services import members as members_service
+from chorectl.services.ledger import BREAKDOWN
 from chorectl.services.ledger import bucket as bucket_of
 from chorectl.services.rows import ReportRow
 from chorectl.services.uow import UnitOfWork
@@ -67,6 +68,7 @@ class Report:
             or r.row.bonuses
             or r.row.penalties
             or r.row.paid
+            or r.row.redeemed
             or r.row.done
             or r.row.missed
             or r.row.rejected
@@ -111,7 +113,7 @@ def report(uow: UnitOfWork, window: rules.Window, *, member: str | None = None, 
     def week(day: date) -> int | None:
         return week_index.get(rules.week_of(day, first_weekday))
 
-    money: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(("earned", "bonuses", "penalties", "paid"), 0))
+    money: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BREAKDOWN, 0))
     earned_weeks: dict[int, list[int]] = defaultdict(lambda: [0] * len(weeks))
     for member_id, kind, at, amount, note in ledger:
         day = local_date(at)

@@ -24,7 +24,9 @@ from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Literal, NamedTuple, get_type_hints
 
-Kind = Literal["text", "int", "money", "date", "datetime", "bool"]
+# "ref": an id a command takes back, a number or a word (``approvals``: 4, or r3 for a reward request):
+# a number in JSON when it is one, text otherwise.
+Kind = Literal["text", "int", "ref", "money", "date", "datetime", "bool"]
 
 
 @dataclass(frozen=True)
@@ -109,12 +111,61 @@ class LedgerRow(NamedTuple):
     id: Annotated[int, Cell("int", "ID")]
     at: Annotated[datetime, Cell("datetime", "When")]
     member: Annotated[str, Cell("text", "Member")]
-    kind: Annotated[str, Cell("text", "Kind")]  # reward | bonus | penalty | payout | reversal
+    kind: Annotated[str, Cell("text", "Kind")]  # chorectl.domain.money.LEDGER_KINDS
     amount: Annotated[int, Cell("money", "Amount")]  # signed
     chore_id: Annotated[int | None, Cell("int")]
     completion_id: Annotated[int | None, Cell("int")]
     note: Annotated[str | None, Cell("text", "Note")]
     member_id: Annotated[int, Cell("int")]
+
+
+class ApprovalRow(NamedTuple):
+    """What waits for a parent: ``approvals``. A completion's row is :class:`CompletionRow`'s, with
+    its id; a reward request's (:class:`RedemptionRow`) has the id ``r<N>``, no chore_id, the
+    reward's title as *chore*, when it was asked as *completed_at*, and its cost as *reward*."""
+
+    id: Annotated[int | str, Cell("ref", "ID")]
+    chore_id: Annotated[int | None, Cell("int")]
+    chore: Annotated[str, Cell("text", "Chore")]
+    member: Annotated[str | None, Cell("text", "Member")]
+    status: Annotated[str, Cell("text", "Status")]
+    completed_at: Annotated[datetime, Cell("datetime", "Done")]
+    reviewed_at: Annotated[datetime | None, Cell("datetime")]
+    reward: Annotated[int | None, Cell("money", "Reward")]
+    note: Annotated[str | None, Cell("text", "Note")]
+    due: Annotated[date | None, Cell("date")]
+    reward_min: Annotated[int | None, Cell("money")]
+    reward_max: Annotated[int | None, Cell("money")]
+    member_id: Annotated[int | None, Cell("int")]
+
+    TABLE = CompletionRow.TABLE
+
+
+class RewardRow(NamedTuple):
+    """One reward of the catalog: ``reward list``."""
+
+    id: Annotated[int, Cell("int", "ID")]
+    title: Annotated[str, Cell("text", "Reward")]
+    cost: Annotated[int, Cell("money", "Cost")]
+    created_at: Annotated[datetime, Cell("datetime", "Added")]
+    archived: Annotated[bool, Cell("bool")]
+
+
+class RedemptionRow(NamedTuple):
+    """A child's request to spend their balance on a reward (``redeem``): *ref* is its
+    ``approvals`` id, ``r<N>``; *cost* what it costs (fixed when asked)."""
+
+    id: int
+    ref: str
+    reward_id: int
+    reward: str
+    member: str
+    status: str  # pending | approved | rejected
+    cost: int
+    requested_at: datetime
+    reviewed_at: datetime | None
+    note: str | None
+    member_id: int
 
 
 class LogRow(NamedTuple):
@@ -148,6 +199,7 @@ class BalanceRow(NamedTuple):
     penalties: Annotated[int, Cell("money", "Penalties")]
     paid: Annotated[int, Cell("money", "Paid")]
     balance: Annotated[int, Cell("money", "Balance")]
+    redeemed: Annotated[int, Cell("money", "Redeemed")]  # spent on rewards (negative), already in balance
     member_id: Annotated[int, Cell("int")]
 
 
@@ -166,6 +218,7 @@ class ReportRow(NamedTuple):
     penalties: Annotated[int, Cell("money", "Penalties")]
     paid: Annotated[int, Cell("money", "Paid")]
     balance: Annotated[int, Cell("money", "Balance")]
+    redeemed: Annotated[int, Cell("money", "Redeemed")]  # spent on rewards in the window (negative)
     done: Annotated[int, Cell("int", "Done")]
     missed: Annotated[int, Cell("int", "Missed")]
     rejected: Annotated[int, Cell("int", "Rejected")]
@@ -203,7 +256,19 @@ class TodayRow(NamedTuple):
     member_id: Annotated[int | None, Cell("int")]
 
 
-Row = MemberRow | ChoreRow | CompletionRow | LedgerRow | LogRow | UndoRow | BalanceRow | ReportRow | TodayRow
+Row = (
+    MemberRow
+    | ChoreRow
+    | CompletionRow
+    | ApprovalRow
+    | RewardRow
+    | LedgerRow
+    | LogRow
+    | UndoRow
+    | BalanceRow
+    | ReportRow
+    | TodayRow
+)
 
 # What ``chorectl export`` exports, by the name it takes.
 EXPORTS: dict[str, type[Row]] = {
@@ -220,6 +285,8 @@ ROWS: dict[str, type[Row]] = {
     "balance": BalanceRow,
     "report": ReportRow,
     "today": TodayRow,
+    "approvals": ApprovalRow,
+    "rewards": RewardRow,
 }
 
 

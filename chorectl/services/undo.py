@@ -33,6 +33,7 @@ REVERSING = (
     "chorectl.services.ledger",  # pay, adjust
     "chorectl.services.members",  # member add, rename, remove, restore
     "chorectl.services.chores",  # chore add, edit, assign, remove
+    "chorectl.services.rewards",  # reward add, remove, approve, reject
 )
 LISTED = 20  # how many actions `undo --list` shows, newest first
 

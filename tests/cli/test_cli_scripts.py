@@ -90,6 +90,7 @@ def test_a_family_session(cli):
             "penalties": "-0.50",
             "paid": "-3.00",
             "balance": "3.00",
+            "redeemed": "0.00",
             "member_id": "1",
         },
         {
@@ -99,6 +100,7 @@ def test_a_family_session(cli):
             "penalties": "0.00",
             "paid": "0.00",
             "balance": "3.50",
+            "redeemed": "0.00",
             "member_id": "2",
         },
     ]

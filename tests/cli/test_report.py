@@ -82,6 +82,7 @@ EXPECTED = [
         "penalties": 0.0,
         "paid": -5.0,
         "balance": 16.0,
+        "redeemed": 0.0,
         "done": 18,
         "missed": 2,
         "rejected": 0,
@@ -101,6 +102,7 @@ EXPECTED = [
         "penalties": -1.0,
         "paid": 0.0,
         "balance": 19.0,
+        "redeemed": 0.0,
         "done": 15,
         "missed": 1,
         "rejected": 1,
@@ -129,7 +131,7 @@ def _the_month_in_numbers(october):
         csv_text = october.ok("report --month -f csv").stdout
         assert (
             csv_text.splitlines()[1]
-            == "Amy,19.00,2.00,0.00,-5.00,16.00,18,2,0,0,90,0,12,Dishes (17); Trash (1),2026-10-01,2026-10-31,1"
+            == "Amy,19.00,2.00,0.00,-5.00,16.00,0.00,18,2,0,0,90,0,12,Dishes (17); Trash (1),2026-10-01,2026-10-31,1"
         )
         same = json.loads(october.ok("report --since 2026-10-01 --until 2026-10-31 -f json").stdout)
         assert same == EXPECTED
