@@ -69,7 +69,9 @@ def _ensure_schema(engine: Engine, backend: dialect.Dialect, path: Path | None) 
             return None
     _check_identity(stamp)
     backup = None
-    if stamp.has_tables and path is not None:  # an upgrade is due: keep the file as it is first
+    # An upgrade is due: keep the file as it is first. A server's upgrade is one transaction,
+    # DDL included, so a failed one changes nothing there, and there is no file to copy.
+    if stamp.has_tables and path is not None and not backend.SHARED:
         from chorectl.db.copies import beside
 
         backup = beside(path, f"schema{stamp.version}")  # a name of our own, even when others race us
