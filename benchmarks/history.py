@@ -16,6 +16,7 @@ Prints the row counts.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -26,7 +27,20 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from chorectl.db.engine import ensure_schema, make_engine
-from chorectl.db.models import Assignment, AuditEntry, Chore, Completion, Household, LedgerEntry, Member
+from chorectl.db.models import (
+    Action,
+    Assignment,
+    AuditEntry,
+    Chore,
+    Completion,
+    Goal,
+    Household,
+    LedgerEntry,
+    Member,
+    Redemption,
+    Reward,
+    Rotation,
+)
 from chorectl.domain.schedule import due_on_or_after, dues_between, parse_schedule
 
 # (title, reward low, high in cents, schedule or None, cooldown days, assignees: "one" | "two" | "all" | "pool")
@@ -86,7 +100,8 @@ def build(db: Path, *, years: float, children: int = 6, seed: int = 7, today: da
         return datetime.combine(day, dtime(hour, minute)).astimezone()
 
     created = at(start, 8)
-    rows: dict[str, list[dict]] = {k: [] for k in ("member", "chore", "assignment", "completion", "ledger", "audit")}
+    names = ("member", "chore", "assignment", "rotation", "completion", "ledger", "audit", "action")
+    rows: dict[str, list[dict]] = {k: [] for k in (*names, "reward", "redemption", "goal")}
     kids = list(range(1, children + 1))
     for i in kids:
         rows["member"].append(
@@ -106,8 +121,25 @@ def build(db: Path, *, years: float, children: int = 6, seed: int = 7, today: da
     ids = {"completion": 0}
     balance = dict.fromkeys(kids, 0)
 
-    def audit(moment: datetime, actor: str, action: str, detail: str, amount: int | None = None) -> None:
-        rows["audit"].append({"at": moment, "actor": actor, "action": action, "detail": detail, "amount": amount})
+    def audit(moment: datetime, actor: str, action: str, detail: str, amount: int | None = None, undo=None) -> None:
+        """A log line; *undo* (a dict, or a callable giving one once ids are known) makes it undoable."""
+        line = {"at": moment, "actor": actor, "action": action, "detail": detail, "amount": amount}
+        if undo is not None:
+            line["_undo"] = undo
+        rows["audit"].append(line)
+
+    def entry(moment: datetime, member: int, kind: str, amount: int, chore_id=None, cid=None, note=None) -> dict:
+        row = {
+            "at": moment,
+            "member_id": member,
+            "kind": kind,
+            "amount": amount,
+            "chore_id": chore_id,
+            "completion_id": cid,
+            "note": note,
+        }
+        rows["ledger"].append(row)
+        return row
 
     def completion(chore_id, member, status, due, done_at, reviewed=None, reward=None, note=None) -> int:
         ids["completion"] += 1
@@ -127,20 +159,11 @@ def build(db: Path, *, years: float, children: int = 6, seed: int = 7, today: da
         return ids["completion"]
 
     def pay_reward(chore_id, cid, member, amount, moment, title) -> None:
-        rows["ledger"].append(
-            {
-                "at": moment,
-                "member_id": member,
-                "kind": "reward",
-                "amount": amount,
-                "chore_id": chore_id,
-                "completion_id": cid,
-                "note": title,
-            }
-        )
+        entry(moment, member, "reward", amount, chore_id, cid, title)
         balance[member] += amount
         audit(moment, "parent", "pin ok", "chorectl approve, PIN typed at the prompt")
-        audit(moment, "parent", "approve", f"completion {cid}: Child{member}, {title}", amount)
+        detail = f"completion {cid}: Child{member}, {title}"
+        audit(moment, "parent", "approve", detail, amount, undo={"completion_id": cid})
 
     for n, (title, low, high, every, cooldown, who) in enumerate(CHORES, start=1):
         schedule = parse_schedule(every) if every else None
@@ -160,6 +183,9 @@ def build(db: Path, *, years: float, children: int = 6, seed: int = 7, today: da
                 "archived": False,
                 "created_at": created,
                 "rolled_due": current if not assignees else None,
+                "rotate_by": None,
+                "streak_n": 7 if title == "Make bed" else None,  # a streak bonus (issue 17)
+                "streak_bonus": 100 if title == "Make bed" else None,
             }
         )
         for m in assignees:
@@ -189,57 +215,148 @@ def build(db: Path, *, years: float, children: int = 6, seed: int = 7, today: da
                 amount = low if low == high else rng.randrange(low, high + 1, 25)
                 if roll < 0.20:  # rejected, then done again
                     rid = completion(n, doer, "rejected", period, done_at, at(due, 19), None, "not finished")
-                    audit(at(due, 19), "parent", "reject", f"completion {rid}")
+                    undo = {"completion_id": rid, "note": None, "missed_id": None}
+                    audit(at(due, 19), "parent", "reject", f"completion {rid}", undo=undo)
                     done_at = at(due, 20)
                 cid = completion(n, doer, "approved", period, done_at, at(due, 21), amount)
                 audit(done_at, f"Child{doer}", "done", f"#{n} {title}")
                 pay_reward(n, cid, doer, amount, at(due, 21), title)
-    # Weekly payouts of most of the balance, monthly bonuses and penalties.
+    # Issue 17's features, from a generator of their own (the rows above stay as they were):
+    # a chore the children take turns at, a rewards catalog they spend on, savings goals.
+    extra = random.Random(seed + 17)
+    n = len(CHORES) + 1
+    weekly = parse_schedule("weekly")
+    current = due_on_or_after(weekly, start, yesterday)
+    dues = list(dues_between(weekly, start, start, current)) if years else []
+    rows["chore"].append(
+        {
+            "id": n,
+            "title": "Take out the bins",
+            "title_key": "take out the bins",
+            "reward_min": 100,
+            "reward_max": 100,
+            "schedule": "weekly",
+            "cooldown_days": None,
+            "due": start,
+            "note": None,
+            "archived": False,
+            "created_at": created,
+            "rolled_due": None,
+            "rotate_by": "turns",
+            "streak_n": None,
+            "streak_bonus": None,
+        }
+    )
+    rows["rotation"] += [{"chore_id": n, "member_id": k, "position": i} for i, k in enumerate(kids)]
+    rows["assignment"].append({"chore_id": n, "member_id": kids[len(dues) % len(kids)], "rolled_due": current})
+    audit(created, "parent", "chore add", f"#{n} Take out the bins")
+    for i, due in enumerate(dues):
+        turn = kids[i % len(kids)]
+        if extra.random() < 0.15:
+            completion(n, turn, "missed", due, at(due + timedelta(days=1), 0, 5))
+            continue
+        cid = completion(n, turn, "approved", due, at(due, 18), at(due, 21), 100)
+        audit(at(due, 18), f"Child{turn}", "done", f"#{n} Take out the bins")
+        pay_reward(n, cid, turn, 100, at(due, 21), "Take out the bins")
+    catalog = [("30 min screen time", 150), ("Cinema trip", 800), ("Choose dinner", 300), ("Lego set", 2500)]
+    for r, (title, cost) in enumerate(catalog, start=1):
+        rows["reward"].append(
+            {
+                "id": r,
+                "title": title,
+                "title_key": title.lower(),
+                "cost": cost,
+                "archived": False,
+                "created_at": created,
+            }
+        )
+        audit(created, "parent", "reward add", f"#{r} {title}", undo={"reward": r})
+    for k in kids:
+        rows["goal"].append({"member_id": k, "title": "Bike", "target": 12000, "created_at": created, "archived": True})
+        rows["goal"].append(
+            {"member_id": k, "title": "Lego set", "target": 2500, "created_at": created, "archived": False}
+        )
+
+    def ask(k: int, reward: int, moment: datetime, status: str) -> None:
+        title, cost = catalog[reward - 1]
+        request = {
+            "id": len(rows["redemption"]) + 1,
+            "reward_id": reward,
+            "member_id": k,
+            "status": status,
+            "cost": cost,
+            "requested_at": moment,
+            "reviewed_at": None if status == "pending" else moment + timedelta(hours=2),
+            "ledger_id": None,
+            "note": None,
+        }
+        rows["redemption"].append(request)
+        audit(moment, f"Child{k}", "redeem", f"r{request['id']}: Child{k}, {title}")
+        if status == "approved":
+            debit = entry(moment + timedelta(hours=2), k, "redeem", -cost, note=title)
+            balance[k] -= cost
+            request["_debit"] = debit
+            undo = lambda request=request: {"request": request["id"], "ledger": request["_debit"]["id"]}  # noqa: E731
+            audit(debit["at"], "parent", "reward approve", f"r{request['id']}: Child{k}, {title}", -cost, undo=undo)
+        elif status == "rejected":
+            undo = {"request": request["id"], "note": None}
+            audit(moment + timedelta(hours=2), "parent", "reward reject", f"r{request['id']}", undo=undo)
+
+    # Weekly payouts of most of the balance, monthly bonuses and penalties, and twice a
+    # month a reward asked for (most approved, some turned down).
     day = start
     while years and day < yesterday:
         moment = at(day, 9)
         for k in kids:
             if day.weekday() == 5 and balance[k] > 500:
                 amount = balance[k] // 100 * 80
-                rows["ledger"].append(
-                    {
-                        "at": moment,
-                        "member_id": k,
-                        "kind": "payout",
-                        "amount": -amount,
-                        "chore_id": None,
-                        "completion_id": None,
-                        "note": "pocket money",
-                    }
-                )
+                paid = entry(moment, k, "payout", -amount, note="pocket money")
                 balance[k] -= amount
-                audit(moment, "parent", "pay", f"Child{k}", -amount)
+                audit(moment, "parent", "pay", f"Child{k}", -amount, undo=lambda paid=paid: {"ledger_id": paid["id"]})
             if day.day == 1:
                 cents = rng.choice([100, 200, -50, -100])
                 kind = "bonus" if cents > 0 else "penalty"
-                rows["ledger"].append(
-                    {
-                        "at": moment,
-                        "member_id": k,
-                        "kind": kind,
-                        "amount": cents,
-                        "chore_id": None,
-                        "completion_id": None,
-                        "note": "monthly",
-                    }
-                )
+                given = entry(moment, k, kind, cents, note="monthly")
                 balance[k] += cents
-                audit(moment, "parent", "adjust", f"Child{k}: monthly", cents)
+                undo = lambda given=given: {"ledger_id": given["id"]}  # noqa: E731
+                audit(moment, "parent", "adjust", f"Child{k}: monthly", cents, undo=undo)
+            if day.day in (10, 25):
+                affordable = [r for r, (_, cost) in enumerate(catalog, start=1) if cost <= balance[k]]
+                if affordable:
+                    status = "approved" if extra.random() < 0.8 else "rejected"
+                    ask(k, extra.choice(affordable), at(day, 16), status)
         day += timedelta(days=1)
+    for k in kids:  # one request each waits for a parent
+        ask(k, 1, at(yesterday, 16), "pending")
     rows["ledger"].sort(key=lambda r: r["at"])
     rows["audit"].sort(key=lambda r: r["at"])
+    for i, row in enumerate(rows["ledger"], start=1):
+        row["id"] = i
+    for request in rows["redemption"]:
+        if (debit := request.get("_debit")) is not None:
+            request["ledger_id"] = debit["id"]
+    for i, line in enumerate(rows["audit"], start=1):
+        line["id"] = i
+        undo = line.pop("_undo", None)
+        if undo is not None:
+            data = undo() if callable(undo) else undo
+            rows["action"].append(
+                {"audit_id": i, "at": line["at"], "kind": line["action"], "data": json.dumps(data, sort_keys=True)}
+            )
+    for request in rows["redemption"]:
+        request.pop("_debit", None)
     tables = {
         "member": Member,
         "chore": Chore,
         "assignment": Assignment,
+        "rotation": Rotation,
         "completion": Completion,
         "ledger": LedgerEntry,
         "audit": AuditEntry,
+        "action": Action,
+        "reward": Reward,
+        "redemption": Redemption,
+        "goal": Goal,
     }
     with engine.begin() as conn:
         conn.execute(

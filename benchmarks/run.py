@@ -34,6 +34,7 @@ import importlib.util
 import os
 import platform
 import re
+import shlex
 import shutil
 import sqlite3
 import statistics
@@ -59,7 +60,10 @@ TABLES = [
     "member list",
     "chore list",
     "chore show Dishes",
+    "chore show 'Take out the bins'",
     "approvals",
+    "reward list",
+    "undo --list",
     "today",
     "digest",
     "log",
@@ -500,8 +504,8 @@ def main() -> None:
         db = dbs[label]
         if line.split()[0] in WRITES:
             copy = work / f"copy-{db.name}"
-            return ([EXE, "--db", str(copy), *line.split()], env, lambda: shutil.copy(db, copy))
-        return ([EXE, "--db", str(db), *line.split()], env, None)
+            return ([EXE, "--db", str(copy), *shlex.split(line)], env, lambda: shutil.copy(db, copy))
+        return ([EXE, "--db", str(db), *shlex.split(line)], env, None)
 
     # ---- the commands people run: time and memory, fresh vs ten years
     tables = []
