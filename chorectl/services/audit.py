@@ -30,6 +30,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "members": ("member add", "member rename", "member remove", "member restore"),
     "chores": ("chore add", "chore edit", "chore assign", "chore remove", "done", "approve", "reject", "reset"),
     "money": ("approve", "pay", "adjust"),
+    "goals": ("goal add", "goal remove"),
     "household": ("init", "roles", "restore", "copy"),
 }
 ACTIONS = frozenset(action for actions in KINDS.values() for action in actions)

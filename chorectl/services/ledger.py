@@ -11,6 +11,7 @@ from chorectl.domain.dates import day_bounds
 from chorectl.domain.money import format_money
 from chorectl.domain.text import clean_note
 from chorectl.errors import BadInput, InvalidState
+from chorectl.services import goals as goals_service
 from chorectl.services import household as household_service
 from chorectl.services import members as members_service
 from chorectl.services.filters import counted, newest, spans
@@ -35,6 +36,7 @@ def balances(uow: UnitOfWork, name: str | None = None) -> list[BalanceRow]:
             select(LedgerTotal.member_id, LedgerTotal.kind, LedgerTotal.total)
         ):
             totals.setdefault(member_id, {})[kind] = total
+        goals = goals_service.shown(uow, {m.id: sum(totals.get(m.id, {}).values()) for m in people})
         rows = []
         for m in people:
             mine = totals.get(m.id, {})
@@ -43,7 +45,8 @@ def balances(uow: UnitOfWork, name: str | None = None) -> list[BalanceRow]:
             buckets = dict.fromkeys(("earned", "bonuses", "penalties", "paid"), 0)
             for kind, total in mine.items():
                 buckets[BUCKETS[kind]] += total
-            rows.append(BalanceRow(m.name, **buckets, balance=sum(mine.values()), member_id=m.id))
+            goal = goals_service.cells(goals.get(m.id))
+            rows.append(BalanceRow(m.name, **buckets, balance=sum(mine.values()), **goal, member_id=m.id))
         return rows
 
 
