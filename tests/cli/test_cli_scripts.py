@@ -26,6 +26,7 @@ from tests.conftest import PIN
 from tests.helpers import db_path, shows
 
 PLAINTEXT = "keyrings.alt.file.PlaintextKeyring"
+NO_GOAL = {"goal": "", "goal_target": "", "goal_saved": ""}  # a child without a savings goal
 
 
 class Script:
@@ -90,6 +91,7 @@ def test_a_family_session(cli):
             "penalties": "-0.50",
             "paid": "-3.00",
             "balance": "3.00",
+            **NO_GOAL,
             "member_id": "1",
         },
         {
@@ -99,6 +101,7 @@ def test_a_family_session(cli):
             "penalties": "0.00",
             "paid": "0.00",
             "balance": "3.50",
+            **NO_GOAL,
             "member_id": "2",
         },
     ]
