@@ -342,12 +342,15 @@ class Look:
     characters, its cells cut with an ellipsis; the others (ids, amounts,
     dates, statuses) always show whole. *suffix* is text kept whole at the end
     of a shrunk cell (a chore's ``(#id)``). *style* names a rule of :func:`_style`.
+    An *optional* column is left out of a table in which no row has anything in
+    it (``balance``'s Goal, in a household without savings goals).
     """
 
     text: Callable[[Any, str], str] | None = None
     shrink: int | None = None
     style: str | None = None
     suffix: Callable[[Any], str] | None = None
+    optional: bool = False
 
 
 LOOKS: dict[type[Row], dict[str, Look]] = {
@@ -382,7 +385,7 @@ LOOKS: dict[type[Row], dict[str, Look]] = {
     BalanceRow: {
         "member": Look(shrink=8),
         "balance": Look(style="balance"),
-        "goal": Look(lambda r, c: r.goal or "", shrink=4, suffix=_goal_suffix),
+        "goal": Look(lambda r, c: r.goal or "", shrink=4, suffix=_goal_suffix, optional=True),
     },
     GoalRow: {
         "member": Look(shrink=6),
@@ -402,6 +405,7 @@ class Col:
     style: str | None = None
     shrink: int | None = None
     suffix: Callable[[Any], str] | None = None
+    optional: bool = False
 
 
 def table_spec(kind: type[Row], currency: str) -> list[Col]:
@@ -412,7 +416,17 @@ def table_spec(kind: type[Row], currency: str) -> list[Col]:
     for column in table_columns(kind):
         look = looks.get(column.key, Look())
         justify = "right" if column.kind in ("int", "money") else "left"
-        spec.append(Col(column.title, _cell(column, look, currency), justify, look.style, look.shrink, look.suffix))
+        spec.append(
+            Col(
+                column.title,
+                _cell(column, look, currency),
+                justify,
+                look.style,
+                look.shrink,
+                look.suffix,
+                look.optional,
+            )
+        )
     return spec
 
 
@@ -543,6 +557,7 @@ def table_stream(
 
     spec = table_spec(kind, currency)
     natural = [cell_len(col.header) for col in spec]
+    filled = [False] * len(spec)
     seen = 0
     last = None
     for row in again(None):
@@ -550,11 +565,14 @@ def table_stream(
         last = row
         for i, col in enumerate(spec):
             width = cell_len(one_line(col.value(row)) + (col.suffix(row) if col.suffix else ""))
+            filled[i] = filled[i] or width > 0
             if width > natural[i]:
                 natural[i] = width
     if not seen:
         typer_message(EMPTY[kind])
         return 0, None
+    shown = [i for i, col in enumerate(spec) if filled[i] or not col.optional]
+    spec, natural = [spec[i] for i in shown], [natural[i] for i in shown]
     out = console()
     floors = [None if col.shrink is None else max(col.shrink, cell_len(col.header)) for col in spec]
     widths = fit(natural, floors, out.width)

@@ -278,3 +278,14 @@ def test_no_goals_yet(household):
         "id,member,title,target,saved,progress,reached,created_at,member_id\r\n"
     )
     assert "Goal" not in household.ok("today").stdout
+    household.parent("adjust Amy +2 --reason x")
+    # No child has a goal: balance's table leaves the empty Goal column out (the script formats keep it).
+    assert household.ok("balance").stdout.splitlines() == [
+        "Member   Earned   Bonuses   Penalties    Paid   Balance",
+        "───────────────────────────────────────────────────────",
+        "Amy       $0.00     $2.00       $0.00   $0.00     $2.00",
+        "Ben       $0.00     $0.00       $0.00   $0.00     $0.00",
+    ]
+    assert (
+        household.ok("balance -f csv").stdout.splitlines()[0].endswith(",balance,goal,goal_target,goal_saved,member_id")
+    )
