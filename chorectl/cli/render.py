@@ -390,7 +390,7 @@ LOOKS: dict[type[Row], dict[str, Look]] = {
     GoalRow: {
         "member": Look(shrink=6),
         "title": Look(shrink=10),
-        "progress": Look(lambda r, c: f"{r.progress}% reached" if r.reached else f"{r.progress}%", style="goal"),
+        "progress": Look(lambda r, c: "reached" if r.reached else f"{r.progress}%", style="goal"),
     },
 }
 
