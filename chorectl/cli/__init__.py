@@ -39,6 +39,7 @@ class Commands(LazyGroup):
             ("pay", "money", "pay", {"context_settings": {"ignore_unknown_options": True}}),
             ("adjust", "money", "adjust", {"context_settings": {"ignore_unknown_options": True}}),
             ("ledger", "money", "ledger", {}),
+            ("goal", "goals", "app", {}),
             ("today", "day", "today", {}),
             ("digest", "day", "digest", {}),
             ("reset", "reset", "reset", {}),

@@ -29,7 +29,7 @@ def log(
             "--kind",
             metavar="KIND",
             help="Only these lines (repeat it, or a comma list): changes (all but PIN events), pin, members,"
-            " chores, money, rewards, household, all, or one action such as approve or 'pin failed'."
+            " chores, money, rewards, goals, household, all, or one action such as approve or 'pin failed'."
             " Default: changes for the table, all for csv, tsv, json and jsonl.",
         ),
     ] = None,

@@ -34,6 +34,7 @@ from chorectl.services.rows import (
     ChoreRow,
     Column,
     CompletionRow,
+    GoalRow,
     LedgerRow,
     LogRow,
     MemberRow,
@@ -304,6 +305,27 @@ def _schedule(row: ChoreRow, currency: str) -> str:
     return "once"
 
 
+def goal_words(title: str, target: int, saved: int, currency: str) -> str:
+    """A goal's progress for people: ``Lego set, $12.00 of $25.00 (48%)``, or ``..., reached``."""
+    return f"{one_line(title)}, {_goal_progress(target, saved, currency)}"
+
+
+def _goal_progress(target: int, saved: int, currency: str) -> str:
+    from chorectl.domain.goals import percent
+
+    amounts = f"{format_money(saved, currency)} of {format_money(target, currency)}"
+    return f"{amounts}, reached" if saved >= target else f"{amounts} ({percent(saved, target)}%)"
+
+
+def _goal_suffix(row: BalanceRow) -> str:
+    """The end of a balance row's Goal cell, kept whole when the title is cut: `` 48%``, `` reached``."""
+    from chorectl.domain.goals import percent
+
+    if row.goal is None:
+        return ""
+    return " reached" if row.goal_saved >= row.goal_target else f" {percent(row.goal_saved, row.goal_target)}%"
+
+
 def _when(value: datetime | None) -> str:
     return "" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M")
 
@@ -332,12 +354,15 @@ class Look:
     characters, its cells cut with an ellipsis; the others (ids, amounts,
     dates, statuses) always show whole. *suffix* is text kept whole at the end
     of a shrunk cell (a chore's ``(#id)``). *style* names a rule of :func:`_style`.
+    An *optional* column is left out of a table in which no row has anything in
+    it (``balance``'s Goal, in a household without savings goals).
     """
 
     text: Callable[[Any, str], str] | None = None
     shrink: int | None = None
     style: str | None = None
     suffix: Callable[[Any], str] | None = None
+    optional: bool = False
 
 
 LOOKS: dict[type[Row], dict[str, Look]] = {
@@ -387,6 +412,12 @@ LOOKS: dict[type[Row], dict[str, Look]] = {
     BalanceRow: {
         "member": Look(shrink=8),
         "balance": Look(style="balance"),
+        "goal": Look(lambda r, c: r.goal or "", shrink=4, suffix=_goal_suffix, optional=True),
+    },
+    GoalRow: {
+        "member": Look(shrink=6),
+        "title": Look(shrink=10),
+        "progress": Look(lambda r, c: "reached" if r.reached else f"{r.progress}%", style="goal"),
     },
 }
 
@@ -401,6 +432,7 @@ class Col:
     style: str | None = None
     shrink: int | None = None
     suffix: Callable[[Any], str] | None = None
+    optional: bool = False
 
 
 def table_spec(kind: type[Row], currency: str) -> list[Col]:
@@ -411,7 +443,17 @@ def table_spec(kind: type[Row], currency: str) -> list[Col]:
     for column in table_columns(kind):
         look = looks.get(column.key, Look())
         justify = "right" if column.kind in ("int", "money") else "left"
-        spec.append(Col(column.title, _cell(column, look, currency), justify, look.style, look.shrink, look.suffix))
+        spec.append(
+            Col(
+                column.title,
+                _cell(column, look, currency),
+                justify,
+                look.style,
+                look.shrink,
+                look.suffix,
+                look.optional,
+            )
+        )
     return spec
 
 
@@ -435,6 +477,7 @@ EMPTY = {
     UndoRow: "Nothing to undo.",
     ReportRow: "No children to report on.",
     TodayRow: "No children yet. Add one: chorectl member add NAME",
+    GoalRow: "No goals yet. Add one: chorectl goal add NAME TITLE AMOUNT",
 }
 
 
@@ -544,6 +587,7 @@ def table_stream(
 
     spec = table_spec(kind, currency)
     natural = [cell_len(col.header) for col in spec]
+    filled = [False] * len(spec)
     seen = 0
     last = None
     for row in again(None):
@@ -551,11 +595,14 @@ def table_stream(
         last = row
         for i, col in enumerate(spec):
             width = cell_len(one_line(col.value(row)) + (col.suffix(row) if col.suffix else ""))
+            filled[i] = filled[i] or width > 0
             if width > natural[i]:
                 natural[i] = width
     if not seen:
         typer_message(EMPTY[kind])
         return 0, None
+    shown = [i for i, col in enumerate(spec) if filled[i] or not col.optional]
+    spec, natural = [spec[i] for i in shown], [natural[i] for i in shown]
     out = console()
     floors = [None if col.shrink is None else max(col.shrink, cell_len(col.header)) for col in spec]
     widths = fit(natural, floors, out.width)
@@ -607,6 +654,8 @@ def _style(key: str | None, text: str, row: Any) -> str:
         return "bold red" if text == "pin failed" else ""
     if key == "balance":
         return "bold red" if row.balance < 0 else "bold"
+    if key == "goal":
+        return "bold green" if row.reached else ""
     return ""
 
 
@@ -688,6 +737,8 @@ def day(rows: list[TodayRow], currency: str) -> None:
             head.append(" " * max(head_w - cell_len(names[key]) - cell_len(owed[key]), DAY_GAP))
             head.append(owed[key], style="bold red" if (group[0].balance or 0) < 0 else "bold")
         out.print(head, no_wrap=True, overflow="ellipsis")
+        if key is not None and group[0].goal is not None:
+            out.print(_day_goal(group[0], currency, out.width), no_wrap=True, overflow="ellipsis")
         if key is not None and not any(r.status in ("overdue", "today", "undated") for r in group):
             later = any(r.status == "later" for r in group)
             out.print(
@@ -709,6 +760,22 @@ def day(rows: list[TodayRow], currency: str) -> None:
             line.append(_reward(row, currency).rjust(reward_w))
             line.rstrip()
             out.print(line, no_wrap=True, overflow="ellipsis")
+
+
+def _day_goal(row: TodayRow, currency: str, width: int):
+    """``today``'s line for a child's savings goal: ``  Goal: Lego set, $1.00 of $25.00 (4%)``;
+    a long title gives way, the amounts never do."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    head = " " * DAY_INDENT + "Goal: "
+    tail = ", " + _goal_progress(row.goal_target, row.goal_saved, currency)
+    title = Text(one_line(row.goal))
+    title.truncate(max(width - cell_len(head) - cell_len(tail), NARROWEST), overflow="ellipsis")
+    line = Text(head)
+    line.append_text(title)
+    line.append(tail, style="bold green" if row.goal_saved >= row.goal_target else "")
+    return line
 
 
 def typer_message(text: str) -> None:

@@ -150,6 +150,13 @@ def draw(out: Console, result: Report, currency: str) -> None:
         out.print(Text("Top chores", style="bold"))
         for name, top in tops:
             out.print(Text(f"  {_name(name)}: {render.one_line(top)}"), overflow="ellipsis", no_wrap=True)
+    goals = [r for r in rows if r.goal is not None]
+    if goals:
+        out.print()
+        out.print(Text(f"Goals (at the balance on {w.last.isoformat()})", style="bold"))
+        for r in goals:
+            words = render.goal_words(r.goal, r.goal_target, r.goal_saved, currency)
+            out.print(Text(f"  {_name(r.member)}: {words}"), overflow="ellipsis", no_wrap=True)
     out.print()
     _earnings(out, result, currency)
     out.print()

@@ -31,6 +31,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "chores": ("chore add", "chore edit", "chore assign", "chore remove", "done", "approve", "reject", "reset"),
     "money": ("approve", "pay", "adjust", "reward approve"),
     "rewards": ("reward add", "reward remove", "redeem", "reward approve", "reward reject"),
+    "goals": ("goal add", "goal remove"),
     "household": ("init", "roles", "restore", "copy"),
     "undo": ("undo",),
 }

@@ -12,6 +12,7 @@ from chorectl.domain.dates import day_bounds
 from chorectl.domain.money import format_money
 from chorectl.domain.text import clean_note
 from chorectl.errors import BadInput, InvalidState
+from chorectl.services import goals as goals_service
 from chorectl.services import household as household_service
 from chorectl.services import members as members_service
 from chorectl.services.actions import Data, reverses
@@ -96,6 +97,7 @@ def balances(uow: UnitOfWork, name: str | None = None) -> list[BalanceRow]:
             select(LedgerTotal.member_id, LedgerTotal.kind, LedgerTotal.total)
         ):
             totals.setdefault(member_id, {})[kind] = total
+        goals = goals_service.shown(uow, {m.id: sum(totals.get(m.id, {}).values()) for m in people})
         rows = []
         reversals = _reversal_buckets(uow, [m.id for m in people if "reversal" in totals.get(m.id, {})])
         for m in people:
@@ -108,7 +110,8 @@ def balances(uow: UnitOfWork, name: str | None = None) -> list[BalanceRow]:
                     buckets[BUCKETS[kind]] += total
             for kind, total in reversals.get(m.id, {}).items():
                 buckets[kind] += total
-            rows.append(BalanceRow(m.name, **buckets, balance=sum(mine.values()), member_id=m.id))
+            goal = goals_service.cells(goals.get(m.id))
+            rows.append(BalanceRow(m.name, **buckets, balance=sum(mine.values()), **goal, member_id=m.id))
         return rows
 
 

@@ -33,6 +33,7 @@ from chorectl.domain import report as rules
 from chorectl.domain.dates import day_bounds, local_date
 from chorectl.domain.schedule import due_on_or_after, parse_schedule, previous_due
 from chorectl.errors import InvalidState
+from chorectl.services import goals as goals_service
 from chorectl.services import members as members_service
 from chorectl.services.ledger import BREAKDOWN
 from chorectl.services.ledger import bucket as bucket_of
@@ -107,6 +108,8 @@ def report(uow: UnitOfWork, window: rules.Window, *, member: str | None = None, 
         ):
             totals[member_id] -= after
         done_rows = _completions(uow, list(chores), first, window.last, start, end)
+        # The goals set by the window's end, at its end balance (archived children's: none).
+        goals = goals_service.shown(uow, {p.id: totals.get(p.id, 0) for p in people}, before=end)
 
     week_index = {w: i for i, w in enumerate(weeks)}
 
@@ -179,6 +182,7 @@ def report(uow: UnitOfWork, window: rules.Window, *, member: str | None = None, 
             top_chores=top,
             since=window.first,
             until=window.last,
+            **goals_service.cells(goals.get(person.id)),
             member_id=person.id,
         )
         rates = tuple(rules.rate(d, x) for d, x in zip(week_done[person.id], week_missed[person.id], strict=True))

@@ -200,6 +200,10 @@ class BalanceRow(NamedTuple):
     paid: Annotated[int, Cell("money", "Paid")]
     balance: Annotated[int, Cell("money", "Balance")]
     redeemed: Annotated[int, Cell("money", "Redeemed")]  # spent on rewards (negative), already in balance
+    # The savings goal shown beside the balance (chorectl.domain.goals.current); None: no goal.
+    goal: Annotated[str | None, Cell("text", "Goal")]
+    goal_target: Annotated[int | None, Cell("money")]
+    goal_saved: Annotated[int | None, Cell("money")]
     member_id: Annotated[int, Cell("int")]
 
 
@@ -229,6 +233,10 @@ class ReportRow(NamedTuple):
     top_chores: Annotated[str, Cell("text", "Top chores")]
     since: Annotated[date, Cell("date")]
     until: Annotated[date, Cell("date")]
+    # The savings goal at the window's end balance (the table says it in a line of its own).
+    goal: Annotated[str | None, Cell("text")]
+    goal_target: Annotated[int | None, Cell("money")]
+    goal_saved: Annotated[int | None, Cell("money")]
     member_id: Annotated[int, Cell("int")]
 
 
@@ -253,7 +261,27 @@ class TodayRow(NamedTuple):
     reward_max: Annotated[int | None, Cell("money")]
     completion_id: Annotated[int | None, Cell("int")]
     balance: Annotated[int | None, Cell("money", "Balance")]
+    # The child's savings goal (as in BalanceRow), on each of their rows; None for the pool's.
+    goal: Annotated[str | None, Cell("text")]
+    goal_target: Annotated[int | None, Cell("money")]
+    goal_saved: Annotated[int | None, Cell("money")]
     member_id: Annotated[int | None, Cell("int")]
+
+
+class GoalRow(NamedTuple):
+    """A child's savings goal: ``goal list``. A view on their balance, filled oldest first
+    (:mod:`chorectl.domain.goals`): *saved* is the part of the balance it holds, *progress*
+    that in whole percent (rounded down), *reached* whether it is all there."""
+
+    id: Annotated[int, Cell("int", "ID")]
+    member: Annotated[str, Cell("text", "Child")]
+    title: Annotated[str, Cell("text", "Goal")]
+    target: Annotated[int, Cell("money", "Target")]
+    saved: Annotated[int, Cell("money", "Saved")]
+    progress: Annotated[int, Cell("int", "Progress")]
+    reached: Annotated[bool, Cell("bool")]
+    created_at: Annotated[datetime, Cell("datetime")]
+    member_id: Annotated[int, Cell("int")]
 
 
 Row = (
@@ -268,6 +296,7 @@ Row = (
     | BalanceRow
     | ReportRow
     | TodayRow
+    | GoalRow
 )
 
 # What ``chorectl export`` exports, by the name it takes.
@@ -287,6 +316,7 @@ ROWS: dict[str, type[Row]] = {
     "today": TodayRow,
     "approvals": ApprovalRow,
     "rewards": RewardRow,
+    "goal": GoalRow,
 }
 
 

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from chorectl.db.models import Chore, Completion, LedgerTotal, Member
 from chorectl.domain import day
+from chorectl.services import goals as goals_service
 from chorectl.services import members as members_service
 from chorectl.services import slots
 from chorectl.services.filters import total_of
@@ -50,6 +51,7 @@ def today(uow: UnitOfWork, *, today: date, member: str | None = None) -> list[To
                 .group_by(LedgerTotal.member_id)
             ).all()
         )
+        goals = goals_service.shown(uow, {c.id: balances.get(c.id, 0) for c in children})
         rows: dict[int | None, list[TodayRow]] = {c.id: [] for c in children}
         rows[None] = []
         names = {c.id: c.name for c in children}
@@ -68,6 +70,7 @@ def today(uow: UnitOfWork, *, today: date, member: str | None = None) -> list[To
                     reward_max=None if fixed else chore.reward_max,
                     completion_id=completion,
                     balance=balances.get(member_id, 0) if member_id is not None else None,
+                    **goals_service.cells(goals.get(member_id)),
                     member_id=member_id,
                 )
             )
@@ -95,8 +98,11 @@ def today(uow: UnitOfWork, *, today: date, member: str | None = None) -> list[To
                 nothing = dict.fromkeys(
                     ("chore_id", "chore", "due", "reward", "reward_min", "reward_max", "completion_id")
                 )
+                goal = goals_service.cells(goals.get(child.id))
                 found = [
-                    TodayRow(child.name, day.NONE, **nothing, balance=balances.get(child.id, 0), member_id=child.id)
+                    TodayRow(
+                        child.name, day.NONE, **nothing, balance=balances.get(child.id, 0), **goal, member_id=child.id
+                    )
                 ]
             result.extend(found)
         result.extend(sorted(rows[None], key=_order))

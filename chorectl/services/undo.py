@@ -34,6 +34,7 @@ REVERSING = (
     "chorectl.services.members",  # member add, rename, remove, restore
     "chorectl.services.chores",  # chore add, edit, assign, remove
     "chorectl.services.rewards",  # reward add, remove, approve, reject
+    "chorectl.services.goals",  # goal add, remove
 )
 LISTED = 20  # how many actions `undo --list` shows, newest first
 

@@ -300,7 +300,7 @@ def test_ten_approvals_of_ten_cents_make_one(household):
     cli.parent("approve --all")
     assert cli.ok("balance Amy -f json").stdout == (
         '[\n  {"member": "Amy", "earned": 1.00, "bonuses": 0.00, "penalties": 0.00, "paid": 0.00, "balance": 1.00,'
-        ' "redeemed": 0.00, "member_id": 1}\n]\n'
+        ' "redeemed": 0.00, "goal": null, "goal_target": null, "goal_saved": null, "member_id": 1}\n]\n'
     )
 
 
@@ -397,7 +397,7 @@ def test_member_remove_keeps_history(busy):
     busy.parent("member remove Amy --force")
     assert "Amy" not in busy.ok("member list -f csv").stdout
     assert "Amy" in busy.ok("member list --all -f csv").stdout
-    assert busy.ok("balance Amy -f csv").stdout.splitlines()[1] == "Amy,1.00,0.00,0.00,0.00,1.00,0.00,1"
+    assert busy.ok("balance Amy -f csv").stdout.splitlines()[1] == "Amy,1.00,0.00,0.00,0.00,1.00,0.00,,,,1"
     busy.parent("pay Amy 1")  # an archived member can still be paid what they are owed
     assert busy("member add Amy", pin=PIN).exit_code == 1  # the name stays theirs
     assert query("SELECT count(*) FROM member WHERE name = 'Amy'") == [(1,)]

@@ -26,6 +26,7 @@ from tests.conftest import PIN
 from tests.helpers import db_path, shows
 
 PLAINTEXT = "keyrings.alt.file.PlaintextKeyring"
+NO_GOAL = {"goal": "", "goal_target": "", "goal_saved": ""}  # a child without a savings goal
 
 
 class Script:
@@ -91,6 +92,7 @@ def test_a_family_session(cli):
             "paid": "-3.00",
             "balance": "3.00",
             "redeemed": "0.00",
+            **NO_GOAL,
             "member_id": "1",
         },
         {
@@ -101,6 +103,7 @@ def test_a_family_session(cli):
             "paid": "0.00",
             "balance": "3.50",
             "redeemed": "0.00",
+            **NO_GOAL,
             "member_id": "2",
         },
     ]

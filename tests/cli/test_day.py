@@ -182,6 +182,9 @@ def test_the_script_formats(week):
             "reward_max": None,
             "completion_id": None,
             "balance": 0.0,
+            "goal": None,
+            "goal_target": None,
+            "goal_saved": None,
             "member_id": 2,
         }
         jsonl = week.ok("today -f jsonl").stdout.splitlines()
@@ -243,7 +246,7 @@ def test_a_household_with_no_children(cli):
     empty = cli.ok("today")
     assert (empty.stdout, empty.stderr) == ("", "No children yet. Add one: chorectl member add NAME\n")
     assert cli.ok("today -f csv").stdout.splitlines() == [
-        "member,status,chore_id,chore,due,reward,reward_min,reward_max,completion_id,balance,member_id"
+        "member,status,chore_id,chore,due,reward,reward_min,reward_max,completion_id,balance,goal,goal_target,goal_saved,member_id"
     ]
     assert cli.ok("today -f json").stdout == "[]\n"
     assert cli.ok("digest").stdout == ""

@@ -43,7 +43,7 @@ def test_a_member_id_works_wherever_a_name_does(household):
     cli.ok("done Sweep", env={"CHORECTL_MEMBER": "2"})
     assert [r["member"] for r in _json(cli.ok("approvals -f json"))] == ["Amy", "Ben"]
     cli.parent("approve --all")
-    assert cli.ok("balance 1 -f csv").stdout.splitlines()[1:] == ["Amy,2.00,0.00,0.00,0.00,2.00,0.00,1"]
+    assert cli.ok("balance 1 -f csv").stdout.splitlines()[1:] == ["Amy,2.00,0.00,0.00,0.00,2.00,0.00,,,,1"]
     assert "Paid Amy $0.50" in cli.parent("pay 1 0.50").stderr
     cli.parent("adjust 2 +1 --reason helped")
     assert [(r["member"], r["kind"]) for r in _json(cli.ok("ledger 1 -f json"))] == [
@@ -177,7 +177,7 @@ def test_remove_force_archives_anyway_and_keeps_history_ledger_and_the_waiting_w
     assert query("SELECT active FROM member WHERE id = 1") == [(0,)]
     assert [(r["id"], r["member"]) for r in _json(owed.ok("approvals -f json"))] == [(2, "Amy"), (3, "Ben"), (4, "Ben")]
     owed.parent("approve 2")  # the work she did is still paid for
-    assert owed.ok("balance Amy -f csv").stdout.splitlines()[1] == "Amy,3.00,0.00,0.00,0.00,3.00,0.00,1"
+    assert owed.ok("balance Amy -f csv").stdout.splitlines()[1] == "Amy,3.00,0.00,0.00,0.00,3.00,0.00,,,,1"
     owed.parent("pay Amy 3")  # and an archived member can be paid out
     log = _json(owed.ok("log -f json"))
     assert [e["detail"] for e in log if e["action"] == "member remove"] == [

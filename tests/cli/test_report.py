@@ -93,6 +93,9 @@ EXPECTED = [
         "top_chores": "Dishes (17); Trash (1)",
         "since": "2026-10-01",
         "until": "2026-10-31",
+        "goal": None,
+        "goal_target": None,
+        "goal_saved": None,
         "member_id": 1,
     },
     {
@@ -113,6 +116,9 @@ EXPECTED = [
         "top_chores": "Dishes (11); Trash (3); Tidy room (1)",
         "since": "2026-10-01",
         "until": "2026-10-31",
+        "goal": None,
+        "goal_target": None,
+        "goal_saved": None,
         "member_id": 2,
     },
 ]
@@ -131,7 +137,7 @@ def _the_month_in_numbers(october):
         csv_text = october.ok("report --month -f csv").stdout
         assert (
             csv_text.splitlines()[1]
-            == "Amy,19.00,2.00,0.00,-5.00,16.00,0.00,18,2,0,0,90,0,12,Dishes (17); Trash (1),2026-10-01,2026-10-31,1"
+            == "Amy,19.00,2.00,0.00,-5.00,16.00,0.00,18,2,0,0,90,0,12,Dishes (17); Trash (1),2026-10-01,2026-10-31,,,,1"
         )
         same = json.loads(october.ok("report --since 2026-10-01 --until 2026-10-31 -f json").stdout)
         assert same == EXPECTED

@@ -43,7 +43,8 @@ def test_sqlite3_imports_the_csv_and_gets_the_balances(ledger_csv, run):
     proc = subprocess.run([sqlite3, ":memory:"], input=script, capture_output=True, text=True, check=True)
     assert proc.stdout.splitlines() == ["Amy|0.75|2", "Ben|3.05|3", '\'-late, "again"']
     balances = run("balance", "-f", "csv").stdout.splitlines()
-    assert balances[1].endswith(",0.75,0.00,1") and balances[2].endswith(",3.05,0.00,2")  # balance, redeemed, member_id
+    # balance, redeemed, no savings goal (goal, goal_target, goal_saved), member_id
+    assert balances[1].endswith(",0.75,0.00,,,,1") and balances[2].endswith(",3.05,0.00,,,,2")
 
 
 def test_miller_sums_the_ledger(ledger_csv):

@@ -133,3 +133,27 @@ def test_today_after_the_familys_day_is_the_readme_s_example(day):
     folder, env, _ = day
     (example,) = re.findall(r"```text\n\$ chorectl today\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
     assert sh("chorectl today", cwd=folder, env=env).stdout == example
+
+
+def test_the_goals_example_is_what_chorectl_prints_after_the_familys_day(day, tmp_path):
+    """README "Saving for something": its sh block run as written after the family's day (in a
+    copy of the day's folder: the tests above read the day without goals), then its listings."""
+    from tests.e2e.helpers import copy_household
+
+    folder, env, _ = day
+    copy_household(folder, tmp_path)
+    env = dict(env, HOME=str(tmp_path / "newcomer"), PATH=env["PATH"].replace(str(folder), str(tmp_path)))
+    sh(block('goal add Amy "Lego set"'), cwd=tmp_path, env=env)
+    (example,) = re.findall(r"```text\n(\$ chorectl goal list\n.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    shown = []
+    for line in example.splitlines():
+        if line.startswith("$ "):
+            shown.append(line)
+            shown.extend(sh(line[2:], cwd=tmp_path, env=env).stdout.splitlines())
+    # Tables pad their last column; the README's lines end where the text does.
+    assert [line.rstrip() for line in shown] == example.splitlines()
+    (jq_line,) = [line for line in block("select(.goal)").splitlines() if line.startswith("chorectl")]
+    if shutil.which("jq"):
+        assert sh(jq_line, cwd=tmp_path, env=env).stdout.splitlines() == [
+            line.removeprefix("# ") for line in block("select(.goal)").splitlines() if line.startswith("# ")
+        ]

@@ -245,6 +245,7 @@ def test_cli_doc_columns_are_what_the_commands_print(household):
     cli.ok("done Walk --as Ben")  # stays pending: approvals lists it
     cli.parent("reward add Treat 1")  # reward list has a row
     cli.ok("redeem Amy Treat")  # a reward request waits too: the same columns
+    cli.parent(["goal", "add", "Amy", "Lego set", "25"])  # goal list lists it
     by_name = _by_name()
     listed = set()
     for commands, columns in _documented_columns().values():

@@ -30,6 +30,7 @@ from chorectl.services.uow import UnitOfWork
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 21, 18, 0, tzinfo=BERLIN)
 TODAY = date(2026, 11, 21)
+NO_GOAL = {"goal": None, "goal_target": None, "goal_saved": None}  # a member without a savings goal
 
 
 class World:
@@ -965,7 +966,9 @@ def test_adjust_is_signed(home: World):
         (1, "penalty", -150, None, None, "slammed door"),
     ]
     assert ledger.balances(home.r(), "Amy") == [
-        BalanceRow(member="Amy", earned=0, bonuses=200, penalties=-150, paid=0, balance=50, redeemed=0, member_id=1)
+        BalanceRow(
+            member="Amy", earned=0, bonuses=200, penalties=-150, paid=0, balance=50, redeemed=0, **NO_GOAL, member_id=1
+        )
     ]
 
 
@@ -1014,9 +1017,12 @@ def test_balances_breakdown_and_who_is_listed(home: World):
             paid=-120,
             balance=230,
             redeemed=0,
+            **NO_GOAL,
             member_id=1,
         ),
-        BalanceRow(member="Ben", earned=0, bonuses=0, penalties=0, paid=0, balance=0, redeemed=0, member_id=2),
+        BalanceRow(
+            member="Ben", earned=0, bonuses=0, penalties=0, paid=0, balance=0, redeemed=0, **NO_GOAL, member_id=2
+        ),
     ]  # Mum: a parent without money is left out
     ledger.adjust(home.w(), "Mum", 100, reason="birthday", now=NOW)
     assert [r.member for r in ledger.balances(home.r())] == ["Amy", "Ben", "Mum"]

@@ -150,7 +150,7 @@ def test_a_child_with_nothing_gets_one_row_with_the_balance(family):
     world = family
     world.member("Cleo")
     world.bonus("Cleo", 250, now=at(16, 10))
-    nothing = TodayRow("Cleo", "none", None, None, None, None, None, None, None, 250, 4)
+    nothing = TodayRow("Cleo", "none", None, None, None, None, None, None, None, 250, None, None, None, 4)
     rows = today_service.today(world.r(), today=date(2026, 11, 16), member="Cleo")
     assert [(r.member, r.status, r.chore) for r in rows] == [("Cleo", "none", None), (None, "today", "Walk dog")]
     assert rows[0] == nothing  # the pool's chores are hers to do too, but not hers alone
