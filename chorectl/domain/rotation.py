@@ -6,7 +6,8 @@ child each period, and the turn moves at each period start:
 - ``turns`` (round robin, the default): the next child in the list after the
   one who had the period before, back to the first after the last.
 - ``least-done``: whoever did it least over the last *n* periods (*n* the
-  number of children in the list), ties in list order. Done means a
+  number of children in the list); a tie goes to whoever of them did it
+  longest ago (never, in those periods, first), then to list order. Done means a
   completion approved or waiting for approval when the period starts (a
   child who did it last night and is approved this morning did it);
   a rejected one is not done.
@@ -36,11 +37,15 @@ def next_turn(order: Sequence[int], by: str, holder: int | None, recent: Sequenc
     """
     if by == LEAST_DONE:
         counts = dict.fromkeys(order, 0)
-        for did in recent[-len(order) :]:
+        last = dict.fromkeys(order, -1)  # the newest of the recent periods each did it in
+        for i, did in enumerate(recent[-len(order) :]):
             for member in did:
                 if member in counts:
                     counts[member] += 1
-        return min(order, key=lambda member: (counts[member], order.index(member)))
+                    last[member] = i
+        # Ties go to whoever did it longest ago, then list order: with list order alone, two
+        # children who each do every turn they get split it 2:1, as the first wins every tie.
+        return min(order, key=lambda member: (counts[member], last[member], order.index(member)))
     if holder in order:
         return order[(order.index(holder) + 1) % len(order)]
     return order[0]

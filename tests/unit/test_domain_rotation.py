@@ -37,6 +37,22 @@ def test_least_done_counts_the_last_n_periods_ties_in_list_order():
     assert next_turn([A, B], LEAST_DONE, A, [{9}]) == A  # someone no longer in it: not counted
 
 
+def test_least_done_shares_it_evenly_when_each_does_their_turn():
+    """A tie goes to whoever did it longest ago: two children who each do every turn they get
+    alternate (list order alone gave the first two turns of every three), three go round."""
+    for order in ([A, B], [A, B, C]):
+        dues = daily(12)
+        done: dict[date, set[int]] = {}
+        turns = [A]
+        for k, due in enumerate(dues):
+            turn = holders(order, LEAST_DONE, A, dues[: k + 1], done, previous)[-1]
+            done[due] = {turn}
+            turns.append(turn)
+        assert turns[1:] == (order * 12)[:12], order
+    assert next_turn([A, B], LEAST_DONE, A, [{A}, {B}]) == A  # one each: A did it longer ago
+    assert next_turn([A, B, C], LEAST_DONE, A, [{C}, set(), set()]) == A  # never beats long ago
+
+
 def test_holders_walk_each_period_from_the_stored_turn():
     dues = daily(5)
     assert holders([A, B, C], TURNS, B, dues, {}, previous) == [B, C, A, B, C]
