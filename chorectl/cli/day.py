@@ -34,7 +34,7 @@ WAITING_LINES = 10
 
 
 def digest(ctx: typer.Context) -> None:
-    """A few lines for cron mail: approvals waiting, yesterday's misses, balances.
+    """A few lines for cron mail: approvals and reward requests waiting, yesterday's misses, balances.
 
     Prints nothing at all (exit 0) when nothing waits for approval and no
     period due yesterday was missed, so a crontab line with it mails only on
@@ -57,6 +57,14 @@ def digest(ctx: typer.Context) -> None:
             lines.append(f"  {row.id}  {row.chore} ({row.member}), done {done}")
         if len(news.waiting) > WAITING_LINES:
             lines.append(f"  and {len(news.waiting) - WAITING_LINES} more")
+    if news.requests:
+        lines.append(f"Rewards asked for: {len(news.requests)} (chorectl approvals)")
+        for row in news.requests[:WAITING_LINES]:
+            asked = row.completed_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            cost = format_money(row.reward, currency)
+            lines.append(f"  {row.id}  {row.chore} ({row.member}), {cost}, asked {asked}")
+        if len(news.requests) > WAITING_LINES:
+            lines.append(f"  and {len(news.requests) - WAITING_LINES} more")
     if news.missed:
         lines.append(f"Missed yesterday, {news.day.isoformat()}: {len(news.missed)}")
         lines.extend(f"  {row.chore} ({row.member or 'anyone'})" for row in news.missed)

@@ -16,7 +16,7 @@ from chorectl.db.models import Chore, Completion, LedgerTotal, Member
 from chorectl.domain import day
 from chorectl.services.completions import joined
 from chorectl.services.filters import total_of
-from chorectl.services.rows import CompletionRow
+from chorectl.services.rows import ApprovalRow, CompletionRow
 from chorectl.services.uow import UnitOfWork
 
 
@@ -29,22 +29,25 @@ class Balance:
 
 @dataclass(frozen=True)
 class Digest:
-    """*waiting*: every completion waiting for approval, oldest first; *missed*: the periods due on
-    *day* (yesterday) recorded as missed, by chore; *balances*: each active child's."""
+    """*waiting*: every completion waiting for approval, oldest first; *requests*: every reward
+    request waiting (``r<N>``), oldest first; *missed*: the periods due on *day* (yesterday)
+    recorded as missed, by chore; *balances*: each active child's."""
 
     day: date
     waiting: tuple[CompletionRow, ...]
+    requests: tuple[ApprovalRow, ...]
     missed: tuple[CompletionRow, ...]
     balances: tuple[Balance, ...]
 
     @property
     def news(self) -> bool:
         """Worth a mail: something waits for a parent, or a period was missed. Balances alone are not news."""
-        return bool(self.waiting or self.missed)
+        return bool(self.waiting or self.requests or self.missed)
 
 
 def digest(uow: UnitOfWork, *, today: date) -> Digest:
     """What a parent wants to know in the morning; see :func:`chorectl.domain.day.digest_day` for which day."""
+    from chorectl.services import rewards
     from chorectl.services.completions import completion_row
 
     when = day.digest_day(today)
@@ -53,6 +56,7 @@ def digest(uow: UnitOfWork, *, today: date) -> Digest:
             completion_row(c, ch, m)
             for c, ch, m in uow.session.exec(joined().where(Completion.status == "pending").order_by(Completion.id))
         )
+        requests = tuple(rewards.waiting_rows(uow))  # the pending requests' partial index
         chore_ids = list(uow.session.exec(select(Chore.id).order_by(Chore.id)))  # archived ones too: their misses
         missed = ()
         if chore_ids:  # both columns as IN lists: an index seek per chore on (chore_id, period_due)
@@ -76,4 +80,4 @@ def digest(uow: UnitOfWork, *, today: date) -> Digest:
             ).all()
         )
         balances = tuple(Balance(c.name, totals.get(c.id, 0), c.id) for c in children)
-        return Digest(when, waiting, missed, balances)
+        return Digest(when, waiting, requests, missed, balances)

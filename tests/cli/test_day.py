@@ -239,6 +239,24 @@ def test_the_digest_names_ten_that_wait_and_counts_the_rest(household):
     assert lines[11:] == ["  and 2 more", "Balances: Amy $0.00, Ben $0.00"]
 
 
+def test_the_digest_says_which_rewards_a_child_asked_for(household):
+    """A reward request waits for a parent as a completion does: the morning's mail says so, even
+    when it is the only news (it reads the requests' partial index, not the history)."""
+    with at(16, 8):
+        household.parent("adjust Amy +3 --reason start")
+        household.parent("reward add 'Screen time' 1.50")
+        assert household.ok("digest").stdout == ""  # nothing waits: no mail
+        household.ok("redeem Amy 'Screen time'")
+    with at(17, 0, 5):
+        assert household.ok("digest").stdout.splitlines() == [
+            "Rewards asked for: 1 (chorectl approvals)",
+            "  r1  Screen time (Amy), $1.50, asked 2026-11-16 08:00",
+            "Balances: Amy $3.00, Ben $0.00",
+        ]
+        household.parent("approve r1")
+        assert household.ok("digest").stdout == ""
+
+
 def test_a_household_with_no_children(cli):
     cli.parent("init")
     cli.parent("member add Mum --parent")
