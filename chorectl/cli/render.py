@@ -355,7 +355,8 @@ class Look:
     dates, statuses) always show whole. *suffix* is text kept whole at the end
     of a shrunk cell (a chore's ``(#id)``). *style* names a rule of :func:`_style`.
     An *optional* column is left out of a table in which no row has anything in
-    it (``balance``'s Goal, in a household without savings goals).
+    it: no value, or an amount of zero (``balance``'s Goal in a household without
+    savings goals, its Redeemed in one that has not spent on rewards).
     """
 
     text: Callable[[Any, str], str] | None = None
@@ -412,6 +413,7 @@ LOOKS: dict[type[Row], dict[str, Look]] = {
     BalanceRow: {
         "member": Look(shrink=8),
         "balance": Look(style="balance"),
+        "redeemed": Look(optional=True),  # only where rewards were bought
         "goal": Look(lambda r, c: r.goal or "", shrink=4, suffix=_goal_suffix, optional=True),
     },
     GoalRow: {
@@ -433,6 +435,7 @@ class Col:
     shrink: int | None = None
     suffix: Callable[[Any], str] | None = None
     optional: bool = False
+    key: str = ""  # the row's field, which an optional column looks at
 
 
 def table_spec(kind: type[Row], currency: str) -> list[Col]:
@@ -452,6 +455,7 @@ def table_spec(kind: type[Row], currency: str) -> list[Col]:
                 look.shrink,
                 look.suffix,
                 look.optional,
+                column.key,
             )
         )
     return spec
@@ -595,7 +599,7 @@ def table_stream(
         last = row
         for i, col in enumerate(spec):
             width = cell_len(one_line(col.value(row)) + (col.suffix(row) if col.suffix else ""))
-            filled[i] = filled[i] or width > 0
+            filled[i] = filled[i] or (bool(getattr(row, col.key)) if col.optional else width > 0)
             if width > natural[i]:
                 natural[i] = width
     if not seen:

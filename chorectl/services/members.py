@@ -81,10 +81,11 @@ def add(uow: UnitOfWork, name: str, role: str, *, now: datetime) -> MemberInfo:
         raise BadInput(f"role must be one of {', '.join(ROLES)}")
     with uow:
         _check_free(uow, name)
+        who = uow.who()  # before the change: the first parent member added is not who added her
         member = Member(name=name, name_key=fold(name), role=role, active=True, created_at=now)
         uow.session.add(member)
         uow.session.flush()  # its id, for undo
-        uow.record("member add", f"{name} ({role})", at=now, undo={"member_id": member.id})
+        uow.record("member add", f"{name} ({role})", at=now, actor=who, undo={"member_id": member.id})
         uow.commit()
         return MemberInfo.of(member)
 

@@ -109,7 +109,7 @@ class UnitOfWork:
         """
         if detail is not None:
             detail = printable(detail)  # a file name with odd bytes must not fail the whole change
-        entry = AuditEntry(at=at, actor=actor or self._who(), action=action, detail=detail, amount=amount)
+        entry = AuditEntry(at=at, actor=actor or self.who(), action=action, detail=detail, amount=amount)
         self.session.add(entry)
         if undo is not None:
             import json
@@ -118,7 +118,8 @@ class UnitOfWork:
             self.session.add(Action(audit_id=entry.id, at=at, kind=action, data=json.dumps(undo, sort_keys=True)))
         return entry
 
-    def _who(self) -> str:
+    def who(self) -> str:
+        """Who the log names for this unit of work's changes (see the class docstring)."""
         if self.actor != "parent":
             return self.actor
         if self._named is None:

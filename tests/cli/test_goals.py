@@ -157,13 +157,13 @@ def test_the_script_formats(saving):
             "48",
         ]
         assert crlf(cli.ok("balance -f csv")) == (
-            "member,earned,bonuses,penalties,paid,balance,goal,goal_target,goal_saved,member_id\r\n"
-            "Amy,2.00,10.00,0.00,0.00,12.00,Lego set,25.00,12.00,1\r\n"
-            "Ben,0.00,0.00,-1.00,0.00,-1.00,Bike,100.00,0.00,2\r\n"
+            "member,earned,bonuses,penalties,paid,balance,redeemed,goal,goal_target,goal_saved,member_id\r\n"
+            "Amy,2.00,10.00,0.00,0.00,12.00,0.00,Lego set,25.00,12.00,1\r\n"
+            "Ben,0.00,0.00,-1.00,0.00,-1.00,0.00,Bike,100.00,0.00,2\r\n"
         )
         assert cli.ok("balance Ben -f json").stdout == (
             '[\n  {"member": "Ben", "earned": 0.00, "bonuses": 0.00, "penalties": -1.00, "paid": 0.00,'
-            ' "balance": -1.00, "goal": "Bike", "goal_target": 100.00, "goal_saved": 0.00, "member_id": 2}\n]\n'
+            ' "balance": -1.00, "redeemed": 0.00, "goal": "Bike", "goal_target": 100.00, "goal_saved": 0.00, "member_id": 2}\n]\n'
         )
         today = list(csv.DictReader(io.StringIO(cli.ok("today -f csv").stdout)))
         assert [(r["member"], r["status"], r["goal"], r["goal_target"], r["goal_saved"]) for r in today] == [
@@ -286,5 +286,7 @@ def test_no_goals_yet(household):
         "Ben       $0.00     $0.00       $0.00   $0.00     $0.00",
     ]
     assert (
-        household.ok("balance -f csv").stdout.splitlines()[0].endswith(",balance,goal,goal_target,goal_saved,member_id")
+        household.ok("balance -f csv")
+        .stdout.splitlines()[0]
+        .endswith(",balance,redeemed,goal,goal_target,goal_saved,member_id")
     )

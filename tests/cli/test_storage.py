@@ -47,9 +47,9 @@ def test_an_old_database_is_upgraded_keeping_every_row(cli, old_db, tmp_path):
         f"Upgraded the database from schema 1 to {SCHEMA_VERSION}; the old file is kept as "
     )
     assert result.stdout.splitlines()[1:] == [
-        "Amy,3.75,0.00,-0.50,-1.00,2.25,0.00,1",
-        "Ben,1.50,2.00,0.00,0.00,3.50,0.00,2",
-        "Cleo,0.75,0.00,0.00,0.00,0.75,0.00,3",
+        "Amy,3.75,0.00,-0.50,-1.00,2.25,0.00,,,,1",
+        "Ben,1.50,2.00,0.00,0.00,3.50,0.00,,,,2",
+        "Cleo,0.75,0.00,0.00,0.00,0.75,0.00,,,,3",
     ]
     after = rows(old_db)
     # every row kept, as it was; columns added by later schemas are appended, empty

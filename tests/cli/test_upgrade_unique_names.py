@@ -140,10 +140,10 @@ def test_the_schema1_fixture_with_twins_upgrades_too(cli, tmp_path, monkeypatch)
     result = cli.ok("balance -f csv")
     assert result.stderr.startswith(f"Upgraded the database from schema 1 to {SCHEMA_VERSION}")
     assert result.stdout.splitlines()[1:] == [
-        "Amy,3.75,0.00,-0.50,-1.00,2.25,0.00,1",
-        "Ben,1.50,2.00,0.00,0.00,3.50,0.00,2",
-        "Cleo (2),0.75,0.00,0.00,0.00,0.75,0.00,3",  # the archived Cleo, who is still owed
-        "Cleo,0.00,0.00,0.00,0.00,0.00,0.00,5",  # the new one
+        "Amy,3.75,0.00,-0.50,-1.00,2.25,0.00,,,,1",
+        "Ben,1.50,2.00,0.00,0.00,3.50,0.00,,,,2",
+        "Cleo (2),0.75,0.00,0.00,0.00,0.75,0.00,,,,3",  # the archived Cleo, who is still owed
+        "Cleo,0.00,0.00,0.00,0.00,0.00,0.00,,,,5",  # the new one
     ]
     assert query("SELECT id, name, active FROM member WHERE name LIKE 'Cleo%' ORDER BY id", path=db) == [
         (3, "Cleo (2)", 0),
