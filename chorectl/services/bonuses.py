@@ -13,7 +13,7 @@ Every N periods of a run pay once: a run of 2N periods has paid twice (at the
 Nth and the 2Nth). The bonus is a ``bonus`` ledger entry carrying the approved
 completion's id, so undoing that approval reverses it with the reward; an
 approval undone and made again pays once, not twice, because only bonuses of
-completions still approved count as paid.
+completions still approved, and not reversed, count as paid.
 """
 
 from __future__ import annotations
