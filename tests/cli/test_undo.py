@@ -231,6 +231,9 @@ def test_nothing_to_undo_an_undone_an_unknown_or_an_undoable_line_is_one_line_ex
     (init,) = query("SELECT id FROM audit WHERE action = 'init'")[0]
     assert refused(cli, f"undo {init}") == f"Error: line {init} (init) cannot be undone: see chorectl undo --list\n"
     assert refused(cli, "undo 999") == "Error: no log line 999\n"
+    # an id past the database's integers is no line either, named as typed
+    assert refused(cli, "undo 99999999999999999999999") == "Error: no log line 99999999999999999999999\n"
+    assert refused(cli, "undo 0009223372036854775808") == "Error: no log line 9223372036854775808\n"
     assert refused(cli, "undo") == "Error: nothing to undo\n"
 
 
