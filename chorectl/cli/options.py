@@ -32,13 +32,15 @@ FormatOpt = Annotated[
 MOST = 2**63 - 1
 
 
-def whole(low: int, high: int | None = None) -> Callable[[str], int]:
+def whole(low: int, high: int | None = None, *, count: bool = True) -> Callable[[str], int]:
     """The parser of a number typed on the command line: ASCII digits only, from *low* to *high*.
 
     Python's ``int()`` (and so Click's) also takes "٣", "+3", " 3" and "1_000";
     like amounts and ids, a count here is the digits 0-9 and nothing else. With
     no *high*, a count beyond :data:`MOST` is taken as MOST: it asks for every
     row there is, and must not overflow the query (``--limit 10000000000000000000``).
+    An id (*count* False) is kept as typed: the service says there is none by that
+    number (its message names the number typed, never MOST).
     """
 
     def parse(value: str | int) -> int:
@@ -53,7 +55,7 @@ def whole(low: int, high: int | None = None) -> Callable[[str], int]:
         if number < low or (high is not None and number > high):
             within = f"x>={low}" if high is None else f"{low}<=x<={high}"
             raise typer.BadParameter(f"{shown} is not in the range {within}")
-        return min(number, MOST)
+        return min(number, MOST) if count else int(digits)
 
     return parse
 

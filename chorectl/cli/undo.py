@@ -19,7 +19,7 @@ def undo(
         int | None,
         typer.Argument(
             metavar="ID",
-            parser=whole(1),
+            parser=whole(1, count=False),
             show_default=False,
             help="The action's id in 'undo --list' (its line in 'chorectl log'). Default: the newest not undone yet.",
         ),

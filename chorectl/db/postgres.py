@@ -503,7 +503,12 @@ def role_sql(schema: str, parent: str = PARENT_ROLE, child: str = CHILD_ROLE) ->
             ("child_reads", f"FOR SELECT TO {c} USING (true)"),
             (
                 "child_asks",
-                f"FOR INSERT TO {c} WITH CHECK (status = 'pending' AND reviewed_at IS NULL AND ledger_id IS NULL)",
+                # what redeem asks: a live reward at its catalog cost (more than zero), for an active
+                # child; never a cost of its own (a negative one approved would pay the child)
+                f"FOR INSERT TO {c} WITH CHECK (status = 'pending' AND reviewed_at IS NULL AND ledger_id IS NULL"
+                f" AND cost > 0 AND cost = (SELECT r.cost FROM {table('reward')} r"
+                f" WHERE r.id = reward_id AND NOT r.archived)"
+                f" AND member_id IN (SELECT m.id FROM {table('member')} m WHERE m.role = 'child' AND m.active))",
             ),
         ],
     }

@@ -13,7 +13,7 @@ Every N periods of a run pay once: a run of 2N periods has paid twice (at the
 Nth and the 2Nth). The bonus is a ``bonus`` ledger entry carrying the approved
 completion's id, so undoing that approval reverses it with the reward; an
 approval undone and made again pays once, not twice, because only bonuses of
-completions still approved count as paid.
+completions still approved, and not reversed, count as paid.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlmodel import col, select
 from chorectl.db.models import Chore, Completion, LedgerEntry
 from chorectl.domain import report as rules
 from chorectl.domain.schedule import parse_schedule, previous_due
+from chorectl.services import ledger
 from chorectl.services.uow import UnitOfWork
 
 COUNTED = ("approved", "pending", "missed")  # a rejected one is redone, or missed in the end
@@ -91,14 +92,18 @@ def _previous(chore: Chore, theirs: list[date]):
 
 
 def _paid(uow: UnitOfWork, chore: Chore, member_id: int, completion_ids: list[int]) -> int:
-    """How many of these approved completions paid a streak bonus of *chore*."""
+    """How many of these approved completions paid a streak bonus of *chore* that still stands: a
+    bonus reversed (its approval undone) is not paid any more, even once that completion is approved
+    again without one (a later approval then pays for the run)."""
     if not completion_ids:
         return 0
-    paid = uow.session.exec(
-        select(LedgerEntry.completion_id).where(
+    entries = uow.session.exec(
+        select(LedgerEntry.id, LedgerEntry.kind, LedgerEntry.completion_id, LedgerEntry.note).where(
             LedgerEntry.member_id == member_id,
-            LedgerEntry.kind == "bonus",
+            col(LedgerEntry.kind).in_(("bonus", "reversal")),
             LedgerEntry.chore_id == chore.id,
         )
-    )
-    return len(set(paid) & set(completion_ids))
+    ).all()
+    reversed_ids = {ledger.reversed_id(note) for _, kind, _, note in entries if kind == "reversal"}
+    paid = {cid for eid, kind, cid, _ in entries if kind == "bonus" and eid not in reversed_ids}
+    return len(paid & set(completion_ids))

@@ -411,11 +411,10 @@ def _unreject(uow: UnitOfWork, data: Data, now: datetime) -> str:
     completion.status, completion.reviewed_at, completion.note = "pending", None, data["note"]
     uow.session.add(completion)
     text = _pending_again(completion, chore, member, local_date(now))
-    if data.get("missed_id") is not None:
-        missed = uow.session.get(Completion, data["missed_id"])
-        if missed is not None and missed.status == "missed":
-            uow.session.delete(missed)
-            text += "; it no longer counts as missed"
+    # The period it was rejected for counts again: the miss the rejection recorded (its period was
+    # over), or that reset recorded since (it was open then, and nobody redid it), goes.
+    if periods.unmiss(uow, completion):
+        text += "; it no longer counts as missed"
     return text
 
 

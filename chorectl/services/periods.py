@@ -206,3 +206,24 @@ def record_missed_after_reject(uow: UnitOfWork, completion: Completion, now: dat
         )
     )
     return True
+
+
+def unmiss(uow: UnitOfWork, completion: Completion) -> bool:
+    """*completion* counts for its period again (a rejection undone): the ``missed`` rows of that
+    period in its slot go, whoever recorded them (the rejection itself, or ``reset`` after it).
+    The slot: the completion's child's, or the pool's (no child), or at a rotating chore the
+    period's one turn, whoever's it was. A period is never both done and missed."""
+    if completion.period_due is None:
+        return False
+    chore = uow.session.get(Chore, completion.chore_id)
+    query = select(Completion).where(
+        Completion.chore_id == chore.id,
+        Completion.period_due == completion.period_due,
+        Completion.status == "missed",
+    )
+    if not chore.rotate_by:
+        query = query.where((col(Completion.member_id) == completion.member_id) | col(Completion.member_id).is_(None))
+    missed = list(uow.session.exec(query))
+    for row in missed:
+        uow.session.delete(row)
+    return bool(missed)

@@ -312,6 +312,19 @@ def _approve(uow: UnitOfWork, request: Redemption, *, allow_debt: bool, now: dat
     reward = uow.session.get(Reward, request.reward_id)
     balance = members_service.balance_of(uow, member.id)
     ref = request_ref(request.id)
+    # Never written by redeem (nor, on PostgreSQL, by a child's login): approving such a request
+    # would move money to the child, or spend a parent's. Whatever wrote it, it is refused.
+    if request.cost <= 0:
+        raise InvalidState(
+            f"reward request {ref} ({member.name}, {reward.title}) costs {format_cents(request.cost)}:"
+            " a request costs more than zero",
+            hint=f"reject it: chorectl reject {ref}",
+        )
+    if member.role != "child":
+        raise InvalidState(
+            f"reward request {ref} is for {member.name}, a parent; only children redeem rewards",
+            hint=f"reject it: chorectl reject {ref}",
+        )
     if request.cost > balance and not allow_debt:
         raise InvalidState(
             _short(uow, member, balance, 0, reward, request.cost),

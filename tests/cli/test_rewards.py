@@ -207,3 +207,27 @@ def test_undo_of_an_approved_request_shows_under_redeemed_in_balance(shop):
 
 def csv_rows(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_a_request_redeem_never_makes_is_refused_at_approval(shop):
+    """A request written behind chorectl's back (the file edited, an owner's psql) at a negative cost,
+    or for a parent: `approve` refuses it (exit 1, nothing written), even with --allow-debt, so an
+    approval never moves money to the child or spends a parent's; `reject` takes it away."""
+    from tests.helpers import execute, query
+
+    cli = shop
+    with at(20, 19):
+        cli.ok("redeem Amy 1")
+        execute("UPDATE redemption SET cost = -500")
+        refused = cli("approve r1 --allow-debt", pin=PIN)
+        assert refused.exit_code == 1
+        assert refused.stderr == (
+            "Error: reward request r1 (Amy, 30 min screen time) costs -5.00: a request costs more than zero\n"
+            "Hint: reject it: chorectl reject r1\n"
+        )
+        execute("UPDATE redemption SET cost = 150, member_id = (SELECT id FROM member WHERE name = 'Mum')")
+        refused = cli("approve r1 --allow-debt", pin=PIN)
+        assert refused.exit_code == 1
+        assert "r1 is for Mum, a parent; only children redeem rewards" in refused.stderr
+        assert query("SELECT count(*) FROM ledger WHERE kind = 'redeem'") == [(0,)]
+        cli.parent("reject r1")

@@ -137,6 +137,29 @@ def test_approve_undone_and_approved_again_leaves_one_bonus(dishes):
     assert balance["balance"] == "3.50"  # three rewards and one bonus
 
 
+def test_a_bonus_undone_with_its_approval_no_longer_counts_as_paid(dishes):
+    """A streak bonus reversed by `undo` is not paid any more: once the run is whole again, the
+    periods it was for pay, whichever approval completes them (here: a later one, not its own)."""
+    cli = dishes
+    for d in (16, 17, 18, 19, 20, 21):
+        day(cli, d, approve=False)
+    with at(2026, 11, 21, 20):
+        for completion in (1, 2, 3, 4, 5, 6):
+            cli.parent(f"approve {completion}")
+        assert [b[2] for b in bonuses()] == ["2026-11-18", "2026-11-21"]
+        cli.parent("undo")  # completion 6's approval: its reward and the second bonus reversed
+        cli.parent("undo")  # completion 5's
+        cli.parent("undo")  # completion 4's
+        cli.parent("approve 6")  # 16-18 approved, 19-20 waiting: no whole second run yet
+        cli.parent("approve 4")
+        cli.parent("approve 5")  # 16-21 approved again: the second run pays, once
+    assert query("SELECT sum(amount) FROM ledger WHERE kind IN ('bonus', 'reversal') AND note LIKE '%streak%'") == [
+        (100,)
+    ]
+    balance = csv_rows(cli.ok("balance Amy -f csv").stdout)[0]
+    assert (balance["earned"], balance["bonuses"], balance["balance"]) == ("6.00", "1.00", "7.00")
+
+
 def test_each_child_has_their_own_streak_at_a_chore_they_both_do(household):
     cli = household
     with at(2026, 11, 16, 8):

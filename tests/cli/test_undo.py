@@ -160,6 +160,31 @@ def test_undo_after_reset_ran_past_the_approvals_period(household):
     assert rows == [(1, "pending", "2026-11-16", None), (2, "missed", "2026-11-17", None)]
 
 
+@pytest.mark.parametrize("assign", ["--assign Amy", "", "--rotate Amy,Ben"])
+def test_undo_of_a_rejection_whose_period_reset_recorded_as_missed_takes_the_miss_away(household, assign):
+    """Rejected while its period was open (the chore reopened, nobody redid it), then reset judged
+    the period missed: the rejection undone, the completion waits again and the period is no longer
+    missed too, as when the rejection itself recorded the miss. A period is never done and missed."""
+    cli = household
+    with at(16, 8):
+        cli.parent(f"chore add Dishes --reward 1 --every daily {assign}")
+    with at(16, 18):
+        cli.ok("done Dishes --as Amy")
+        cli.parent("reject 1")
+    with at(17, 0, 5):
+        assert cli.ok("reset").stdout.endswith("missed the period due 2026-11-16\n")
+    with at(17, 8):
+        assert cli.parent("undo").stderr.endswith(
+            "completion 1 (Amy, Dishes) waits for approval again; its period (due 2026-11-16) is over;"
+            " it no longer counts as missed.\n"
+        )
+        assert query("SELECT id, status, period_due FROM completion ORDER BY id") == [(1, "pending", "2026-11-16")]
+        assert cli.ok("reset").stdout == ""
+        cli.parent("approve 1")
+        (row,) = json.loads(cli.ok("report --member Amy -f json").stdout)
+    assert (row["done"], row["missed"], row["completion_rate"]) == (1, 0, 100)
+
+
 def test_an_approval_of_a_chore_done_again_since_is_refused_with_the_reason(household):
     cli = household
     with at(16, 8):
@@ -206,6 +231,9 @@ def test_nothing_to_undo_an_undone_an_unknown_or_an_undoable_line_is_one_line_ex
     (init,) = query("SELECT id FROM audit WHERE action = 'init'")[0]
     assert refused(cli, f"undo {init}") == f"Error: line {init} (init) cannot be undone: see chorectl undo --list\n"
     assert refused(cli, "undo 999") == "Error: no log line 999\n"
+    # an id past the database's integers is no line either, named as typed
+    assert refused(cli, "undo 99999999999999999999999") == "Error: no log line 99999999999999999999999\n"
+    assert refused(cli, "undo 0009223372036854775808") == "Error: no log line 9223372036854775808\n"
     assert refused(cli, "undo") == "Error: nothing to undo\n"
 
 

@@ -54,3 +54,40 @@ def test_the_database_refuses_a_child_login_the_decision(home, attempt):
     # the parent's login decides it
     done = approvals.approve(uow(home.parent, write=True), [parse_ref("r1")], now=NOW)
     assert done.requests[0].balance == 150
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        "1, 1, 'pending', -500, now()",  # a negative cost: approving it would pay the child $5
+        "1, 1, 'pending', 1, now()",  # a cent for what the catalog says costs 1.50
+        "1, 2, 'pending', 150, now()",  # for a parent
+    ],
+    ids=["negative cost", "not the catalog's cost", "for a parent"],
+)
+def test_a_child_login_cannot_forge_a_request_the_cli_would_refuse(home, values):
+    """The database holds a child's login to the request ``redeem`` makes: a live reward at its
+    catalog cost, for an active child. Otherwise a child with psql asks for a negative cost and a
+    tired parent's ``approve rN`` writes it as money *to* the child."""
+    from sqlalchemy.exc import ProgrammingError
+
+    from chorectl.db.dialect import WRITE
+
+    with home.child.connect().execution_options(**{WRITE: True}) as conn:
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            conn.exec_driver_sql(
+                f"INSERT INTO redemption (reward_id, member_id, status, cost, requested_at) VALUES ({values})"
+            )
+    assert query("SELECT count(*) FROM redemption") == [(0,)]
+
+
+def test_a_request_that_does_not_cost_money_is_never_approved(home):
+    """Whatever wrote it (an owner's psql, an old database), a request is approved only at a cost
+    above zero: an approval never moves money to the child."""
+    from chorectl.errors import InvalidState
+
+    rewards.redeem(uow(home.child, write=True, actor="Amy"), "Amy", "1", now=NOW)
+    home.server.psql(f"UPDATE {home.schema}.redemption SET cost = -500")
+    with pytest.raises(InvalidState, match=r"r1 .*costs -5\.00"):
+        approvals.approve(uow(home.parent, write=True), [parse_ref("r1")], allow_debt=True, now=NOW)
+    assert query("SELECT count(*) FROM ledger WHERE kind = 'redeem'") == [(0,)]
