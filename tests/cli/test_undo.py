@@ -255,7 +255,7 @@ ID   When               Who      What         Detail                      Amount
 {l12}   2026-11-16 08:00   Mum      pay          Amy: pocket money           -$2.00
 {l10}   2026-11-16 08:00   Mum      approve      completion 1: Amy, Dishes    $2.00
  {l7}   2026-11-16 08:00   Mum      chore add    #1 Dishes: reward 2.00, …
- {l5}   2026-11-16 08:00   Mum      member add   Mum (parent)
+ {l5}   2026-11-16 08:00   parent   member add   Mum (parent)
  {l3}   2026-11-16 08:00   parent   member add   Amy (child)
 """
 
@@ -279,7 +279,7 @@ def test_undo_list_at_80_columns_and_as_csv(cli, monkeypatch):
         f"{12 + n},2026-11-16T08:00:00+01:00,Mum,pay,Amy: pocket money,-2.00",
         f'{10 + n},2026-11-16T08:00:00+01:00,Mum,approve,"completion 1: Amy, Dishes",2.00',
         f'{7 + n},2026-11-16T08:00:00+01:00,Mum,chore add,"#1 Dishes: reward 2.00, once, for Amy",',
-        f"{5 + n},2026-11-16T08:00:00+01:00,Mum,member add,Mum (parent),",
+        f"{5 + n},2026-11-16T08:00:00+01:00,parent,member add,Mum (parent),",
         f"{3 + n},2026-11-16T08:00:00+01:00,parent,member add,Amy (child),",
     ]
 

@@ -68,7 +68,9 @@ def test_two_parents_approving_at_once_one_wins(family: Path):
     balance = run("balance", "Amy", "-f", "csv").stdout.splitlines()[1]
     # each round: +3 bonus, -1 penalty, one -1.50 redeem, -0.50 paid
     money = [3 * ROUNDS, -ROUNDS, -0.5 * ROUNDS, 0, -1.5 * ROUNDS]
-    assert balance == "Amy,0.00," + ",".join(f"{m:.2f}" for m in money) + ",1"
+    assert (
+        balance == "Amy,0.00," + ",".join(f"{m:.2f}" for m in money) + ",,,,1"
+    )  # no savings goal: goal, goal_target, goal_saved empty
 
 
 def test_a_parents_script_approves_what_the_children_asked_for(family: Path):
