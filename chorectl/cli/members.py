@@ -78,14 +78,17 @@ def remove(
     name: MemberArg,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Archive even with a balance or completions waiting for approval."),
+        typer.Option(
+            "--force", help="Archive even with a balance, completions or reward requests waiting for approval."
+        ),
     ] = False,
 ) -> None:
     """Archive a member: their history and ledger stay. Parent command.
 
-    Refused while they are owed money (or owe it) or have completions waiting
-    for approval: pay or review those first, or use --force. Their chores
-    lose them as assignee; a chore left with nobody becomes a pool chore.
+    Refused while they are owed money (or owe it) or have completions or
+    reward requests waiting for approval: pay or review those first, or use
+    --force (which turns their reward requests down). Their chores lose them
+    as assignee; a chore left with nobody becomes a pool chore.
     """
     from chorectl.services import members
 

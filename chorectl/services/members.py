@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import col, delete, select
 
-from chorectl.db.models import Assignment, Chore, Completion, LedgerTotal, Member
+from chorectl.db.models import Assignment, Chore, Completion, LedgerTotal, Member, Redemption
 from chorectl.domain.dates import local_date
 from chorectl.domain.text import clean_name, fold
 from chorectl.errors import BadInput, InvalidState, NotFound
@@ -129,9 +129,11 @@ class Removed:
 def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) -> Removed:
     """Archive a member: history and ledger stay; their assignments end.
 
-    Refused while they have a balance (owed or owing) or completions waiting
-    for approval, unless *force*: archived, they drop out of listings, and
-    money or work left behind would be forgotten.
+    Refused while they have a balance (owed or owing), completions or reward
+    requests waiting for approval, unless *force*: archived, they drop out of
+    listings, and money or work left behind would be forgotten. A reward request
+    of theirs that waits is turned down with *force* (undo asks it again): it
+    could otherwise still be approved, and spend an archived child's money.
     """
     from chorectl.services import household, periods, rotation, slots
 
@@ -139,12 +141,20 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
         member = resolve(uow, name)
         balance = balance_of(uow, member.id)
         pending = pending_of(uow, member.id)
+        asked = list(
+            uow.session.exec(
+                select(Redemption).where(Redemption.member_id == member.id, Redemption.status == "pending")
+            )
+        )
         forced = ""  # what --force leaves behind, for the log
-        if balance or pending:
+        if balance or pending or asked:
             currency = household.currency(uow)
             if not force:
-                raise _unsettled(member, balance, pending, currency)
-            forced = f" (--force: {_left(balance, pending, currency)})"
+                raise _unsettled(member, balance, pending, currency, len(asked))
+            forced = f" (--force: {_left(balance, pending, currency, len(asked))})"
+        for request in asked:
+            request.status, request.reviewed_at = "rejected", now
+            uow.session.add(request)
         chores = list(
             uow.session.exec(
                 select(Chore)
@@ -176,13 +186,14 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
             "chores": [c.id for c in chores if c.rotate_by is None and c.id not in places],
             "rotations": list(places),
             "positions": list(places.values()),
+            "requests": [r.id for r in asked],
         }
         uow.record("member remove", member.name + forced, at=now, undo=undo)
         uow.commit()
         return Removed(MemberInfo.of(member), orphaned, balance, pending)
 
 
-def _unsettled(member: Member, balance: int, pending: int, currency: str) -> InvalidState:
+def _unsettled(member: Member, balance: int, pending: int, currency: str, asked: int = 0) -> InvalidState:
     """Why *member* cannot be archived yet, and what to do first."""
     from chorectl.domain.money import format_cents
 
@@ -192,13 +203,14 @@ def _unsettled(member: Member, balance: int, pending: int, currency: str) -> Inv
         steps.append(f"pay it out: chorectl pay {who} {format_cents(balance)}")
     elif balance < 0:
         steps.append(f"settle it: chorectl adjust {who} +{format_cents(-balance)} --reason ...")
-    if pending:
+    if pending or asked:
         steps.append("approve or reject what waits: chorectl approvals")
     steps.append(f"or archive anyway: chorectl member remove {who} --force")
-    return InvalidState(f"cannot archive {member.name}: {_left(balance, pending, currency)}", hint="; ".join(steps))
+    left = _left(balance, pending, currency, asked)
+    return InvalidState(f"cannot archive {member.name}: {left}", hint="; ".join(steps))
 
 
-def _left(balance: int, pending: int, currency: str) -> str:
+def _left(balance: int, pending: int, currency: str, asked: int = 0) -> str:
     """``their balance is $3.50 and 2 of their completions wait for approval``"""
     from chorectl.domain.money import format_money
 
@@ -207,6 +219,8 @@ def _left(balance: int, pending: int, currency: str) -> str:
         parts.append(f"their balance is {format_money(balance, currency)}")
     if pending:
         parts.append(f"{pending} of their completions {'waits' if pending == 1 else 'wait'} for approval")
+    if asked:
+        parts.append(f"{asked} of their reward requests {'waits' if asked == 1 else 'wait'} for approval")
     return " and ".join(parts)
 
 
@@ -322,6 +336,11 @@ def _unremove(uow: UnitOfWork, data: Data, now: datetime) -> str:
     ]
     periods.settle(uow, chores, now)  # a pool chore's ended periods are judged before Amy joins it again
     today = local_date(now)
+    for request_id in data.get("requests", []):  # the requests --force turned down wait again
+        request = uow.session.get(Redemption, request_id)
+        if request is not None and request.status == "rejected":
+            request.status, request.reviewed_at = "pending", None
+            uow.session.add(request)
     places = dict(zip(data.get("rotations", []), data.get("positions", []), strict=True))
     back = rotation.rejoin(uow, member, places, now)
     for chore in chores:

@@ -231,3 +231,25 @@ def test_a_request_redeem_never_makes_is_refused_at_approval(shop):
         assert "r1 is for Mum, a parent; only children redeem rewards" in refused.stderr
         assert query("SELECT count(*) FROM ledger WHERE kind = 'redeem'") == [(0,)]
         cli.parent("reject r1")
+
+
+def test_a_child_with_a_request_waiting_is_not_archived_unless_forced(shop):
+    """A request waiting is work left behind, like a completion: member remove refuses; --force
+    turns it down (an archived child's money can no longer be spent), and undo asks it again."""
+    cli = shop
+    with at(21, 9):
+        cli.parent("pay Amy 2")
+        cli.parent("adjust Amy +1.50 --reason treat")
+        cli.ok("redeem Amy '30 min screen time'")
+        cli.parent("adjust Amy -1.50 --reason 'spent elsewhere'")
+        refused = cli("member remove Amy", pin=PIN)
+        assert (refused.exit_code, refused.stderr) == (
+            1,
+            "Error: cannot archive Amy: 1 of their reward requests waits for approval\n"
+            "Hint: approve or reject what waits: chorectl approvals; or archive anyway: chorectl member remove Amy --force\n",
+        )
+        cli.parent("member remove Amy --force")
+        assert cli.ok("approvals -f json").stdout == "[]\n"
+        assert cli("approve r1", pin=PIN).exit_code == 1  # turned down: nothing to approve
+        cli.parent("undo")
+        assert [r["id"] for r in json.loads(cli.ok("approvals -f json").stdout)] == ["r1"]
