@@ -365,6 +365,16 @@ def _unrestore(uow: UnitOfWork, data: Data, now: datetime) -> str:
             f"{member.name} has chores again since they were restored ({', '.join(chores)})",
             hint=f"archive them instead: chorectl member remove {shlex.quote(member.name)}",
         )
+    asked = uow.session.exec(
+        select(func.count())
+        .select_from(Redemption)
+        .where(Redemption.member_id == member.id, Redemption.status == "pending")
+    ).one()
+    if pending_of(uow, member.id) or asked:
+        raise InvalidState(
+            f"{member.name} has work or reward requests waiting for approval since they were restored",
+            hint="approve or reject what waits first: chorectl approvals",
+        )
     member.active = False
     uow.session.add(member)
     return f"{member.name} is archived again"

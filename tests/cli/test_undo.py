@@ -302,6 +302,18 @@ def test_member_changes_go_back(household):
         cli.parent("member remove Ben")
         cli.parent("member restore Ben")
         assert cli.parent("undo").stderr.endswith("(member restore): Ben is archived again.\n")
+        cli.parent("member restore Ben")
+        cli.parent("reward add Treat 0.50")
+        cli.parent("adjust Ben +1 --reason 'welcome back'")
+        cli.ok("redeem Ben Treat")  # asked since the restore: undoing it would strand the request
+        restored = line_of(cli, "member restore")
+        assert refused(cli, f"undo {restored}") == (
+            "Error: Ben has work or reward requests waiting for approval since they were restored\n"
+            "Hint: approve or reject what waits first: chorectl approvals\n"
+        )
+        cli.parent("reject r1")
+        cli.parent("adjust Ben -1 --reason 'settled'")
+        cli.parent("member remove Ben")
         cli.parent("member add Cat")
         cli.parent("chore assign Dishes --to Cat")
         added = line_of(cli, "member add")
