@@ -88,7 +88,7 @@ def test_the_whole_daily_loop_on_a_server(cli, pg_server):
     cli.ok("done Dishes --as Amy", env=env)
     cli.parent("approve 1", env=env)
     cli.parent("pay Amy 1", env=env)
-    assert cli.ok("balance -f csv", env=env).stdout.splitlines()[1] == "Amy,1.50,0.00,0.00,-1.00,0.50,0.00,1"
+    assert cli.ok("balance -f csv", env=env).stdout.splitlines()[1] == "Amy,1.50,0.00,0.00,-1.00,0.50,0.00,,,,1"
     doctor = cli.ok("doctor", env=env)
     assert "PostgreSQL 15" in doctor.stdout or "PostgreSQL" in doctor.stdout
     assert "the server's catalog read" in doctor.stdout
