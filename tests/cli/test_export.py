@@ -14,7 +14,9 @@ from chorectl.cli.options import Format
 from chorectl.services.rows import LedgerRow, LogRow
 from tests.helpers import query, snapshot
 
-pytestmark = pytest.mark.usefixtures("backend")  # each test on a SQLite file and on PostgreSQL
+# Each test on a SQLite file; on PostgreSQL too with CHORECTL_PG=all (tests/cli/test_both_backends.py
+# keeps a few of them on both in every run).
+pytestmark = [pytest.mark.usefixtures("backend"), pytest.mark.postgres_in_full_runs]
 
 COLUMNS = {
     "members": "id,name,role,active,balance",

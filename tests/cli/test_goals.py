@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-pytestmark = pytest.mark.usefixtures("backend")  # each test on a SQLite file and on PostgreSQL
+# Each test on a SQLite file; on PostgreSQL too with CHORECTL_PG=all (tests/cli/test_both_backends.py
+# keeps a few of them on both in every run).
+pytestmark = [pytest.mark.usefixtures("backend"), pytest.mark.postgres_in_full_runs]
 
 BOOK = "A very long title for the most wonderful book anyone could save for"
 

@@ -12,7 +12,9 @@ import pytest
 from tests.cli.test_recurrence import at, csv_rows
 from tests.helpers import query, snapshot
 
-pytestmark = pytest.mark.usefixtures("backend")  # each test on a SQLite file and on PostgreSQL
+# Each test on a SQLite file; on PostgreSQL too with CHORECTL_PG=all (tests/cli/test_both_backends.py
+# keeps a few of them on both in every run).
+pytestmark = [pytest.mark.usefixtures("backend"), pytest.mark.postgres_in_full_runs]
 
 
 def turn(cli, chore="Dishes") -> tuple[str, str, str]:
