@@ -141,11 +141,7 @@ def remove(uow: UnitOfWork, name: str, *, now: datetime, force: bool = False) ->
         member = resolve(uow, name)
         balance = balance_of(uow, member.id)
         pending = pending_of(uow, member.id)
-        asked = list(
-            uow.session.exec(
-                select(Redemption).where(Redemption.member_id == member.id, Redemption.status == "pending")
-            )
-        )
+        asked = waiting_requests(uow, member.id)
         forced = ""  # what --force leaves behind, for the log
         if balance or pending or asked:
             currency = household.currency(uow)
@@ -365,12 +361,7 @@ def _unrestore(uow: UnitOfWork, data: Data, now: datetime) -> str:
             f"{member.name} has chores again since they were restored ({', '.join(chores)})",
             hint=f"archive them instead: chorectl member remove {shlex.quote(member.name)}",
         )
-    asked = uow.session.exec(
-        select(func.count())
-        .select_from(Redemption)
-        .where(Redemption.member_id == member.id, Redemption.status == "pending")
-    ).one()
-    if pending_of(uow, member.id) or asked:
+    if pending_of(uow, member.id) or waiting_requests(uow, member.id):
         raise InvalidState(
             f"{member.name} has work or reward requests waiting for approval since they were restored",
             hint="approve or reject what waits first: chorectl approvals",
@@ -387,6 +378,13 @@ def pending_of(uow: UnitOfWork, member_id: int) -> int:
         .select_from(Completion)
         .where(Completion.member_id == member_id, Completion.status == "pending")
     ).one()
+
+
+@inside_uow
+def waiting_requests(uow: UnitOfWork, member_id: int) -> list[Redemption]:
+    """The member's reward requests waiting for approval (ix_redemption_member)."""
+    query = select(Redemption).where(Redemption.member_id == member_id, Redemption.status == "pending")
+    return list(uow.session.exec(query))
 
 
 def balance_of(uow: UnitOfWork, member_id: int) -> int:
